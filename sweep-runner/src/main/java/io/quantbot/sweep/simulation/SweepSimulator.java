@@ -1,0 +1,98 @@
+package io.quantbot.sweep.simulation;
+
+import static java.util.Objects.requireNonNull;
+
+import io.quantbot.sweep.spec.CandleInterval;
+import io.quantbot.sweep.spec.Scenario;
+import io.quantbot.sweep.spec.SweepSpec;
+import java.util.List;
+
+/**
+ * Runs a sweep's grid for one call and one interval at a time: the caller fetches the call's candles
+ * once per interval (GetCandles) and this class replays them for every lag × overlay set of that
+ * interval. The old system re-fetched candles for every scenario; here a fetch serves
+ * {@code lags × overlay sets} backtests.
+ *
+ * <p>Thread-safe; callers parallelise over calls.
+ */
+public final class SweepSimulator {
+    private final SweepSpec spec;
+    private final Backtester backtester;
+    private final List<Scenario> scenarios;
+    private final ExitPlan[] exitPlans;
+    private final long[] lags;
+    /** scenariosByInterval[interval][lag * overlaySetCount + set]. */
+    private final Scenario[][] scenariosByInterval;
+
+    public SweepSimulator(SweepSpec spec) {
+        this.spec = requireNonNull(spec, "spec is null");
+        this.backtester = new Backtester(new TradeCosts(spec.takerFeeBps(), spec.slippageBps(), spec.notionalUsd()),
+                spec.timeFrameMillis());
+        this.scenarios = spec.scenarios();
+        this.exitPlans = spec.overlaySets().stream().map(ExitPlan::of).toArray(ExitPlan[]::new);
+        this.lags = spec.entryLagsMillis().stream().mapToLong(Long::longValue).toArray();
+        int perInterval = lags.length * exitPlans.length;
+        this.scenariosByInterval = new Scenario[spec.intervals().size()][perInterval];
+        for (Scenario scenario : scenarios) {
+            scenariosByInterval[scenario.intervalIndex()][scenario.lagIndex() * exitPlans.length
+                    + scenario.overlaySetIndex()] = scenario;
+        }
+    }
+
+    public SweepSpec spec() {
+        return spec;
+    }
+
+    public Backtester backtester() {
+        return backtester;
+    }
+
+    /** All scenarios, in {@link SweepSpec#scenarios()} order. */
+    public List<Scenario> scenarios() {
+        return scenarios;
+    }
+
+    /** The scenarios one call of {@link #simulate} feeds for this interval. */
+    public List<Scenario> scenariosOf(int intervalIndex) {
+        return List.of(scenariosByInterval[intervalIndex]);
+    }
+
+    /** Backtests per call and interval: lags × overlay sets. */
+    public int backtestsPerSeries() {
+        return lags.length * exitPlans.length;
+    }
+
+    /**
+     * Backtests one call against its series at {@code spec.intervals().get(intervalIndex)}, for every
+     * lag × overlay set, in scenario order. A missing series is {@link CandleSeries#empty}: every
+     * backtest is then skipped with {@code no_candles}.
+     *
+     * @return the number of backtests passed to the sink
+     */
+    public int simulate(int intervalIndex, Call call, CandleSeries series, OutcomeSink sink) {
+        requireNonNull(call, "call is null");
+        requireNonNull(series, "series is null");
+        requireNonNull(sink, "sink is null");
+        CandleInterval expected = spec.intervals().get(intervalIndex);
+        if (series.interval() != expected) {
+            throw new IllegalArgumentException("series interval " + series.interval() + " != scenario interval " + expected);
+        }
+        Scenario[] intervalScenarios = scenariosByInterval[intervalIndex];
+        BacktestOutcome outcome = new BacktestOutcome();
+        int done = 0;
+        for (int lagIndex = 0; lagIndex < lags.length; lagIndex++) {
+            int entryIndex = backtester.entryIndex(series, call.timestampMillis(), lags[lagIndex]);
+            for (int setIndex = 0; setIndex < exitPlans.length; setIndex++) {
+                if (entryIndex < 0) {
+                    outcome.skip(Backtester.skipReasonOf(entryIndex));
+                }
+                else {
+                    backtester.backtestFromEntry(series, entryIndex, exitPlans[setIndex], outcome);
+                }
+                sink.accept(intervalScenarios[lagIndex * exitPlans.length + setIndex], outcome);
+                done++;
+            }
+        }
+        return done;
+    }
+}
