@@ -1,0 +1,181 @@
+package io.quantbot.storage.daemon.cli;
+
+import io.quantbot.storage.daemon.config.ConfigException;
+import io.quantbot.storage.daemon.config.ConfigProperty;
+import io.quantbot.storage.daemon.config.ConfigValue;
+import io.quantbot.storage.daemon.config.ResolvedConfig;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code config print} and {@code config check}. */
+@Command(name = "config", mixinStandardHelpOptions = true, versionProvider = DaemonCommand.Version.class,
+        description = "Inspect the configuration.",
+        subcommands = {ConfigCommand.PrintCommand.class, ConfigCommand.CheckCommand.class})
+public final class ConfigCommand implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
+    }
+
+    @Command(name = "print", mixinStandardHelpOptions = true, versionProvider = DaemonCommand.Version.class,
+            description = "Print every configuration key with its effective value and where it came from (default, file, env, flag).",
+            footer = {"", ExitCodes.HELP})
+    static final class PrintCommand implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Option(names = "--output", paramLabel = "table|json|csv", defaultValue = "table", description = "Output format (default table).")
+        String output;
+
+        @Option(names = "--describe", description = "Add each key's environment variable and description.")
+        boolean describe;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        private final Map<String, String> environment;
+
+        PrintCommand(Map<String, String> environment) {
+            this.environment = environment;
+        }
+
+        @Override
+        public Integer call() {
+            ResolvedConfig config;
+            try {
+                config = options.resolve(environment);
+            } catch (ConfigException e) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("bad configuration:");
+                e.problems().forEach(problem -> err.println("  " + problem));
+                return ExitCodes.USAGE;
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            switch (output) {
+                case "json" -> printJson(config, out);
+                case "csv" -> printCsv(config, out);
+                case "table" -> printTable(config, out);
+                default -> {
+                    spec.commandLine().getErr().println("--output must be table, json or csv, not '" + output + "'");
+                    return ExitCodes.USAGE;
+                }
+            }
+            out.flush();
+            return ExitCodes.OK;
+        }
+
+        private void printTable(ResolvedConfig config, PrintWriter out) {
+            int keyWidth = "KEY".length();
+            int valueWidth = "VALUE".length();
+            for (ConfigValue value : config.values()) {
+                keyWidth = Math.max(keyWidth, value.key().length());
+                valueWidth = Math.max(valueWidth, display(value.value()).length());
+            }
+            String format = "%-" + keyWidth + "s  %-" + valueWidth + "s  %s%n";
+            out.printf(format, "KEY", "VALUE", "ORIGIN");
+            for (ConfigValue value : config.values()) {
+                out.printf(format, value.key(), display(value.value()), value.origin());
+                if (describe) {
+                    ConfigProperty<?> property = property(value.key());
+                    out.printf("    env %s: %s%n", property.environmentVariable(), property.description());
+                }
+            }
+        }
+
+        private static void printJson(ResolvedConfig config, PrintWriter out) {
+            out.println("[");
+            var values = config.values();
+            for (int i = 0; i < values.size(); i++) {
+                ConfigValue value = values.get(i);
+                ConfigProperty<?> property = property(value.key());
+                out.printf("  {\"key\": %s, \"value\": %s, \"origin\": %s, \"env\": %s, \"default\": %s, \"description\": %s}%s%n",
+                        quote(value.key()), quote(value.value()), quote(value.origin()), quote(property.environmentVariable()),
+                        quote(property.defaultValue()), quote(property.description()), i + 1 < values.size() ? "," : "");
+            }
+            out.println("]");
+        }
+
+        private static void printCsv(ResolvedConfig config, PrintWriter out) {
+            out.println("key,value,origin,env,default");
+            for (ConfigValue value : config.values()) {
+                ConfigProperty<?> property = property(value.key());
+                out.println(String.join(",", csv(value.key()), csv(value.value()), csv(value.origin()), csv(property.environmentVariable()),
+                        csv(property.defaultValue())));
+            }
+        }
+
+        private static ConfigProperty<?> property(String key) {
+            return ConfigOptions.properties().stream().filter(p -> p.key().equals(key)).findFirst().orElseThrow();
+        }
+
+        private static String display(String value) {
+            return value.isEmpty() ? "\"\"" : value;
+        }
+
+        private static String csv(String value) {
+            return value.contains(",") || value.contains("\"") ? "\"" + value.replace("\"", "\"\"") + "\"" : value;
+        }
+
+        private static String quote(String value) {
+            StringBuilder out = new StringBuilder("\"");
+            for (char c : value.toCharArray()) {
+                switch (c) {
+                    case '"' -> out.append("\\\"");
+                    case '\\' -> out.append("\\\\");
+                    case '\n' -> out.append("\\n");
+                    default -> {
+                        if (c < 0x20) {
+                            out.append(String.format("\\u%04x", (int) c));
+                        } else {
+                            out.append(c);
+                        }
+                    }
+                }
+            }
+            return out.append('"').toString();
+        }
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = DaemonCommand.Version.class,
+            description = "Validate a configuration file: unknown keys and bad values are reported, all at once.",
+            footer = {"", ExitCodes.HELP})
+    static final class CheckCommand implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", description = "The configuration file to check.")
+        Path file;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            if (!Files.isRegularFile(file)) {
+                spec.commandLine().getErr().println(file + ": no such file");
+                return ExitCodes.USAGE;
+            }
+            try {
+                ResolvedConfig.resolve(ConfigOptions.properties(), Optional.of(file), Map.of(), Map.of());
+            } catch (ConfigException e) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println(file + ": " + e.problems().size() + " problem(s):");
+                e.problems().forEach(problem -> err.println("  " + problem));
+                return ExitCodes.USAGE;
+            }
+            spec.commandLine().getOut().println(file + ": ok");
+            return ExitCodes.OK;
+        }
+    }
+}

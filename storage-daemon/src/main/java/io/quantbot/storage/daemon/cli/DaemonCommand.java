@@ -1,0 +1,65 @@
+package io.quantbot.storage.daemon.cli;
+
+import io.quantbot.storage.daemon.info.DaemonInfoService;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code quantbot-storage-daemon}: runs the daemon (the default), or inspects its configuration. */
+@Command(
+        name = "quantbot-storage-daemon",
+        mixinStandardHelpOptions = true,
+        versionProvider = DaemonCommand.Version.class,
+        description = "The quantbot storage daemon: StatePort and ArtifactPort over gRPC, backed by DuckDB and a warm pool of Python workers.",
+        footer = {"", ExitCodes.HELP},
+        subcommands = {ServeCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class})
+public final class DaemonCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions options;
+
+    private final Map<String, String> environment;
+
+    DaemonCommand(Map<String, String> environment) {
+        this.environment = environment;
+    }
+
+    /** Without a subcommand the daemon serves, so `java -jar storage-daemon.jar` just runs it. */
+    @Override
+    public Integer call() {
+        return new ServeCommand(environment).serve(options);
+    }
+
+    public static int run(String[] args) {
+        return commandLine(System.getenv()).execute(args);
+    }
+
+    static CommandLine commandLine(Map<String, String> environment) {
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                if (type == DaemonCommand.class) {
+                    return type.cast(new DaemonCommand(environment));
+                }
+                if (type == ServeCommand.class) {
+                    return type.cast(new ServeCommand(environment));
+                }
+                if (type == ConfigCommand.PrintCommand.class) {
+                    return type.cast(new ConfigCommand.PrintCommand(environment));
+                }
+                return CommandLine.defaultFactory().create(type);
+            }
+        };
+        CommandLine commandLine = new CommandLine(DaemonCommand.class, factory);
+        commandLine.setExitCodeExceptionMapper(exception -> ExitCodes.FAILED);
+        return commandLine;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"quantbot-storage-daemon " + DaemonInfoService.version()};
+        }
+    }
+}

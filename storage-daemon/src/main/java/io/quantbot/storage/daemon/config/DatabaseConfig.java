@@ -1,0 +1,80 @@
+package io.quantbot.storage.daemon.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Where the data lives and how DuckDB is run. */
+public record DatabaseConfig(
+        Path dataDir,
+        Optional<Path> databaseFile,
+        String memoryLimit,
+        int threads,
+        Duration checkpointInterval,
+        long checkpointWalSize,
+        int groupCommitMaxBatch,
+        int groupCommitQueueCapacity) {
+
+    /** The special duckdb.path value for a database that lives only in memory (tests). */
+    public static final String IN_MEMORY = ":memory:";
+
+    public static final ConfigProperty<Path> DATA_DIR = ConfigProperty.of(
+            "data-dir", "./data", "Data directory: quantbot.duckdb, the Parquet lake and the staging folder.", value -> Path.of(value.trim()));
+    public static final ConfigProperty<String> DUCKDB_PATH = ConfigProperty.of(
+            "duckdb.path", "", "Database file; empty = <data-dir>/quantbot.duckdb; ':memory:' keeps it in memory (tests only: nothing survives).",
+            String::trim);
+    public static final ConfigProperty<String> DUCKDB_MEMORY_LIMIT = ConfigProperty.of(
+            "duckdb.memory-limit", "", "DuckDB memory_limit, e.g. 4GB; empty = DuckDB's default (80% of RAM).", String::trim);
+    public static final ConfigProperty<Integer> DUCKDB_THREADS = ConfigProperty.of(
+            "duckdb.threads", "0", "DuckDB worker threads; 0 = DuckDB's default (all cores).", ConfigValueParsers::parseInt);
+    public static final ConfigProperty<Duration> DUCKDB_CHECKPOINT_INTERVAL = ConfigProperty.of(
+            "duckdb.checkpoint-interval", "5m",
+            "Forced checkpoint period. DuckDB skips automatic checkpoints while writes keep coming, so the WAL would grow without bound.",
+            ConfigValueParsers::parseDuration);
+    public static final ConfigProperty<Long> DUCKDB_CHECKPOINT_WAL_SIZE = ConfigProperty.of(
+            "duckdb.checkpoint-wal-size", "256MiB", "Also checkpoint as soon as the WAL file is larger than this.", ConfigValueParsers::parseSize);
+    public static final ConfigProperty<Integer> GROUP_COMMIT_MAX_BATCH = ConfigProperty.of(
+            "group-commit.max-batch", "4096", "Most write requests applied in one transaction.", ConfigValueParsers::parseInt);
+    public static final ConfigProperty<Integer> GROUP_COMMIT_QUEUE_CAPACITY = ConfigProperty.of(
+            "group-commit.queue-capacity", "65536",
+            "Write requests that may wait for the writer; past it writes fail fast with RESOURCE_EXHAUSTED (QUEUE_FULL) and a retry hint.",
+            ConfigValueParsers::parseInt);
+
+    public static final List<ConfigProperty<?>> PROPERTIES = List.of(
+            DATA_DIR, DUCKDB_PATH, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, DUCKDB_CHECKPOINT_INTERVAL, DUCKDB_CHECKPOINT_WAL_SIZE,
+            GROUP_COMMIT_MAX_BATCH, GROUP_COMMIT_QUEUE_CAPACITY);
+
+    public static DatabaseConfig from(ResolvedConfig config) {
+        Path dataDir = config.get(DATA_DIR).toAbsolutePath().normalize();
+        String path = config.get(DUCKDB_PATH);
+        Optional<Path> databaseFile;
+        if (path.equals(IN_MEMORY)) {
+            databaseFile = Optional.empty();
+        } else if (path.isEmpty()) {
+            databaseFile = Optional.of(dataDir.resolve("quantbot.duckdb"));
+        } else {
+            databaseFile = Optional.of(Path.of(path).toAbsolutePath().normalize());
+        }
+        if (config.get(GROUP_COMMIT_MAX_BATCH) < 1 || config.get(GROUP_COMMIT_QUEUE_CAPACITY) < 1) {
+            throw new ConfigException("group-commit.max-batch and group-commit.queue-capacity must be at least 1");
+        }
+        return new DatabaseConfig(
+                dataDir,
+                databaseFile,
+                config.get(DUCKDB_MEMORY_LIMIT),
+                config.get(DUCKDB_THREADS),
+                config.get(DUCKDB_CHECKPOINT_INTERVAL),
+                config.get(DUCKDB_CHECKPOINT_WAL_SIZE),
+                config.get(GROUP_COMMIT_MAX_BATCH),
+                config.get(GROUP_COMMIT_QUEUE_CAPACITY));
+    }
+
+    public Path lakeDir() {
+        return dataDir.resolve("lake");
+    }
+
+    public Path stagingDir() {
+        return dataDir.resolve("staging");
+    }
+}

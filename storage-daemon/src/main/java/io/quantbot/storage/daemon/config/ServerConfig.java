@@ -1,0 +1,54 @@
+package io.quantbot.storage.daemon.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/** Network endpoints and request handling. */
+public record ServerConfig(
+        String grpcHost,
+        int grpcPort,
+        long maxInboundMessageSize,
+        int executorThreads,
+        String httpHost,
+        int httpPort,
+        Duration shutdownGracePeriod) {
+
+    public static final ConfigProperty<String> GRPC_HOST = ConfigProperty.of(
+            "grpc.host", "127.0.0.1", "Address the gRPC server binds to. Any non-loopback address requires auth tokens.", String::trim);
+    public static final ConfigProperty<Integer> GRPC_PORT = ConfigProperty.of(
+            "grpc.port", "50051", "gRPC port (0 = any free port).", ConfigValueParsers::parsePort);
+    public static final ConfigProperty<Long> GRPC_MAX_INBOUND_MESSAGE_SIZE = ConfigProperty.of(
+            "grpc.max-inbound-message-size", "16MiB", "Largest request message accepted; larger ones fail with RESOURCE_EXHAUSTED.",
+            ConfigValueParsers::parseSize);
+    public static final ConfigProperty<Integer> GRPC_EXECUTOR_THREADS = ConfigProperty.of(
+            "grpc.executor-threads", "16", "Threads of the bounded executor that runs RPC handlers (reads and queueing; writes complete asynchronously).",
+            ConfigValueParsers::parseInt);
+    public static final ConfigProperty<String> HTTP_HOST = ConfigProperty.of(
+            "http.host", "127.0.0.1", "Address of the HTTP ops endpoint (/metrics, /healthz, /readyz).", String::trim);
+    public static final ConfigProperty<Integer> HTTP_PORT = ConfigProperty.of(
+            "http.port", "9464", "HTTP ops port (0 = any free port).", ConfigValueParsers::parsePort);
+    public static final ConfigProperty<Duration> SHUTDOWN_GRACE_PERIOD = ConfigProperty.of(
+            "shutdown.grace-period", "30s", "On SIGTERM, how long in-flight calls may take to finish before they are cancelled.",
+            ConfigValueParsers::parseDuration);
+
+    public static final List<ConfigProperty<?>> PROPERTIES = List.of(
+            GRPC_HOST, GRPC_PORT, GRPC_MAX_INBOUND_MESSAGE_SIZE, GRPC_EXECUTOR_THREADS, HTTP_HOST, HTTP_PORT, SHUTDOWN_GRACE_PERIOD);
+
+    public static ServerConfig from(ResolvedConfig config) {
+        long maxMessage = config.get(GRPC_MAX_INBOUND_MESSAGE_SIZE);
+        if (maxMessage > Integer.MAX_VALUE) {
+            throw new ConfigException("grpc.max-inbound-message-size must be below 2GiB");
+        }
+        if (config.get(GRPC_EXECUTOR_THREADS) < 1) {
+            throw new ConfigException("grpc.executor-threads must be at least 1");
+        }
+        return new ServerConfig(
+                config.get(GRPC_HOST),
+                config.get(GRPC_PORT),
+                maxMessage,
+                config.get(GRPC_EXECUTOR_THREADS),
+                config.get(HTTP_HOST),
+                config.get(HTTP_PORT),
+                config.get(SHUTDOWN_GRACE_PERIOD));
+    }
+}

@@ -1,0 +1,23 @@
+package io.quantbot.storage.daemon.server;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import io.grpc.protobuf.services.HealthStatusManager;
+import jakarta.inject.Singleton;
+import java.util.List;
+
+/** The network side: gRPC server with its interceptors and health service, and the HTTP ops endpoint. */
+public final class ServerModule extends AbstractModule {
+    @Provides
+    @Singleton
+    HealthStatusManager healthStatusManager() {
+        return new HealthStatusManager();
+    }
+
+    @Provides
+    @Singleton
+    ServerInterceptorChain interceptorChain(CallObservingInterceptor observing) {
+        // ServerInterceptors.intercept runs the last interceptor first: observation wraps everything.
+        return new ServerInterceptorChain(List.of(observing));
+    }
+}

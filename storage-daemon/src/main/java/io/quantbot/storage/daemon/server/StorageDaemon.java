@@ -1,0 +1,106 @@
+package io.quantbot.storage.daemon.server;
+
+import static java.util.Objects.requireNonNull;
+
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.quantbot.storage.daemon.lifecycle.Readiness;
+import io.quantbot.storage.daemon.storage.StorageLayer;
+import io.quantbot.storage.v1.ArtifactPortGrpc;
+import io.quantbot.storage.v1.StatePortGrpc;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts the components in order (ops endpoint, storage, gRPC) and stops them in reverse. The
+ * health status follows readiness: SERVING only once migrations ran and every component is up;
+ * NOT_SERVING as soon as shutdown begins, before the server stops accepting calls.
+ */
+@Singleton
+public final class StorageDaemon {
+    private static final Logger log = LoggerFactory.getLogger(StorageDaemon.class);
+    private static final String[] SERVICES = {
+        "", StatePortGrpc.SERVICE_NAME, ArtifactPortGrpc.SERVICE_NAME,
+    };
+
+    private final HttpOpsServer http;
+    private final StorageLayer storage;
+    private final GrpcServer grpc;
+    private final Readiness readiness;
+    private final HealthStatusManager health;
+    private boolean started;
+    private boolean stopped;
+
+    @Inject
+    public StorageDaemon(HttpOpsServer http, StorageLayer storage, GrpcServer grpc, Readiness readiness, HealthStatusManager health) {
+        this.http = requireNonNull(http, "http is null");
+        this.storage = requireNonNull(storage, "storage is null");
+        this.grpc = requireNonNull(grpc, "grpc is null");
+        this.readiness = requireNonNull(readiness, "readiness is null");
+        this.health = requireNonNull(health, "health is null");
+    }
+
+    public synchronized void start() throws Exception {
+        if (started) {
+            return;
+        }
+        started = true;
+        readiness.addListener(this::publishHealth);
+        try {
+            http.start();
+            storage.start();
+            grpc.start();
+        } catch (Exception e) {
+            stop();
+            throw e;
+        }
+        readiness.markReady(Readiness.STARTED);
+    }
+
+    /** Graceful: readiness and health drop first, in-flight calls finish, queued writes commit, the database closes. */
+    public synchronized void stop() {
+        if (stopped || !started) {
+            return;
+        }
+        stopped = true;
+        log.info("Shutting down");
+        readiness.markNotReady(Readiness.SHUTDOWN, "shutting down");
+        health.enterTerminalState();
+        stopQuietly("gRPC server", grpc::stop);
+        stopQuietly("storage", storage::stop);
+        stopQuietly("HTTP ops endpoint", http::stop);
+        log.info("Stopped");
+    }
+
+    public int grpcPort() {
+        return grpc.port();
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    private void publishHealth(boolean ready) {
+        ServingStatus status = ready ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+        for (String service : SERVICES) {
+            health.setStatus(service, status);
+        }
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private static void stopQuietly(String what, Step step) {
+        try {
+            step.run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            log.warn("Interrupted while stopping the {}", what);
+        } catch (Exception e) {
+            log.error("Stopping the {} failed", what, e);
+        }
+    }
+}

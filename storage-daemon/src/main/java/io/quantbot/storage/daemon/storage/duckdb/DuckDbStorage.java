@@ -1,0 +1,170 @@
+package io.quantbot.storage.daemon.storage.duckdb;
+
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quantbot.storage.daemon.config.DatabaseConfig;
+import io.quantbot.storage.daemon.config.StateConfig;
+import io.quantbot.storage.daemon.lifecycle.Managed;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The DuckDB side of the storage layer as one component: opens the database, applies migrations,
+ * loads the in-memory indexes, starts the writer, and runs maintenance (TTL purge, forced checkpoints
+ * on a schedule and when the WAL grows). Stops in reverse, with a final checkpoint.
+ */
+@Singleton
+public final class DuckDbStorage implements Managed {
+    private static final Logger log = LoggerFactory.getLogger(DuckDbStorage.class);
+
+    private final DuckDbDatabase database;
+    private final GroupCommitWriter writer;
+    private final DuckDbStateRepository stateRepository;
+    private final DatabaseConfig config;
+    private final StateConfig stateConfig;
+    private final Counter checkpoints;
+    private ScheduledExecutorService maintenance;
+    private boolean opened;
+    private volatile int schemaVersion;
+    private volatile long lastCheckpointNanos = System.nanoTime();
+
+    @Inject
+    public DuckDbStorage(
+            DuckDbDatabase database,
+            GroupCommitWriter writer,
+            DuckDbStateRepository stateRepository,
+            DatabaseConfig config,
+            StateConfig stateConfig,
+            MeterRegistry registry) {
+        this.database = requireNonNull(database, "database is null");
+        this.writer = requireNonNull(writer, "writer is null");
+        this.stateRepository = requireNonNull(stateRepository, "stateRepository is null");
+        this.config = requireNonNull(config, "config is null");
+        this.stateConfig = requireNonNull(stateConfig, "stateConfig is null");
+        this.checkpoints = Counter.builder("quantbot.duckdb.checkpoints")
+                .description("Forced DuckDB checkpoints (WAL merged into the database file)")
+                .register(registry);
+    }
+
+    @Override
+    public synchronized void start() throws SQLException {
+        database.open();
+        opened = true;
+        schemaVersion = SchemaMigrator.migrate(database.primaryConnection());
+        cleanStaging();
+        stateRepository.load(database.primaryConnection());
+        writer.start();
+        maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "duckdb-maintenance");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long purgeMillis = stateConfig.purgeInterval().toMillis();
+        maintenance.scheduleWithFixedDelay(this::purgeExpiredState, purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(this::checkpointIfDue, 5, 5, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public synchronized void stop() throws InterruptedException {
+        if (!opened) {
+            return;
+        }
+        opened = false;
+        if (maintenance != null) {
+            maintenance.shutdownNow();
+            maintenance.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        writer.stop();
+        try (Statement statement = database.primaryConnection().createStatement()) {
+            statement.execute("CHECKPOINT");
+        } catch (SQLException | IllegalStateException e) {
+            log.warn("Final checkpoint failed: {}", e.getMessage());
+        }
+        database.close();
+    }
+
+    public int schemaVersion() {
+        return schemaVersion;
+    }
+
+    public String duckDbVersion() {
+        return database.duckDbVersion();
+    }
+
+    /** Forces a checkpoint now, through the writer so it never races a write. */
+    public void checkpoint() {
+        writer.execute(new WriteTask<Void>() {
+            @Override
+            public Void apply(WriteContext context) throws SQLException {
+                try (Statement statement = context.connection().createStatement()) {
+                    statement.execute("CHECKPOINT");
+                }
+                return null;
+            }
+
+            @Override
+            public boolean transactional() {
+                return false;
+            }
+
+            @Override
+            public String name() {
+                return "duckdb.checkpoint";
+            }
+        });
+        lastCheckpointNanos = System.nanoTime();
+        checkpoints.increment();
+    }
+
+    private void purgeExpiredState() {
+        try {
+            stateRepository.purge().join();
+        } catch (RuntimeException e) {
+            log.warn("Purging expired state failed: {}", e.getMessage());
+        }
+    }
+
+    private void checkpointIfDue() {
+        try {
+            boolean intervalPassed = System.nanoTime() - lastCheckpointNanos >= config.checkpointInterval().toNanos();
+            boolean walTooLarge = database.walSizeBytes() > config.checkpointWalSize();
+            if (intervalPassed || walTooLarge) {
+                checkpoint();
+            }
+        } catch (RuntimeException e) {
+            log.warn("Checkpoint failed: {}", e.getMessage());
+        }
+    }
+
+    /** Staging holds worker outputs that were never registered: leftovers of a crash. */
+    private void cleanStaging() {
+        Path staging = config.stagingDir();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(staging)) {
+            int removed = 0;
+            for (Path entry : entries) {
+                if (Files.isRegularFile(entry)) {
+                    Files.delete(entry);
+                    removed++;
+                }
+            }
+            if (removed > 0) {
+                log.info("Removed {} unregistered files from {}", removed, staging);
+            }
+        } catch (IOException e) {
+            log.warn("Cleaning {} failed: {}", staging, e.getMessage());
+        }
+    }
+}

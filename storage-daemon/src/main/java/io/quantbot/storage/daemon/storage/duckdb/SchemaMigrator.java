@@ -1,0 +1,148 @@
+package io.quantbot.storage.daemon.storage.duckdb;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Versioned schema migrations, applied in order at start, each in its own transaction, recorded
+ * with a checksum. A database migrated by a newer daemon, or a migration whose text changed after it
+ * was applied, stops the start with a clear error instead of guessing.
+ */
+public final class SchemaMigrator {
+    private static final Logger log = LoggerFactory.getLogger(SchemaMigrator.class);
+
+    /** Every migration, in order. Never edit one that shipped: add a new one. */
+    public static final List<Migration> MIGRATIONS = List.of(
+            new Migration(1, "state log", "V001__state_log.sql"));
+
+    public record Migration(int version, String description, String resource) {
+        public Migration {
+            requireNonNull(description, "description is null");
+            requireNonNull(resource, "resource is null");
+        }
+    }
+
+    private static final String CREATE_HISTORY = """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version     INTEGER PRIMARY KEY,
+                description VARCHAR NOT NULL,
+                checksum    VARCHAR NOT NULL,
+                applied_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""";
+    private static final String SELECT_HISTORY = "SELECT version, checksum FROM schema_migrations ORDER BY version";
+    private static final String INSERT_HISTORY = "INSERT INTO schema_migrations (version, description, checksum) VALUES (?, ?, ?)";
+
+    private SchemaMigrator() {}
+
+    /** Applies the missing migrations; returns the schema version the database is at afterwards. */
+    public static int migrate(Connection connection) {
+        return migrate(connection, MIGRATIONS);
+    }
+
+    static int migrate(Connection connection, List<Migration> migrations) {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(CREATE_HISTORY);
+            Map<Integer, String> applied = new HashMap<>();
+            try (ResultSet rows = statement.executeQuery(SELECT_HISTORY)) {
+                while (rows.next()) {
+                    applied.put(rows.getInt(1), rows.getString(2));
+                }
+            }
+            int newestKnown = migrations.get(migrations.size() - 1).version();
+            int newestApplied = applied.keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
+            if (newestApplied > newestKnown) {
+                throw new IllegalStateException("the database has schema version " + newestApplied
+                        + " but this daemon only knows versions up to " + newestKnown
+                        + ": it was written by a newer daemon; run that version (downgrades are not supported)");
+            }
+            for (Migration migration : migrations) {
+                String sql = readResource(migration.resource());
+                String checksum = sha256(sql);
+                String known = applied.get(migration.version());
+                if (known != null) {
+                    if (!known.equals(checksum)) {
+                        throw new IllegalStateException("schema migration " + migration.version() + " (" + migration.description()
+                                + ") differs from the one applied to this database; migrations must never change once shipped");
+                    }
+                    continue;
+                }
+                apply(connection, migration, sql, checksum);
+            }
+            return newestKnown;
+        } catch (SQLException e) {
+            throw new IllegalStateException("schema migration failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void apply(Connection connection, Migration migration, String sql, String checksum) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("BEGIN TRANSACTION");
+            try {
+                for (String part : splitStatements(sql)) {
+                    statement.execute(part);
+                }
+                try (PreparedStatement insert = connection.prepareStatement(INSERT_HISTORY)) {
+                    insert.setInt(1, migration.version());
+                    insert.setString(2, migration.description());
+                    insert.setString(3, checksum);
+                    insert.executeUpdate();
+                }
+                statement.execute("COMMIT");
+            } catch (SQLException | RuntimeException e) {
+                statement.execute("ROLLBACK");
+                throw e;
+            }
+        }
+        log.info("Applied schema migration {} ({})", migration.version(), migration.description());
+    }
+
+    /** Splits on semicolons at line ends; the migration files keep one statement per such terminator. */
+    static List<String> splitStatements(String sql) {
+        StringBuilder withoutComments = new StringBuilder();
+        for (String line : sql.split("\n", -1)) {
+            int comment = line.indexOf("--");
+            withoutComments.append(comment >= 0 ? line.substring(0, comment) : line).append('\n');
+        }
+        return java.util.Arrays.stream(withoutComments.toString().split(";\\s*\n"))
+                .map(String::trim)
+                .map(part -> part.endsWith(";") ? part.substring(0, part.length() - 1) : part)
+                .filter(part -> !part.isEmpty())
+                .toList();
+    }
+
+    private static String readResource(String name) {
+        try (InputStream input = SchemaMigrator.class.getResourceAsStream("/db/migration/" + name)) {
+            if (input == null) {
+                throw new IllegalStateException("missing migration resource " + name);
+            }
+            return new String(input.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
