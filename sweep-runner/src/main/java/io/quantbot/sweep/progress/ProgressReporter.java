@@ -2,7 +2,7 @@ package io.quantbot.sweep.progress;
 
 import static java.util.Objects.requireNonNull;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -37,7 +37,7 @@ public final class ProgressReporter {
     private final String label;
     private final long total;
     private final Mode mode;
-    private final PrintStream out;
+    private final PrintWriter out;
     private final LongSupplier nanoClock;
     private final long intervalNanos;
     private final long startNanos;
@@ -49,7 +49,7 @@ public final class ProgressReporter {
 
     private record Best(String label, double value, String formatted) {}
 
-    public ProgressReporter(String label, long total, Mode mode, PrintStream out) {
+    public ProgressReporter(String label, long total, Mode mode, PrintWriter out) {
         this(label, total, mode, out, System::nanoTime, DEFAULT_PLAIN_INTERVAL);
     }
 
@@ -57,7 +57,7 @@ public final class ProgressReporter {
      * @param nanoClock a monotonic clock ({@link System#nanoTime} in production, a fake in tests)
      * @param plainInterval time between plain lines
      */
-    public ProgressReporter(String label, long total, Mode mode, PrintStream out, LongSupplier nanoClock,
+    public ProgressReporter(String label, long total, Mode mode, PrintWriter out, LongSupplier nanoClock,
             Duration plainInterval) {
         this.label = requireNonNull(label, "label is null");
         this.mode = requireNonNull(mode, "mode is null");

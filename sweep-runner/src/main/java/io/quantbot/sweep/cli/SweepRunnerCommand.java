@@ -1,0 +1,83 @@
+package io.quantbot.sweep.cli;
+
+import io.quantbot.sweep.spec.InvalidSweepSpecException;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sweep-runner}: parameter sweeps over calls. Subcommands that need the storage daemon ({@code run},
+ * {@code demo}, {@code bench}) are added with the client SDK integration.
+ */
+@Command(name = "sweep-runner",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Backtests calls over candles for a grid of intervals × entry lags × overlay sets.",
+        subcommands = {GenerateSnapshotCommand.class, ValidateCommand.class, SimulateLocalCommand.class},
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.RUN_FAILED_LINE, ExitCodes.BAD_USAGE_LINE,
+            ExitCodes.DAEMON_UNREACHABLE_LINE, ExitCodes.INTERRUPTED_LINE})
+public final class SweepRunnerCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(SweepRunnerCommand.class);
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand");
+    }
+
+    /** A configured command line; stdout gets data, stderr everything else. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine commandLine = new CommandLine(new SweepRunnerCommand());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        commandLine.setParameterExceptionHandler((exception, args) -> {
+            CommandLine failed = exception.getCommandLine();
+            failed.getErr().println("error: " + exception.getMessage());
+            failed.getErr().println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
+            failed.getErr().flush();
+            return ExitCodes.BAD_USAGE;
+        });
+        commandLine.setExecutionExceptionHandler((exception, failed, parseResult) -> {
+            PrintWriter errors = failed.getErr();
+            int code;
+            if (exception instanceof InvalidSweepSpecException invalid) {
+                errors.println("error: " + invalid.getMessage());
+                code = ExitCodes.BAD_USAGE;
+            }
+            else if (exception instanceof UsageException) {
+                errors.println("error: " + exception.getMessage());
+                errors.println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
+                code = ExitCodes.BAD_USAGE;
+            }
+            else if (exception instanceof InterruptedException) {
+                errors.println("interrupted");
+                code = ExitCodes.INTERRUPTED;
+            }
+            else {
+                log.debug("command failed", exception);
+                errors.println("error: " + (exception.getMessage() == null ? exception.toString() : exception.getMessage()));
+                code = ExitCodes.RUN_FAILED;
+            }
+            errors.flush();
+            return code;
+        });
+        return commandLine;
+    }
+
+    /** Runs the command line and returns the exit code. */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        int code = commandLine(out, err).execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+}
