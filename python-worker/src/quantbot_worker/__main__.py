@@ -1,0 +1,3 @@
+from quantbot_worker.cli import run
+
+raise SystemExit(run())

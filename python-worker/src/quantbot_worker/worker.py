@@ -1,0 +1,306 @@
+"""The worker loop: Configure -> Ready, then requests one at a time, Ping/Cancel at any time.
+
+The calling thread reads frames. Requests run in order on one request thread, each with its own
+DuckDB cursor, so the reader can answer Ping and act on Cancel while a request runs. Errors
+travel back as WorkerError frames matched by request id; only a broken stream ends the worker.
+
+Exit codes: 0 on EOF of stdin, 2 on a malformed frame or protocol violation, 3 when Configure
+cannot be applied, 1 on an unexpected failure of the loop itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import platform
+import queue
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import duckdb
+import pyarrow as pa
+from google.protobuf.message import DecodeError
+from quantbot.storage.worker.v1 import worker_pb2
+
+from quantbot_worker import __version__
+from quantbot_worker.config import ConfigError, WorkerConfig
+from quantbot_worker.context import RequestContext
+from quantbot_worker.errors import ErrorCode, RequestAborted, WorkerFailure
+from quantbot_worker.framing import FrameWriter, FramingError, read_frame
+from quantbot_worker.handlers import HANDLERS
+from quantbot_worker.sandbox import open_connection
+from quantbot_worker.staging import StagingArea
+
+log = logging.getLogger("quantbot_worker")
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_PROTOCOL = 2
+EXIT_CONFIG = 3
+
+
+def rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+@dataclass
+class _Pending:
+    request: worker_pb2.Request
+    received_ns: int
+    cancelled: bool = False
+
+
+class RequestRunner:
+    """Runs requests one at a time on its own thread."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, config: WorkerConfig, writer: FrameWriter) -> None:
+        self._connection = connection
+        self._config = config
+        self._writer = writer
+        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._pending: dict[int, _Pending] = {}
+        self._running: RequestContext | None = None
+        self.requests_served = 0
+        self._thread = threading.Thread(target=self._loop, name="request-runner", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, request: worker_pb2.Request) -> None:
+        pending = _Pending(request, time.monotonic_ns())
+        with self._lock:
+            self._pending[request.id] = pending
+        self._queue.put(pending)
+
+    def cancel(self, request_id: int) -> None:
+        with self._lock:
+            running = self._running
+            if running is not None and running.request_id == request_id:
+                running.abort(ErrorCode.CANCELLED, f"request {request_id} was cancelled")
+                return
+            pending = self._pending.get(request_id)
+            if pending is not None:
+                pending.cancelled = True
+                return
+        log.info("cancel for request %d, which is not running or queued; ignored", request_id)
+
+    def abort_all(self, reason: str) -> None:
+        with self._lock:
+            for pending in self._pending.values():
+                pending.cancelled = True
+            if self._running is not None:
+                self._running.abort(ErrorCode.CANCELLED, reason)
+
+    def finish(self, timeout: float | None = None) -> None:
+        """Lets queued requests run, then stops the thread."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while (pending := self._queue.get()) is not None:
+            try:
+                response = self._run(pending)
+            except BaseException:  # keep the thread alive; the request still gets an answer
+                response = _error_response(
+                    pending.request.id, ErrorCode.INTERNAL, "worker failure", traceback.format_exc()
+                )
+            with self._lock:
+                self._pending.pop(pending.request.id, None)
+            try:
+                self._writer.write(worker_pb2.WorkerFrame(response=response))
+            except (OSError, ValueError) as e:
+                log.error("cannot send the response to request %d: %s", pending.request.id, e)
+            self.requests_served += 1
+
+    def _run(self, pending: _Pending) -> worker_pb2.Response:
+        request = pending.request
+        started = time.monotonic_ns()
+        op = request.WhichOneof("op")
+        if pending.cancelled:
+            return _error_response(request.id, ErrorCode.CANCELLED, f"request {request.id} was cancelled before it ran")
+        if op is None:
+            return _error_response(request.id, ErrorCode.INVALID_ARGUMENT, "request has no op")
+        deadline_ns = pending.received_ns + request.timeout_ms * 1_000_000 if request.timeout_ms > 0 else None
+        if deadline_ns is not None and started >= deadline_ns:
+            return _error_response(
+                request.id,
+                ErrorCode.DEADLINE_EXCEEDED,
+                f"request {request.id} timed out ({request.timeout_ms} ms) before it ran",
+            )
+
+        cursor = self._connection.cursor()
+        staging = StagingArea(self._config.staging_dir)
+        ctx = RequestContext(request.id, cursor, self._config, staging)
+        timer: threading.Timer | None = None
+        with self._lock:
+            self._running = ctx
+        if deadline_ns is not None:
+            timer = threading.Timer(
+                (deadline_ns - started) / 1e9,
+                ctx.abort,
+                (ErrorCode.DEADLINE_EXCEEDED, f"request {request.id} exceeded its timeout of {request.timeout_ms} ms"),
+            )
+            timer.daemon = True
+            timer.start()
+        log.debug("request %d: %s", request.id, op)
+        try:
+            result = HANDLERS[op](ctx, getattr(request, op))
+            ctx.check()  # aborted at the very end: the caller has given up, keep nothing
+            return worker_pb2.Response(id=request.id, result=result, elapsed_us=_micros_since(started))
+        except BaseException as e:
+            staging.discard()
+            error = _describe(e, ctx)
+            if error.code == ErrorCode.INTERNAL:
+                log.error("request %d (%s) failed:\n%s", request.id, op, error.traceback)
+            else:
+                log.info("request %d (%s): %s %s", request.id, op, ErrorCode(error.code).name, error.message)
+            return worker_pb2.Response(id=request.id, error=error, elapsed_us=_micros_since(started))
+        finally:
+            ctx.finish()
+            if timer is not None:
+                timer.cancel()
+            with self._lock:
+                self._running = None
+            with contextlib.suppress(duckdb.Error):
+                cursor.close()
+
+
+def _micros_since(started_ns: int) -> int:
+    return (time.monotonic_ns() - started_ns) // 1000
+
+
+def _error_response(request_id: int, code: ErrorCode, message: str, trace: str = "") -> worker_pb2.Response:
+    return worker_pb2.Response(
+        id=request_id, error=worker_pb2.WorkerError(code=int(code), message=message, traceback=trace)
+    )
+
+
+def _describe(error: BaseException, ctx: RequestContext) -> worker_pb2.WorkerError:
+    aborted = ctx.aborted
+    if aborted is not None:
+        # Whatever the handler raised on the way out (usually DuckDB's interrupt), the reason is this.
+        return worker_pb2.WorkerError(code=int(aborted.code), message=aborted.message)
+    if isinstance(error, RequestAborted):
+        return worker_pb2.WorkerError(code=int(error.code), message=error.message)
+    if isinstance(error, WorkerFailure):
+        result = worker_pb2.WorkerError(code=int(error.code), message=error.message)
+        result.issues.extend(
+            worker_pb2.Issue(file=i.file, row=i.row, column=i.column, message=i.message) for i in error.issues
+        )
+        return result
+    if isinstance(error, duckdb.InterruptException):
+        return worker_pb2.WorkerError(code=int(ErrorCode.CANCELLED), message="the query was interrupted")
+    if isinstance(error, (MemoryError, duckdb.OutOfMemoryException)):
+        return worker_pb2.WorkerError(code=int(ErrorCode.RESOURCE_EXHAUSTED), message=f"out of memory: {error}")
+    if isinstance(error, duckdb.PermissionException):
+        return worker_pb2.WorkerError(code=int(ErrorCode.PATH_NOT_ALLOWED), message=str(error))
+    trace = "".join(traceback.format_exception(error))
+    return worker_pb2.WorkerError(
+        code=int(ErrorCode.INTERNAL), message=f"{type(error).__name__}: {error}", traceback=trace
+    )
+
+
+def ready_frame() -> worker_pb2.WorkerFrame:
+    return worker_pb2.WorkerFrame(
+        ready=worker_pb2.Ready(
+            pid=os.getpid(),
+            worker_version=__version__,
+            python_version=platform.python_version(),
+            duckdb_version=duckdb.__version__,
+            pyarrow_version=pa.__version__,
+        )
+    )
+
+
+def _parse(payload: bytes) -> worker_pb2.DaemonFrame:
+    frame = worker_pb2.DaemonFrame()
+    try:
+        frame.ParseFromString(payload)
+    except DecodeError as e:
+        raise FramingError(f"frame does not decode as a DaemonFrame: {e}") from e
+    if frame.WhichOneof("frame") is None:
+        raise FramingError(f"frame of {len(payload)} bytes holds no request, cancel, ping or configure")
+    return frame
+
+
+def main(infile: BinaryIO, outfile: BinaryIO) -> int:
+    """Runs the worker until ``infile`` ends. ``outfile`` carries frames only."""
+    with contextlib.redirect_stdout(sys.stderr):
+        return _main(infile, outfile)
+
+
+def _main(infile: BinaryIO, outfile: BinaryIO) -> int:
+    writer = FrameWriter(outfile)
+    try:
+        payload = read_frame(infile)
+        if payload is None:
+            log.info("stdin closed before Configure; exiting")
+            return EXIT_OK
+        first = _parse(payload)
+    except FramingError as e:
+        log.error("malformed first frame: %s", e)
+        return EXIT_PROTOCOL
+    if first.WhichOneof("frame") != "configure":
+        log.error("the first frame must be Configure, got %s", first.WhichOneof("frame"))
+        return EXIT_PROTOCOL
+    try:
+        config = WorkerConfig.from_proto(first.configure)
+        connection = open_connection(config)
+    except (ConfigError, duckdb.Error) as e:
+        log.error("cannot apply Configure: %s", e)
+        return EXIT_CONFIG
+
+    runner = RequestRunner(connection, config, writer)
+    runner.start()
+    try:
+        writer.write(ready_frame())
+        log.info(
+            "ready: pid %d, duckdb %s, pyarrow %s, staging %s",
+            os.getpid(),
+            duckdb.__version__,
+            pa.__version__,
+            config.staging_dir,
+        )
+        while (payload := read_frame(infile)) is not None:
+            frame = _parse(payload)
+            kind = frame.WhichOneof("frame")
+            if kind == "request":
+                runner.submit(frame.request)
+            elif kind == "cancel":
+                runner.cancel(frame.cancel.request_id)
+            elif kind == "ping":
+                writer.write(
+                    worker_pb2.WorkerFrame(
+                        pong=worker_pb2.Pong(
+                            nonce=frame.ping.nonce, rss_bytes=rss_bytes(), requests_served=runner.requests_served
+                        )
+                    )
+                )
+            else:
+                raise FramingError(f"unexpected {kind} frame after start")
+    except FramingError as e:
+        log.error("malformed frame, exiting: %s", e)
+        runner.abort_all("the worker is exiting after a malformed frame")
+        runner.finish(timeout=5)
+        return EXIT_PROTOCOL
+    except (OSError, ValueError) as e:
+        log.error("stream failure, exiting: %s", e)
+        runner.abort_all("the worker is exiting after a stream failure")
+        runner.finish(timeout=5)
+        return EXIT_FAILURE
+    log.info("stdin closed; finishing queued requests and exiting")
+    runner.finish()
+    connection.close()
+    return EXIT_OK
