@@ -38,6 +38,21 @@ class ClientLifecycleTest {
     }
 
     @Test
+    void maxInboundMessageSizeIsApplied() throws Exception {
+        try (LoopbackServer loopback = LoopbackServer.plaintext();
+                QuantbotStorageClient client = QuantbotStorageClient.builder()
+                        .forAddress("127.0.0.1", loopback.port())
+                        .maxInboundMessageSize(1_000)
+                        .build()) {
+            client.state().setJson("ns", "big", "\"" + "x".repeat(5_000) + "\"");
+
+            // Exceeding the limit is a client-side RESOURCE_EXHAUSTED without RetryInfo: not retried.
+            assertThatThrownBy(() -> client.state().get("ns", "big")).isInstanceOf(ResourceExhaustedException.class);
+            assertThat(loopback.state.script.calls("Get")).isEqualTo(1);
+        }
+    }
+
+    @Test
     void closeLeavesTheCallersChannelOpen() throws Exception {
         try (TestingServer server = new TestingServer()) {
             QuantbotStorageClient client = server.clientBuilder().build();

@@ -112,7 +112,7 @@ class CredentialsTest {
                     .bearerToken("tls-token")
                     .defaultDeadline(Duration.ofSeconds(5))
                     .build()) {
-                assertThatThrownBy(() -> plaintext.artifacts().getServerInfo()).isInstanceOf(StorageException.class);
+                assertThatThrownBy(() -> plaintext.artifacts().getServerInfo()).isInstanceOf(UnavailableException.class);
             }
         }
     }
