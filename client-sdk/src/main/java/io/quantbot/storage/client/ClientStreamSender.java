@@ -31,7 +31,7 @@ final class ClientStreamSender<RequestT, ResponseT> {
     private final CompletableFuture<ResponseT> response = new CompletableFuture<>();
     private final ClientCallStreamObserver<RequestT> requestStream;
     private boolean halfClosed;
-    private long messagesSent;
+    private volatile long messagesSent;
 
     private ClientStreamSender(Channel channel, MethodDescriptor<RequestT, ResponseT> method, Deadline deadline) {
         this.method = requireNonNull(method, "method is null");

@@ -2,6 +2,7 @@ package io.quantbot.storage.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import io.quantbot.storage.v1.Artifact;
 import io.quantbot.storage.v1.ArtifactResult;
@@ -59,9 +60,9 @@ class ArtifactClientTest {
         assertThat(artifacts.batchGetArtifacts(List.of("a2", "missing", "a1")))
                 .extracting(ArtifactResult::getArtifactId, ArtifactResult::getFound)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("a2", true),
-                        org.assertj.core.groups.Tuple.tuple("missing", false),
-                        org.assertj.core.groups.Tuple.tuple("a1", true));
+                        tuple("a2", true),
+                        tuple("missing", false),
+                        tuple("a1", true));
         assertThat(artifacts.findByLogicalKey("alerts", "day=2024-05-01")).extracting(Artifact::getId).containsExactly("a2");
         GetLineageResponse lineage = artifacts.getLineage("a1", LineageDirection.LINEAGE_DIRECTION_UPSTREAM);
         assertThat(lineage.getEdgesList()).hasSize(1);

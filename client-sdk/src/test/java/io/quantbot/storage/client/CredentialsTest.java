@@ -8,8 +8,10 @@ import io.grpc.TlsServerCredentials;
 import io.grpc.stub.StreamObserver;
 import io.grpc.testing.TlsTesting;
 import io.quantbot.storage.v1.GetServerInfoRequest;
+import io.quantbot.storage.v1.ListRequest;
 import io.quantbot.storage.v1.ServerInfo;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +48,7 @@ class CredentialsTest {
         try (QuantbotStorageClient client = server.clientBuilder().bearerToken("s3cret-token").build()) {
             client.state().batchGet("ns", List.of("k"));
             client.artifacts().getServerInfo();
-            client.stateStub().withDeadlineAfter(5, TimeUnit.SECONDS).list(io.quantbot.storage.v1.ListRequest.newBuilder().setNamespace("ns").build());
+            client.stateStub().withDeadlineAfter(5, TimeUnit.SECONDS).list(ListRequest.newBuilder().setNamespace("ns").build());
             CompletableFuture<ServerInfo> asyncAnswer = new CompletableFuture<>();
             client.artifactAsyncStub().getServerInfo(GetServerInfoRequest.getDefaultInstance(), observer(asyncAnswer));
             asyncAnswer.get(5, TimeUnit.SECONDS);
@@ -82,7 +84,7 @@ class CredentialsTest {
         assertThatThrownBy(() -> QuantbotStorageClient.builder().bearerToken(" ")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> QuantbotStorageClient.builder().bearerToken("two words")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> QuantbotStorageClient.builder().bearerTokenFile(temporary.resolve("missing")))
-                .isInstanceOf(java.io.UncheckedIOException.class);
+                .isInstanceOf(UncheckedIOException.class);
     }
 
     @Test

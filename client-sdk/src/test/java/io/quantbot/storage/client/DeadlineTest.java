@@ -7,7 +7,9 @@ import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quantbot.storage.v1.GetRequest;
+import io.quantbot.storage.v1.ImportSnapshotRequest;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,7 +50,7 @@ class DeadlineTest {
                 .defaultDeadline(Duration.ofSeconds(7))
                 .coarseDeadline(Duration.ofMinutes(3))
                 .build()) {
-            client.state().batchGet("ns", java.util.List.of("k"));
+            client.state().batchGet("ns", List.of("k"));
             client.artifacts().analyzeSweep("sweep-1");
 
             assertThat(server.deadlineByMethod.get("BatchGet")).isBetween(Duration.ofSeconds(6), Duration.ofSeconds(7));
@@ -60,7 +62,7 @@ class DeadlineTest {
     void defaultCoarseDeadlineIsTenMinutes() throws Exception {
         try (QuantbotStorageClient client = server.clientBuilder().build()) {
             client.artifacts().getServerInfo();
-            client.artifacts().importSnapshot(io.quantbot.storage.v1.ImportSnapshotRequest.getDefaultInstance());
+            client.artifacts().importSnapshot(ImportSnapshotRequest.getDefaultInstance());
 
             assertThat(server.deadlineByMethod.get("GetServerInfo")).isBetween(Duration.ofSeconds(29), Duration.ofSeconds(30));
             assertThat(server.deadlineByMethod.get("ImportSnapshot")).isBetween(Duration.ofSeconds(590), Duration.ofMinutes(10));

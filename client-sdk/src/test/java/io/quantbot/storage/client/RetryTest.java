@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.grpc.Status;
 import io.quantbot.storage.v1.CreateRunRequest;
 import io.quantbot.storage.v1.ListRequest;
+import io.quantbot.storage.v1.RunStatus;
 import io.quantbot.storage.v1.SetRequest;
 import java.time.Duration;
 import java.util.List;
@@ -87,7 +88,7 @@ class RetryTest {
         assertThatThrownBy(() -> client.state().transaction().set(entry).commit()).isInstanceOf(UnavailableException.class);
         assertThatThrownBy(() -> client.artifacts().createRun(CreateRunRequest.newBuilder().setSweepId("s").build()))
                 .isInstanceOf(UnavailableException.class);
-        assertThatThrownBy(() -> client.artifacts().finishRun("run-1", io.quantbot.storage.v1.RunStatus.RUN_STATUS_SUCCEEDED))
+        assertThatThrownBy(() -> client.artifacts().finishRun("run-1", RunStatus.RUN_STATUS_SUCCEEDED))
                 .isInstanceOf(UnavailableException.class);
         assertThatThrownBy(() -> client.artifacts().analyzeSweep("s")).isInstanceOf(UnavailableException.class);
 
