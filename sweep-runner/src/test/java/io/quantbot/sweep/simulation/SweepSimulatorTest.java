@@ -1,0 +1,97 @@
+package io.quantbot.sweep.simulation;
+
+import static io.quantbot.sweep.simulation.Candles.candle;
+import static io.quantbot.sweep.simulation.Candles.oneMinute;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.quantbot.sweep.spec.CallsSource;
+import io.quantbot.sweep.spec.CandleInterval;
+import io.quantbot.sweep.spec.Overlay;
+import io.quantbot.sweep.spec.OverlaySet;
+import io.quantbot.sweep.spec.Scenario;
+import io.quantbot.sweep.spec.SweepSpec;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SweepSimulatorTest {
+    private static final SweepSpec SPEC = new SweepSpec("sw-test", new CallsSource(CallsSource.Kind.SNAPSHOT, "demo"),
+            List.of(CandleInterval.ONE_MINUTE, CandleInterval.FIVE_MINUTES), List.of(0L, 60_000L),
+            List.of(new OverlaySet("tp10", List.of(new Overlay.TakeProfit(10))),
+                    new OverlaySet("sl5", List.of(new Overlay.StopLoss(5))),
+                    new OverlaySet("hold", List.of())),
+            30, 10, 1_000, 24 * 3_600_000L, 2, 2_000);
+
+    private final CandleSeries series = oneMinute(
+            candle(0, 1.00, 1.02, 0.99, 1.01),
+            candle(1, 1.01, 1.05, 0.94, 1.04),
+            candle(2, 1.04, 1.20, 1.03, 1.15),
+            candle(3, 1.15, 1.16, 1.10, 1.12));
+
+    @Test
+    void one_series_feeds_every_lag_and_overlay_set_of_its_interval_in_scenario_order() {
+        SweepSimulator simulator = new SweepSimulator(SPEC);
+        Call call = new Call("c1", "alice", "TokenA", "solana", 0, 1.0);
+        List<String> seen = new ArrayList<>();
+        List<String> exits = new ArrayList<>();
+
+        int count = simulator.simulate(0, call, series, (scenario, outcome) -> {
+            seen.add(scenario.id());
+            exits.add(outcome.tradeable() ? outcome.exitReason().label() : outcome.skipReason().label());
+        });
+
+        assertThat(count).isEqualTo(6);
+        assertThat(seen).containsExactly(
+                "i=1m/lag=0s/ov=tp10", "i=1m/lag=0s/ov=sl5", "i=1m/lag=0s/ov=hold",
+                "i=1m/lag=1m/ov=tp10", "i=1m/lag=1m/ov=sl5", "i=1m/lag=1m/ov=hold");
+        // lag 0 enters at 1.00: sl5 (0.95) hit by the 0.94 low of candle 1; tp10 (1.10) by candle 2.
+        // lag 1m enters at 1.01: sl5 (0.9595) hit by candle 1 too (low 0.94).
+        assertThat(exits).containsExactly("take_profit", "stop_loss", "end_of_data",
+                "take_profit", "stop_loss", "end_of_data");
+        assertThat(simulator.scenariosOf(1)).extracting(Scenario::id).startsWith("i=5m/lag=0s/ov=tp10");
+    }
+
+    @Test
+    void results_match_one_backtest_at_a_time() {
+        SweepSimulator simulator = new SweepSimulator(SPEC);
+        Call call = new Call("c1", "alice", "TokenA", "solana", 30_000, 1.0);
+        List<Double> batched = new ArrayList<>();
+        simulator.simulate(0, call, series, (scenario, outcome) -> batched.add(outcome.netReturn()));
+
+        List<Double> single = new ArrayList<>();
+        for (Scenario scenario : simulator.scenariosOf(0)) {
+            BacktestOutcome outcome = new BacktestOutcome();
+            simulator.backtester().backtest(call.timestampMillis(), series, scenario.lagMillis(),
+                    ExitPlan.of(scenario.overlaySet()), outcome);
+            single.add(outcome.netReturn());
+        }
+        assertThat(batched).isEqualTo(single);
+    }
+
+    @Test
+    void a_series_of_another_interval_is_rejected() {
+        SweepSimulator simulator = new SweepSimulator(SPEC);
+        Call call = new Call("c1", "alice", "TokenA", "solana", 0, 1.0);
+        assertThatThrownBy(() -> simulator.simulate(1, call, series, (scenario, outcome) -> { }))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("5m");
+    }
+
+    @Test
+    void resampling_aggregates_aligned_buckets() {
+        CandleSeries five = CandleResampler.resample(oneMinute(
+                candle(4, 1.0, 1.1, 0.9, 1.05),
+                candle(5, 1.05, 1.3, 1.0, 1.2),
+                candle(7, 1.2, 1.25, 0.8, 0.9),
+                candle(10, 0.9, 0.95, 0.85, 0.93)), CandleInterval.FIVE_MINUTES);
+
+        assertThat(five.size()).isEqualTo(3);
+        assertThat(five.timestamp(1)).isEqualTo(5 * 60_000L);
+        assertThat(five.open(1)).isEqualTo(1.05);
+        assertThat(five.high(1)).isEqualTo(1.3);
+        assertThat(five.low(1)).isEqualTo(0.8);
+        assertThat(five.close(1)).isEqualTo(0.9);
+        assertThat(five.volume(1)).isEqualTo(200);
+    }
+}
