@@ -366,7 +366,7 @@ public final class SnapshotGenerator {
             }
             Caller caller = callers.get(callerIndex);
             double mode = master.nextDouble();
-            if (master.nextDouble() < 0.005) {
+            if (master.nextDouble() < 0.01) {
                 calls.add(unknownTokenCall(master, caller));
                 continue;
             }
