@@ -70,11 +70,13 @@ class Env:
     staging: Path
     imports: Path
 
-    def run(self, *frames: worker_pb2.DaemonFrame | bytes, configure: bool = True) -> tuple[int, list[Any]]:
-        """Feeds Configure + frames, then EOF; returns the exit code and the reply frames."""
+    def run(
+        self, *frames: worker_pb2.DaemonFrame | bytes, configure: bool = True, **overrides: Any
+    ) -> tuple[int, list[Any]]:
+        """Feeds Configure (with ``overrides``) + frames, then EOF; returns the exit code and the replies."""
         data = b""
         if configure:
-            data += encode_frame(configure_frame(self))
+            data += encode_frame(configure_frame(self, **overrides))
         for frame in frames:
             data += frame if isinstance(frame, bytes) else encode_frame(frame)
         out = io.BytesIO()

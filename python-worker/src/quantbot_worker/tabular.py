@@ -146,10 +146,14 @@ class ColumnPlan:
     raw: str  # the raw value as text, for messages
 
 
-def plan_column(spec: ColumnSpec, source: str, source_type: pa.DataType, *, seconds: bool = False) -> ColumnPlan | str:
+def plan_column(
+    spec: ColumnSpec, source: str, source_type: pa.DataType, *, seconds: bool = False, text_file: bool = False
+) -> ColumnPlan | str:
     """How to turn ``source`` into ``spec``; a string explains a type that cannot be used.
 
     ``seconds``: the source holds unix seconds (the old ``timestamp`` column); ts = seconds * 1000.
+    ``text_file``: the source is CSV, whose values are all text and are parsed here; in a typed
+    file (Parquet, Arrow) a text column where a number or boolean belongs is a wrong type.
     """
     col = quote_identifier(source)
     raw = f"CAST({col} AS VARCHAR)"
@@ -161,6 +165,8 @@ def plan_column(spec: ColumnSpec, source: str, source_type: pa.DataType, *, seco
     if _is_stringish(t):
         if target == "VARCHAR":
             return ColumnPlan(spec, text, "false", raw)
+        if not text_file:
+            return f"has type {t}, expected {_expected(target)}"
         if target == "BIGINT" and seconds:
             expr = f"CAST(round(TRY_CAST({text} AS DOUBLE) * 1000) AS BIGINT)"
         elif target == "BIGINT":
@@ -307,6 +313,7 @@ def prepare_source(
     *,
     renames: dict[str, str] | None = None,
     seconds_columns: frozenset[str] = frozenset(),
+    text_file: bool = False,
 ) -> PreparedSource | None:
     """Checks column presence and types, registers the table; None if the file is unusable.
 
@@ -323,7 +330,8 @@ def prepare_source(
             issues.add(Issue(label, 0, spec.name, "missing column"))
             usable = False
             continue
-        plan = plan_column(spec, source, table.schema.field(source).type, seconds=spec.name in seconds_columns)
+        source_type = table.schema.field(source).type
+        plan = plan_column(spec, source, source_type, seconds=spec.name in seconds_columns, text_file=text_file)
         if isinstance(plan, str):
             issues.add(Issue(label, 0, source, f"column {source} {plan}"))
             usable = False
@@ -349,8 +357,8 @@ def collect_row_issues(
         raw = quote_identifier("__raw_" + name)
         kind = _expected(plan.spec.type)
         selects.append(
-            f"SELECT {ROW}, {quote_literal(name)} AS col, 'not ' || '{kind}' || ': ' || "
-            f"quote(left({raw}, 60)) AS msg FROM n WHERE {bad}"
+            f"SELECT {ROW}, {quote_literal(name)} AS col, 'not {kind}: ''' || left({raw}, 60) || '''' AS msg "
+            f"FROM n WHERE {bad}"
         )
         if not plan.spec.nullable:
             selects.append(
@@ -385,6 +393,7 @@ def collect_duplicate_issues(
         f"SELECT {FILE}, {ROW}, first_file, first_row, {describe} AS what, count(*) OVER () AS total FROM ("
         f" SELECT *, row_number() OVER w AS rn, first_value({FILE}) OVER w AS first_file,"
         f" first_value({ROW}) OVER w AS first_row FROM {table}"
+        f" WHERE {' AND '.join(f'{quote_identifier(k)} IS NOT NULL' for k in key)}"
         f" WINDOW w AS (PARTITION BY {keys} ORDER BY {FILE}, {ROW}"
         f" ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
         f") WHERE rn > 1 ORDER BY {FILE}, {ROW} LIMIT {issues.limit}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -31,6 +32,7 @@ from quantbot_worker.staging import min_max_ms, produced_artifact
 from quantbot_worker.tabular import (
     FILE,
     PreparedSource,
+    RowCheck,
     UnreadableFile,
     alerts_row_checks,
     collect_duplicate_issues,
@@ -161,8 +163,9 @@ def handle(ctx: RequestContext, op: worker_pb2.ImportSnapshotOp) -> worker_pb2.R
             warnings.append(Issue(item.label, 0, ", ".join(extra), "columns ignored"))
         view = f"src_{index}"
         prepared = prepare_source(
-            cursor, table, item.label, view, schema, issues, renames=renames, seconds_columns=seconds
-        )
+            cursor, table, item.label, view, schema, issues, renames=renames, seconds_columns=seconds,
+            text_file=item.fmt == "csv",
+        )  # fmt: skip
         if prepared is None:
             continue
         try:
@@ -197,16 +200,11 @@ def handle(ctx: RequestContext, op: worker_pb2.ImportSnapshotOp) -> worker_pb2.R
 
 
 def _check_and_insert(
-    ctx: RequestContext,
-    prepared: PreparedSource,
-    schema: ArtifactSchema,
-    checks: list,  # type: ignore[type-arg]
-    issues: IssueList,
+    ctx: RequestContext, prepared: PreparedSource, schema: ArtifactSchema, checks: Sequence[RowCheck], issues: IssueList
 ) -> None:
-    before = issues.total
     collect_row_issues(ctx.cursor, prepared, checks, issues)
-    if issues.total == before:
-        insert_normalized(ctx.cursor, "candles" if schema is OHLCV_SLICE else "calls", prepared)
+    # Inserted even when rows failed, so duplicates across files are found in the same run.
+    insert_normalized(ctx.cursor, "candles" if schema is OHLCV_SLICE else "calls", prepared)
 
 
 def _warn_about_seconds(ctx: RequestContext, warnings: list[Issue]) -> None:

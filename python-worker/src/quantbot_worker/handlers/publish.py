@@ -49,6 +49,11 @@ from quantbot_worker.tabular import (
 
 _TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 MAX_LOGICAL_KEY = 1024
+_TAG_COLUMNS = {
+    "ohlcv_slice": ("chain", "token", "interval"),
+    "features": ("chain", "token", "interval"),
+    "run_results": ("sweep_id",),
+}
 
 
 def handle(ctx: RequestContext, op: worker_pb2.PublishArtifactOp) -> worker_pb2.Result:
@@ -88,7 +93,7 @@ def handle(ctx: RequestContext, op: worker_pb2.PublishArtifactOp) -> worker_pb2.
         raise issues.failure(f"{label} failed validation")
     ctx.check()
     if known:
-        return _publish_known(ctx, op, version, read.table, label)
+        return _publish_known(ctx, op, version, read.table, label, fmt)
     return _publish_other(ctx, op, version, read.table)
 
 
@@ -107,14 +112,14 @@ def _schema_for(artifact_type: str, names: list[str], label: str) -> ArtifactSch
 
 
 def _publish_known(
-    ctx: RequestContext, op: worker_pb2.PublishArtifactOp, version: int, table: pa.Table, label: str
+    ctx: RequestContext, op: worker_pb2.PublishArtifactOp, version: int, table: pa.Table, label: str, fmt: str
 ) -> worker_pb2.Result:
     names = [name for name in table.column_names if name != ROW]
     schema = _schema_for(op.type, names, label)
     issues = IssueList()
     for extra in sorted(set(names) - set(schema.names)):
         issues.add(Issue(label, 0, extra, f"unexpected column (canonical columns of {schema.type}: {schema.names})"))
-    prepared = prepare_source(ctx.cursor, table, label, "src", schema, issues)
+    prepared = prepare_source(ctx.cursor, table, label, "src", schema, issues, text_file=fmt == "csv")
     if prepared is None or issues:
         raise issues.failure(f"{label} does not fit type {schema.type}")
     chains = sorted(ctx.config.known_chains)
@@ -159,8 +164,8 @@ def _publish_known(
 
 
 def _tags(ctx: RequestContext, schema: ArtifactSchema) -> dict[str, str]:
-    """Single-valued series columns become tags (token, chain, interval; sweep_id of results)."""
-    candidates = [c for c in ("chain", "token", "interval", "sweep_id") if c in schema.names]
+    """Columns with a single value become tags: the series of candles and features, a sweep's results."""
+    candidates = _TAG_COLUMNS.get(schema.type, ())
     tags: dict[str, str] = {}
     for column in candidates:
         name = quote_identifier(column)

@@ -1,0 +1,193 @@
+"""The framed protocol: Configure/Ready, EOF, malformed frames, Ping, Cancel and timeouts."""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import time
+
+import duckdb
+import pyarrow
+import pytest
+from conftest import Code, Env, LiveWorker, configure_frame, parse_replies, request_frame
+
+from quantbot.storage.worker.v1 import worker_pb2
+from quantbot_worker import __version__
+from quantbot_worker.errors import ErrorCode
+from quantbot_worker.framing import MAX_FRAME_BYTES, FramingError, encode_frame, read_frame
+from quantbot_worker.worker import EXIT_CONFIG, EXIT_PROTOCOL, main
+
+
+def sleep_request(request_id: int, millis: int, timeout_ms: int = 0) -> worker_pb2.DaemonFrame:
+    return request_frame(request_id, "sleep", worker_pb2.SleepOp(millis=millis), timeout_ms)
+
+
+def test_error_codes_mirror_the_proto() -> None:
+    for code in ErrorCode:
+        assert worker_pb2.WorkerError.Code.Value(code.name) == code.value
+    assert len(ErrorCode) == len(worker_pb2.WorkerError.Code.keys())
+
+
+def test_frames_round_trip_and_reject_truncation() -> None:
+    frame = worker_pb2.DaemonFrame(ping=worker_pb2.Ping(nonce=7))
+    data = encode_frame(frame)
+    assert data[:4] == struct.pack(">I", len(data) - 4)
+    assert read_frame(io.BytesIO(data)) == data[4:]
+    assert read_frame(io.BytesIO(b"")) is None
+    with pytest.raises(FramingError, match="header"):
+        read_frame(io.BytesIO(data[:2]))
+    with pytest.raises(FramingError, match="inside a frame"):
+        read_frame(io.BytesIO(data[:-1]))
+    with pytest.raises(FramingError, match="larger than the limit"):
+        read_frame(io.BytesIO(struct.pack(">I", MAX_FRAME_BYTES + 1)))
+
+
+def test_ready_after_configure_and_exit_0_on_eof(env: Env) -> None:
+    code, replies = env.run()
+    assert code == 0
+    assert len(replies) == 1
+    ready = replies[0].ready
+    assert ready.pid == os.getpid()
+    assert ready.worker_version == __version__
+    assert ready.duckdb_version == duckdb.__version__
+    assert ready.pyarrow_version == pyarrow.__version__
+    assert ready.python_version.startswith("3.")
+
+
+def test_eof_before_configure_exits_0(env: Env) -> None:
+    assert env.run(configure=False) == (0, [])
+
+
+def test_first_frame_must_be_configure(env: Env) -> None:
+    code, replies = env.run(worker_pb2.DaemonFrame(ping=worker_pb2.Ping(nonce=1)), configure=False)
+    assert code == EXIT_PROTOCOL
+    assert replies == []
+
+
+def test_malformed_frame_exits_non_zero(env: Env) -> None:
+    garbage = struct.pack(">I", 5) + b"\xff\xff\xff\xff\xff"
+    code, replies = env.run(garbage)
+    assert code == EXIT_PROTOCOL
+    assert [r.WhichOneof("frame") for r in replies] == ["ready"]
+
+
+def test_empty_frame_and_truncated_frame_exit_non_zero(env: Env) -> None:
+    assert env.run(struct.pack(">I", 0))[0] == EXIT_PROTOCOL  # decodes to a frame with nothing in it
+    assert env.run(struct.pack(">I", 100) + b"abc")[0] == EXIT_PROTOCOL
+    assert env.run(b"\x00\x00")[0] == EXIT_PROTOCOL
+
+
+def test_second_configure_is_a_protocol_violation(env: Env) -> None:
+    assert env.run(configure_frame(env))[0] == EXIT_PROTOCOL
+
+
+@pytest.mark.parametrize(
+    "override",
+    [{"staging_dir": ""}, {"staging_dir": "relative/dir"}, {"memory_limit": "lots"}, {"import_roots": ["rel"]},
+     {"known_chains": ["sol ana"]}],
+)  # fmt: skip
+def test_bad_configure_exits_without_ready(env: Env, override: dict) -> None:
+    data = encode_frame(configure_frame(env, **override))
+    out = io.BytesIO()
+    assert main(io.BytesIO(data), out) == EXIT_CONFIG
+    assert parse_replies(out.getvalue()) == []
+
+
+def test_requests_run_in_order_and_answer_with_their_ids(env: Env) -> None:
+    code, replies = env.run(sleep_request(11, 1), sleep_request(12, 1), sleep_request(13, 0))
+    assert code == 0
+    assert [r.response.id for r in replies[1:]] == [11, 12, 13]
+    assert all(r.response.WhichOneof("outcome") == "result" for r in replies[1:])
+    assert replies[1].response.elapsed_us > 0
+
+
+def test_request_without_op_is_invalid_argument(env: Env) -> None:
+    code, replies = env.run(worker_pb2.DaemonFrame(request=worker_pb2.Request(id=5)))
+    assert code == 0
+    assert replies[1].response.error.code == Code.INVALID_ARGUMENT
+
+
+def test_sleep_validates_millis(env: Env) -> None:
+    assert env.error("sleep", worker_pb2.SleepOp(millis=-1)).code == Code.INVALID_ARGUMENT
+
+
+def test_sleep_sleeps(env: Env) -> None:
+    started = time.monotonic()
+    result = env.ok("sleep", worker_pb2.SleepOp(millis=200))
+    assert 200 <= result.sleep.slept_ms < 1000
+    assert time.monotonic() - started >= 0.2
+
+
+def test_timeout_interrupts_the_query(env: Env) -> None:
+    started = time.monotonic()
+    error = env.error("sleep", worker_pb2.SleepOp(millis=10_000), timeout_ms=300)
+    assert error.code == Code.DEADLINE_EXCEEDED
+    assert "300 ms" in error.message
+    assert time.monotonic() - started < 3
+
+
+def test_cancel_of_a_queued_request(env: Env) -> None:
+    code, replies = env.run(
+        sleep_request(1, 300), sleep_request(2, 5000), worker_pb2.DaemonFrame(cancel=worker_pb2.Cancel(request_id=2))
+    )
+    assert code == 0
+    assert replies[1].response.id == 1 and replies[1].response.WhichOneof("outcome") == "result"
+    assert replies[2].response.id == 2 and replies[2].response.error.code == Code.CANCELLED
+
+
+def test_cancel_interrupts_a_running_sleep(live: LiveWorker) -> None:
+    live.send(sleep_request(21, 30_000))
+    time.sleep(0.3)  # let it start
+    started = time.monotonic()
+    live.send(worker_pb2.DaemonFrame(cancel=worker_pb2.Cancel(request_id=21)))
+    response = live.next().response
+    assert response.id == 21
+    assert response.error.code == Code.CANCELLED
+    assert time.monotonic() - started < 2
+    # The worker stays usable after a cancel.
+    live.send(sleep_request(22, 1))
+    assert live.next().response.WhichOneof("outcome") == "result"
+    assert live.close() == 0
+
+
+def test_cancel_of_an_unknown_request_is_ignored(live: LiveWorker) -> None:
+    live.send(worker_pb2.DaemonFrame(cancel=worker_pb2.Cancel(request_id=999)))
+    live.send(worker_pb2.DaemonFrame(ping=worker_pb2.Ping(nonce=3)))
+    assert live.next().pong.nonce == 3
+    assert live.close() == 0
+
+
+def test_ping_is_answered_while_a_request_runs(live: LiveWorker) -> None:
+    live.send(sleep_request(31, 1500))
+    time.sleep(0.2)
+    sent = time.monotonic()
+    live.send(worker_pb2.DaemonFrame(ping=worker_pb2.Ping(nonce=42)))
+    pong = live.next().pong
+    assert pong.nonce == 42
+    assert time.monotonic() - sent < 0.5
+    assert pong.rss_bytes > 10_000_000
+    assert pong.requests_served == 0
+    response = live.next(timeout=10).response
+    assert response.id == 31 and response.WhichOneof("outcome") == "result"
+    live.send(worker_pb2.DaemonFrame(ping=worker_pb2.Ping(nonce=43)))
+    assert live.next().pong.requests_served == 1
+    assert live.close() == 0
+
+
+def test_malformed_frame_while_running_exits_non_zero(live: LiveWorker) -> None:
+    live.send(sleep_request(41, 30_000))
+    time.sleep(0.2)
+    live.send(struct.pack(">I", 3) + b"\xff\xff\xff")
+    started = time.monotonic()
+    frame = live.next()
+    assert frame.response.id == 41 and frame.response.error.code == Code.CANCELLED
+    live._main.join(10)
+    assert live.exit_code == EXIT_PROTOCOL
+    assert time.monotonic() - started < 5
+
+
+def test_eof_lets_the_running_request_finish(live: LiveWorker) -> None:
+    live.send(sleep_request(51, 300))
+    assert live.close() == 0
+    assert live.next().response.WhichOneof("outcome") == "result"
