@@ -61,7 +61,7 @@ public final class StateService {
 
     public CompletableFuture<StateOperationResult.Put> set(SetCommand command) {
         StateOperation.Put put = validated(command);
-        return repository.execute(List.of(put)).thenApply(results -> (StateOperationResult.Put) results.get(0));
+        return execute(List.of(put)).thenApply(results -> (StateOperationResult.Put) results.get(0));
     }
 
     /** All entries or none. A key may appear only once. */
@@ -77,7 +77,7 @@ public final class StateService {
             }
             operations.add(put);
         }
-        return repository.execute(operations).thenApply(results -> results.stream().map(StateOperationResult.Put.class::cast).toList());
+        return execute(operations).thenApply(results -> results.stream().map(StateOperationResult.Put.class::cast).toList());
     }
 
     public CompletableFuture<StateOperationResult.Removed> delete(String namespace, String key, OptionalLong expectedVersion) {
@@ -85,7 +85,7 @@ public final class StateService {
         validator.key(key);
         expectedVersion.ifPresent(validator::expectedVersion);
         StateOperation.Remove remove = new StateOperation.Remove(new StateKey(namespace, key), expectedVersion);
-        return repository.execute(List.of(remove)).thenApply(results -> (StateOperationResult.Removed) results.get(0));
+        return execute(List.of(remove)).thenApply(results -> (StateOperationResult.Removed) results.get(0));
     }
 
     public StatePage list(String namespace, String prefix, int pageSize, String pageToken) {
@@ -120,11 +120,43 @@ public final class StateService {
                 validator.expectedVersion(check.version());
             }
         }
-        return repository.execute(List.copyOf(operations));
+        return execute(List.copyOf(operations));
+    }
+
+    /**
+     * Fails a write at once when one of its version checks already fails against the committed state:
+     * versions only grow, so it could never succeed later, and failing now is a valid linearization
+     * (the call observed that state). Under contention this keeps doomed compare-and-sets away from
+     * the writer. Checks on keys an earlier operation of the same call writes are left to the writer.
+     */
+    private CompletableFuture<List<StateOperationResult>> execute(List<StateOperation> operations) {
+        long now = clock.millis();
+        Set<StateKey> written = new HashSet<>();
+        for (int index = 0; index < operations.size(); index++) {
+            StateOperation operation = operations.get(index);
+            OptionalLong expected = OptionalLong.empty();
+            if (operation instanceof StateOperation.Put put) {
+                expected = put.expectedVersion();
+            } else if (operation instanceof StateOperation.Remove remove) {
+                expected = remove.expectedVersion();
+            } else if (operation instanceof StateOperation.Check check) {
+                expected = OptionalLong.of(check.version());
+            }
+            if (expected.isPresent() && !written.contains(operation.key())) {
+                StateTransactionEvaluator.checkExpected(index, operation.key(), expected, find(operation.key(), now));
+            }
+            if (operation instanceof StateOperation.Put || operation instanceof StateOperation.Remove) {
+                written.add(operation.key());
+            }
+        }
+        return repository.execute(operations);
     }
 
     private Optional<StateEntry> find(StateKey key) {
-        long now = clock.millis();
+        return find(key, clock.millis());
+    }
+
+    private Optional<StateEntry> find(StateKey key, long now) {
         return repository.find(key).filter(entry -> !entry.isExpiredAt(now));
     }
 

@@ -89,7 +89,7 @@ public final class StateTransactionEvaluator {
         return new Evaluation(results, mutations, bytesDelta);
     }
 
-    private static void checkExpected(int index, StateKey key, OptionalLong expected, Optional<StateEntry> current) {
+    static void checkExpected(int index, StateKey key, OptionalLong expected, Optional<StateEntry> current) {
         if (expected.isEmpty()) {
             return;
         }
