@@ -1,0 +1,140 @@
+package io.quantbot.sweep.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SweepRunnerCommandTest {
+    @TempDir
+    Path temporary;
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = SweepRunnerCommand.execute(args, new PrintWriter(out), new PrintWriter(err));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "generate-snapshot", "validate", "simulate-local"})
+    void help_and_version_on_every_command_exit_0_and_document_exit_codes(String command) {
+        String[] help = command.isEmpty() ? new String[] {"--help"} : new String[] {command, "--help"};
+        Result helpResult = run(help);
+        assertThat(helpResult.code()).isZero();
+        assertThat(helpResult.out()).contains("Usage: sweep-runner").contains("Exit codes:").containsPattern("2 +bad usage or invalid sweep file");
+        assertThat(helpResult.err()).isEmpty();
+
+        String[] version = command.isEmpty() ? new String[] {"--version"} : new String[] {command, "--version"};
+        Result versionResult = run(version);
+        assertThat(versionResult.code()).isZero();
+        assertThat(versionResult.out()).startsWith("sweep-runner ");
+    }
+
+    @Test
+    void usage_errors_go_to_stderr_with_exit_2() {
+        Result unknownOption = run("validate", "--frobnicate", "x.yaml");
+        assertThat(unknownOption.code()).isEqualTo(2);
+        assertThat(unknownOption.out()).isEmpty();
+        assertThat(unknownOption.err()).contains("error: Unknown option: '--frobnicate'")
+                .contains("Try 'sweep-runner validate --help'");
+
+        Result noCommand = run();
+        assertThat(noCommand.code()).isEqualTo(2);
+        assertThat(noCommand.err()).contains("Missing required subcommand");
+
+        Result missingFile = run("validate", temporary.resolve("nope.yaml").toString());
+        assertThat(missingFile.code()).isEqualTo(2);
+        assertThat(missingFile.err()).contains("does not exist");
+    }
+
+    @Test
+    void validate_prints_the_scenario_count() {
+        Result result = run("validate", "examples/demo-sweep.yaml");
+        assertThat(result.code()).isZero();
+        assertThat(result.out()).contains("scenarios: 96 (2 intervals × 4 entry lags × 12 overlay sets)")
+                .containsPattern("sweep_id: sw-[0-9a-f]{12}");
+
+        Result listed = run("validate", "--list", "examples/demo-sweep.yaml");
+        assertThat(listed.out().lines().filter(line -> line.startsWith("i="))).hasSize(96);
+    }
+
+    @Test
+    void validate_reports_every_problem_and_exits_2() throws Exception {
+        Path spec = temporary.resolve("bad.yaml");
+        Files.writeString(spec, """
+                calls: {snapshot: demo}
+                intervals: [1m, 3m]
+                entry_lags: [0s]
+                overlay_sets:
+                  - overlays: [{type: stop_loss, pct: 0}]
+                slipage_bps: 5
+                """);
+        Result result = run("validate", spec.toString());
+
+        assertThat(result.code()).isEqualTo(2);
+        assertThat(result.out()).isEmpty();
+        assertThat(result.err()).contains("3 problems in " + spec)
+                .contains("intervals[1]: unknown interval '3m'")
+                .contains("overlay_sets[0].overlays[0].pct: must be > 0")
+                .contains("slipage_bps: unknown key").contains("did you mean slippage_bps?");
+    }
+
+    @Test
+    void generate_then_simulate_locally() throws Exception {
+        Path snapshot = temporary.resolve("snapshot");
+        Result generated = run("generate-snapshot", "--out", snapshot.toString(), "--tokens", "15", "--days", "1",
+                "--calls", "120", "--callers", "6", "--seed", "5");
+        assertThat(generated.code()).as(generated.err()).isZero();
+        assertThat(generated.out()).isEmpty();
+        assertThat(generated.err()).contains("wrote 15 tokens").contains("120 calls from 6 callers");
+        assertThat(Files.readAllLines(snapshot.resolve("calls/calls.csv"))).hasSize(121);
+
+        Result again = run("generate-snapshot", "--out", snapshot.toString());
+        assertThat(again.code()).isEqualTo(2);
+        assertThat(again.err()).contains("--force");
+        assertThat(run("generate-snapshot", "--out", snapshot.toString(), "--tokens", "15", "--days", "1",
+                "--calls", "120", "--callers", "6", "--seed", "5", "--force").code()).isZero();
+
+        Result table = run("simulate-local", "--snapshot", snapshot.toString(), "--no-progress", "--top", "3",
+                "examples/demo-sweep.yaml");
+        assertThat(table.code()).as(table.err()).isZero();
+        assertThat(table.out()).contains("by_overlay (top 3 of 12, by mean; net returns)")
+                .contains("by_lag_interval (top 3 of 8").contains("by_caller (top 3 of 6");
+        assertThat(table.out().lines()).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(100));
+        assertThat(table.err()).contains("simulated 11,520 backtests (96 scenarios × 120 calls)")
+                .contains("backtests/s").doesNotContain("\r").doesNotContain("\u001b");
+
+        Result json = run("simulate-local", "--snapshot", snapshot.toString(), "--no-progress", "--output", "json",
+                "--leaderboard", "by_scenario", "--top", "0", "--sort", "win_rate", "--parallelism", "1",
+                "examples/demo-sweep.yaml");
+        assertThat(json.code()).as(json.err()).isZero();
+        JsonNode board = new ObjectMapper().readTree(json.out()).get("leaderboards").get(0);
+        assertThat(board.get("name").asText()).isEqualTo("by_scenario");
+        assertThat(board.get("rows")).hasSize(96);
+        long total = 0;
+        for (JsonNode row : board.get("rows")) {
+            total += row.get("count").asLong() + row.get("skipped").asLong();
+        }
+        assertThat(total).isEqualTo(96L * 120);
+
+        Result csv = run("simulate-local", "--snapshot", snapshot.toString(), "--no-progress", "--output", "csv",
+                "examples/demo-sweep.yaml");
+        assertThat(csv.out().lines().findFirst()).contains("leaderboard,dimensions,keys,count,mean,p5,p50,p95,win_rate,skipped");
+
+        Result badBoard = run("simulate-local", "--snapshot", snapshot.toString(), "--leaderboard", "by_moon",
+                "examples/demo-sweep.yaml");
+        assertThat(badBoard.code()).isEqualTo(2);
+        assertThat(badBoard.err()).contains("unknown leaderboard 'by_moon'");
+    }
+}
