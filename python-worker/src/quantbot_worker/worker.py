@@ -118,11 +118,12 @@ class RequestRunner:
                 )
             with self._lock:
                 self._pending.pop(pending.request.id, None)
+            # Counted before the answer goes out, so a Ping sent after it sees the new count.
+            self.requests_served += 1
             try:
                 self._writer.write(worker_pb2.WorkerFrame(response=response))
             except (OSError, ValueError) as e:
                 log.error("cannot send the response to request %d: %s", pending.request.id, e)
-            self.requests_served += 1
 
     def _run(self, pending: _Pending) -> worker_pb2.Response:
         request = pending.request

@@ -183,7 +183,7 @@ def _board_view(board: common_pb2.Leaderboard) -> dict[str, Any]:
         "dimensions": list(board.dimensions),
         "rows": [
             {
-                "keys": list(row.keys),
+                "group": list(row.keys),
                 "count": row.count,
                 "mean": _percent(row.mean),
                 "p5": _percent(row.p5),
