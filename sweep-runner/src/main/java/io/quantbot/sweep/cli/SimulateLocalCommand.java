@@ -10,6 +10,7 @@ import io.quantbot.sweep.output.OutputFormat;
 import io.quantbot.sweep.output.TablePrinter;
 import io.quantbot.sweep.progress.ProgressReporter;
 import io.quantbot.sweep.snapshot.Snapshot;
+import io.quantbot.sweep.snapshot.SnapshotCandleSource;
 import io.quantbot.sweep.snapshot.SnapshotReader;
 import io.quantbot.sweep.spec.InvalidSweepSpecException;
 import io.quantbot.sweep.spec.SweepSpec;
@@ -105,7 +106,7 @@ final class SimulateLocalCommand implements Callable<Integer> {
         long total = sweepRun.backtestCount(snapshot.calls().size());
         ProgressReporter progress = new ProgressReporter("backtests", total,
                 ProgressReporter.detectMode(noProgress), err);
-        LocalSweepResult result = sweepRun.run(snapshot, progress);
+        LocalSweepResult result = sweepRun.run(snapshot.calls(), new SnapshotCandleSource(snapshot), progress);
         err.println(String.format(Locale.ROOT,
                 "simulated %,d backtests (%d scenarios × %,d calls) on %d threads in %.3f s: %,.0f backtests/s",
                 result.backtests(), sweep.scenarioCount(), result.calls().size(), sweep.parallelism(),

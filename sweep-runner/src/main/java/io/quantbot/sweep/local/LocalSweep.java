@@ -2,16 +2,18 @@ package io.quantbot.sweep.local;
 
 import static java.util.Objects.requireNonNull;
 
+import io.quantbot.sweep.candles.CandleRequest;
+import io.quantbot.sweep.candles.CandleSource;
 import io.quantbot.sweep.progress.ProgressReporter;
 import io.quantbot.sweep.results.ScenarioResults;
 import io.quantbot.sweep.results.SweepCalls;
 import io.quantbot.sweep.simulation.Call;
 import io.quantbot.sweep.simulation.CandleSeries;
 import io.quantbot.sweep.simulation.SweepSimulator;
-import io.quantbot.sweep.snapshot.Snapshot;
 import io.quantbot.sweep.spec.CandleInterval;
 import io.quantbot.sweep.spec.Scenario;
 import io.quantbot.sweep.spec.SweepSpec;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,10 +26,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs a whole sweep in memory over a {@link Snapshot}: no daemon, no I/O. Work is split by calls; each
- * call's series is looked up once per interval and replayed for every lag × overlay set, the same
- * shape the SDK-backed runner uses with BatchGetCandles. This is also the in-process baseline for
- * benchmarks.
+ * Runs a whole sweep in memory: no daemon, no I/O beyond the {@link CandleSource}. Work is split into
+ * blocks of calls; each block fetches its candles in one batch (one request per call and interval, as
+ * BatchGetCandles takes them), and each series is replayed for every lag × overlay set of its
+ * interval. With a {@code SnapshotCandleSource} this is the in-process baseline for benchmarks.
  */
 public final class LocalSweep {
     /** Calls per task: big enough to amortise scheduling, small enough to balance two cores. */
@@ -45,10 +47,12 @@ public final class LocalSweep {
         return (long) calls * spec.scenarioCount();
     }
 
-    public LocalSweepResult run(Snapshot snapshot, ProgressReporter progress) throws InterruptedException {
-        requireNonNull(snapshot, "snapshot is null");
+    public LocalSweepResult run(List<Call> callList, CandleSource candles, ProgressReporter progress)
+            throws IOException, InterruptedException {
+        requireNonNull(callList, "callList is null");
+        requireNonNull(candles, "candles is null");
         requireNonNull(progress, "progress is null");
-        SweepCalls calls = new SweepCalls(snapshot.calls());
+        SweepCalls calls = new SweepCalls(callList);
         List<Scenario> scenarios = simulator.scenarios();
         ScenarioResults[] results = new ScenarioResults[scenarios.size()];
         for (Scenario scenario : scenarios) {
@@ -66,20 +70,26 @@ public final class LocalSweep {
         });
         try {
             List<Callable<Long>> tasks = new ArrayList<>();
-            for (int from = 0; from < calls.size(); from += CALLS_PER_TASK) {
+            int callsPerTask = Math.max(1, Math.min(CALLS_PER_TASK, candles.maxBatchSize() / intervals.size()));
+            for (int from = 0; from < calls.size(); from += callsPerTask) {
                 int first = from;
-                int last = Math.min(calls.size(), from + CALLS_PER_TASK);
+                int last = Math.min(calls.size(), from + callsPerTask);
                 tasks.add(() -> {
                     double[] sums = new double[results.length];
                     long[] counts = new long[results.length];
                     long done = 0;
+                    List<CandleRequest> requests = new ArrayList<>((last - first) * intervals.size());
+                    for (int slot = first; slot < last; slot++) {
+                        for (int intervalIndex = 0; intervalIndex < intervals.size(); intervalIndex++) {
+                            requests.add(simulator.candleRequest(calls.get(slot), intervalIndex));
+                        }
+                    }
+                    List<CandleSeries> fetched = candles.fetch(requests);
                     for (int slot = first; slot < last; slot++) {
                         Call call = calls.get(slot);
                         int callSlot = slot;
                         for (int intervalIndex = 0; intervalIndex < intervals.size(); intervalIndex++) {
-                            CandleInterval interval = intervals.get(intervalIndex);
-                            CandleSeries series = snapshot.series(call.chain(), call.token(), interval)
-                                    .orElseGet(() -> CandleSeries.empty(interval));
+                            CandleSeries series = fetched.get((slot - first) * intervals.size() + intervalIndex);
                             done += simulator.simulate(intervalIndex, call, series, (scenario, outcome) -> {
                                 results[scenario.index()].record(callSlot, outcome);
                                 if (outcome.tradeable()) {
@@ -106,6 +116,12 @@ public final class LocalSweep {
         }
         catch (ExecutionException e) {
             Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof InterruptedException interrupted) {
+                throw interrupted;
+            }
             if (cause instanceof RuntimeException runtime) {
                 throw runtime;
             }

@@ -2,9 +2,11 @@ package io.quantbot.sweep.simulation;
 
 import static java.util.Objects.requireNonNull;
 
+import io.quantbot.sweep.candles.CandleRequest;
 import io.quantbot.sweep.spec.CandleInterval;
 import io.quantbot.sweep.spec.Scenario;
 import io.quantbot.sweep.spec.SweepSpec;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -21,6 +23,8 @@ public final class SweepSimulator {
     private final List<Scenario> scenarios;
     private final ExitPlan[] exitPlans;
     private final long[] lags;
+    private final long smallestLag;
+    private final long largestLag;
     /** scenariosByInterval[interval][lag * overlaySetCount + set]. */
     private final Scenario[][] scenariosByInterval;
 
@@ -31,6 +35,8 @@ public final class SweepSimulator {
         this.scenarios = spec.scenarios();
         this.exitPlans = spec.overlaySets().stream().map(ExitPlan::of).toArray(ExitPlan[]::new);
         this.lags = spec.entryLagsMillis().stream().mapToLong(Long::longValue).toArray();
+        this.smallestLag = Arrays.stream(lags).min().orElseThrow();
+        this.largestLag = Arrays.stream(lags).max().orElseThrow();
         int perInterval = lags.length * exitPlans.length;
         this.scenariosByInterval = new Scenario[spec.intervals().size()][perInterval];
         for (Scenario scenario : scenarios) {
@@ -55,6 +61,20 @@ public final class SweepSimulator {
     /** The scenarios one call of {@link #simulate} feeds for this interval. */
     public List<Scenario> scenariosOf(int intervalIndex) {
         return List.of(scenariosByInterval[intervalIndex]);
+    }
+
+    /**
+     * The candles {@link #simulate} needs for a call at an interval. Entry is the first candle at or
+     * after call + lag and may come up to one time frame later (gaps in the data); the hold then lasts
+     * up to one more time frame; one interval more shows whether data goes on after the frame. So the
+     * range is [call + smallest lag, call + largest lag + 2 × time frame + interval).
+     */
+    public CandleRequest candleRequest(Call call, int intervalIndex) {
+        requireNonNull(call, "call is null");
+        CandleInterval interval = spec.intervals().get(intervalIndex);
+        long from = call.timestampMillis() + smallestLag;
+        long to = call.timestampMillis() + largestLag + 2 * spec.timeFrameMillis() + interval.millis();
+        return new CandleRequest(call.token(), call.chain(), interval, from, to);
     }
 
     /** Backtests per call and interval: lags × overlay sets. */

@@ -2,13 +2,16 @@ package io.quantbot.sweep.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quantbot.sweep.candles.CandleSource;
 import io.quantbot.sweep.leaderboard.Leaderboard;
 import io.quantbot.sweep.leaderboard.LeaderboardCalculator;
 import io.quantbot.sweep.progress.ProgressReporter;
 import io.quantbot.sweep.results.ResultBatch;
 import io.quantbot.sweep.results.ResultColumn;
 import io.quantbot.sweep.results.ScenarioResults;
+import io.quantbot.sweep.simulation.CandleSeries;
 import io.quantbot.sweep.snapshot.Snapshot;
+import io.quantbot.sweep.snapshot.SnapshotCandleSource;
 import io.quantbot.sweep.snapshot.SnapshotGenerator;
 import io.quantbot.sweep.snapshot.SnapshotOptions;
 import io.quantbot.sweep.snapshot.SnapshotReader;
@@ -39,7 +42,7 @@ class LocalSweepTest {
         SweepSpec demo = new SweepSpecLoader(parallelism).load(Path.of("examples/demo-sweep.yaml"));
         ProgressReporter quiet = new ProgressReporter("test", 0, ProgressReporter.Mode.OFF,
                 new PrintWriter(new StringWriter()));
-        return new LocalSweep(demo).run(snapshot, quiet);
+        return new LocalSweep(demo).run(snapshot.calls(), new SnapshotCandleSource(snapshot), quiet);
     }
 
     @Test
@@ -55,6 +58,24 @@ class LocalSweepTest {
             assertThat(one.isComplete()).isTrue();
             assertThat(one.chunks(64)).isEqualTo(other.chunks(64));
             assertThat(one.summary()).isEqualTo(other.summary());
+        }
+    }
+
+    @Test
+    void the_requested_candle_window_gives_the_same_rows_as_whole_series() throws Exception {
+        SweepSpec demo = new SweepSpecLoader(2).load(Path.of("examples/demo-sweep.yaml"));
+        ProgressReporter quiet = new ProgressReporter("test", 0, ProgressReporter.Mode.OFF,
+                new PrintWriter(new StringWriter()));
+        CandleSource wholeSeries = requests -> requests.stream()
+                .map(request -> snapshot.series(request.chain(), request.token(), request.interval())
+                        .orElseGet(() -> CandleSeries.empty(request.interval())))
+                .toList();
+
+        LocalSweepResult windowed = new LocalSweep(demo).run(snapshot.calls(), new SnapshotCandleSource(snapshot), quiet);
+        LocalSweepResult whole = new LocalSweep(demo).run(snapshot.calls(), wholeSeries, quiet);
+
+        for (int index = 0; index < windowed.scenarios().size(); index++) {
+            assertThat(windowed.scenarios().get(index).chunks(500)).isEqualTo(whole.scenarios().get(index).chunks(500));
         }
     }
 
