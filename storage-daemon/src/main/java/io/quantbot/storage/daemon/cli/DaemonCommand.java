@@ -52,7 +52,6 @@ public final class DaemonCommand implements Callable<Integer> {
             }
         };
         CommandLine commandLine = new CommandLine(DaemonCommand.class, factory);
-        commandLine.setExitCodeExceptionMapper(exception -> ExitCodes.FAILED);
         return commandLine;
     }
 
