@@ -30,24 +30,24 @@ public final class LeaderboardCalculator {
         requireNonNull(name, "name is null");
         requireNonNull(results, "results is null");
         return switch (name) {
-            case BY_OVERLAY -> group(name, List.of("overlay_set"), results,
+            case BY_OVERLAY -> group(name, List.of("overlay_set"), false, results,
                     (scenario, slot) -> List.of(scenario.scenario().overlaySet().name()));
-            case BY_LAG_INTERVAL -> group(name, List.of("interval", "lag"), results,
+            case BY_LAG_INTERVAL -> group(name, List.of("interval", "lag"), false, results,
                     (scenario, slot) -> List.of(scenario.scenario().interval().label(),
                             Durations.format(scenario.scenario().lagMillis())));
-            case BY_CALLER -> group(name, List.of("caller"), results,
+            case BY_CALLER -> group(name, List.of("caller"), true, results,
                     (scenario, slot) -> List.of(scenario.calls().get(slot).caller()));
-            case BY_SCENARIO -> group(name, List.of("scenario_id"), results,
+            case BY_SCENARIO -> group(name, List.of("scenario_id"), false, results,
                     (scenario, slot) -> List.of(scenario.scenario().id()));
             default -> throw new IllegalArgumentException("unknown leaderboard " + name + " (known: " + NAMES + ")");
         };
     }
 
-    private static Leaderboard group(String name, List<String> dimensions, List<ScenarioResults> results,
-            BiFunction<ScenarioResults, Integer, List<String>> keyOf) {
+    /** @param perCall whether the key depends on the call; otherwise it is computed once per scenario */
+    private static Leaderboard group(String name, List<String> dimensions, boolean perCall,
+            List<ScenarioResults> results, BiFunction<ScenarioResults, Integer, List<String>> keyOf) {
         Map<List<String>, Group> groups = new LinkedHashMap<>();
         for (ScenarioResults scenario : results) {
-            boolean perCall = dimensions.contains("caller");
             Group scenarioGroup = perCall ? null : groups.computeIfAbsent(keyOf.apply(scenario, 0), key -> new Group());
             for (int slot = 0; slot < scenario.size(); slot++) {
                 Group group = perCall ? groups.computeIfAbsent(keyOf.apply(scenario, slot), key -> new Group()) : scenarioGroup;

@@ -1,5 +1,6 @@
 package io.quantbot.sweep.output;
 
+import java.util.Locale;
 import io.quantbot.sweep.leaderboard.LeaderboardRow;
 import java.util.Comparator;
 import java.util.function.ToDoubleFunction;
@@ -30,6 +31,6 @@ public enum LeaderboardSort {
 
     /** The name used on the command line and in output, e.g. {@code win_rate}. */
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

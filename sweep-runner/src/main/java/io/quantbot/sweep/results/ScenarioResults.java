@@ -1,5 +1,6 @@
 package io.quantbot.sweep.results;
 
+import io.quantbot.sweep.simulation.Call;
 import static java.util.Objects.requireNonNull;
 
 import io.quantbot.sweep.simulation.BacktestOutcome;
@@ -179,7 +180,7 @@ public final class ScenarioResults {
 
         for (int row = 0; row < rows; row++) {
             int slot = from + row;
-            var call = calls.get(slot);
+            Call call = calls.get(slot);
             callIds.add(row, call.callId());
             callers.add(row, call.caller());
             tokens.add(row, call.token());

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * random times; a few calls name tokens the snapshot has no candles for.
  *
  * <p>Determinism: every token has its own random stream derived from the seed, so the files do not
- * depend on thread scheduling.
+ * depend on thread scheduling; StrictMath keeps the arithmetic identical across CPUs.
  */
 public final class SnapshotGenerator {
     private static final Logger log = LoggerFactory.getLogger(SnapshotGenerator.class);
@@ -201,9 +201,9 @@ public final class SnapshotGenerator {
         double[] volume = new double[capacity];
         List<int[]> pumps = new ArrayList<>();
 
-        double price = Math.pow(10, -7 + 6 * random.nextDouble());
+        double price = StrictMath.pow(10, -7 + 6 * random.nextDouble());
         double quietSigma = 0.002 + 0.006 * random.nextDouble();
-        double liquidity = Math.pow(10, 2 + 2.5 * random.nextDouble());
+        double liquidity = StrictMath.pow(10, 2 + 2.5 * random.nextDouble());
         double missingChance = liquidity < 500 ? 0.05 : 0.002;
         double pumpHazard = 1.0 / (3 * 24 * 60);
         double rugHazard = 0.05 / (3 * 24 * 60);
@@ -219,9 +219,9 @@ public final class SnapshotGenerator {
                 if (regime == PUMP) {
                     // Every pump is followed by a dump that gives back part of it.
                     regime = DUMP;
-                    regimeLeft = (int) Math.round(Math.exp(Math.log(5) + random.nextDouble() * Math.log(240.0 / 5)));
+                    regimeLeft = (int) Math.round(StrictMath.exp(StrictMath.log(5) + random.nextDouble() * StrictMath.log(240.0 / 5)));
                     double retrace = 0.3 + 0.6 * random.nextDouble();
-                    drift = Math.log(1 - retrace) / regimeLeft;
+                    drift = StrictMath.log(1 - retrace) / regimeLeft;
                     sigma = quietSigma * 2 + 0.005;
                     volumeBoost = 4 + 8 * random.nextDouble();
                     pumps.get(pumps.size() - 1)[1] = minute;
@@ -237,9 +237,9 @@ public final class SnapshotGenerator {
                 double draw = random.nextDouble();
                 if (draw < pumpHazard) {
                     regime = PUMP;
-                    regimeLeft = (int) Math.round(Math.exp(Math.log(10) + random.nextDouble() * Math.log(360.0 / 10)));
-                    double gain = 0.5 + 3.5 * Math.pow(random.nextDouble(), 2);
-                    drift = Math.log(1 + gain) / regimeLeft;
+                    regimeLeft = (int) Math.round(StrictMath.exp(StrictMath.log(10) + random.nextDouble() * StrictMath.log(360.0 / 10)));
+                    double gain = 0.5 + 3.5 * StrictMath.pow(random.nextDouble(), 2);
+                    drift = StrictMath.log(1 + gain) / regimeLeft;
                     sigma = quietSigma * 2 + 0.01;
                     volumeBoost = 5 + 25 * random.nextDouble();
                     pumps.add(new int[] {minute, minute + regimeLeft});
@@ -247,7 +247,7 @@ public final class SnapshotGenerator {
                 else if (draw < pumpHazard + rugHazard) {
                     regime = DUMP;
                     regimeLeft = 1 + random.nextInt(3);
-                    drift = Math.log(0.05 + 0.15 * random.nextDouble()) / regimeLeft;
+                    drift = StrictMath.log(0.05 + 0.15 * random.nextDouble()) / regimeLeft;
                     sigma = quietSigma;
                     volumeBoost = 20;
                     liquidity /= 20;
@@ -263,22 +263,22 @@ public final class SnapshotGenerator {
             }
             double candleOpen = price;
             if (random.nextDouble() < 0.002) {
-                candleOpen = price * Math.exp(random.nextGaussian() * 0.06);
+                candleOpen = price * StrictMath.exp(random.nextGaussian() * 0.06);
             }
-            double candleClose = candleOpen * Math.exp(drift + sigma * random.nextGaussian());
+            double candleClose = candleOpen * StrictMath.exp(drift + sigma * random.nextGaussian());
             double wickSigma = sigma * 0.7;
-            double candleHigh = Math.max(candleOpen, candleClose) * Math.exp(Math.abs(random.nextGaussian()) * wickSigma);
+            double candleHigh = Math.max(candleOpen, candleClose) * StrictMath.exp(Math.abs(random.nextGaussian()) * wickSigma);
             double lowWick = Math.abs(random.nextGaussian()) * wickSigma;
             if (random.nextDouble() < 0.005) {
                 lowWick += sigma * (3 + 7 * random.nextDouble()); // A stop hunt: a long lower wick.
             }
-            double candleLow = Math.min(candleOpen, candleClose) * Math.exp(-lowWick);
+            double candleLow = Math.min(candleOpen, candleClose) * StrictMath.exp(-lowWick);
             timestamps[count] = options.startMillis() + minute * MINUTE;
             open[count] = candleOpen;
             high[count] = candleHigh;
             low[count] = candleLow;
             close[count] = candleClose;
-            volume[count] = liquidity * volumeBoost * Math.exp(0.6 * random.nextGaussian());
+            volume[count] = liquidity * volumeBoost * StrictMath.exp(0.6 * random.nextGaussian());
             count++;
             price = candleClose;
         }
@@ -331,7 +331,7 @@ public final class SnapshotGenerator {
                     : CALLER_NAMES[index % CALLER_NAMES.length] + "_" + (index / CALLER_NAMES.length + 1);
             // A quarter sharp, a third average, the rest late or random; activity is skewed like real channels.
             double position = (double) index / options.callers();
-            double activity = Math.exp(0.8 * master.nextGaussian());
+            double activity = StrictMath.exp(0.8 * master.nextGaussian());
             Caller caller;
             if (position < 0.25) {
                 caller = new Caller(name, activity, 0.55 + 0.25 * master.nextDouble(), 0.05);
@@ -403,7 +403,7 @@ public final class SnapshotGenerator {
     private GeneratedCall unknownTokenCall(SplittableRandom master, Caller caller) {
         String address = TokenAddresses.solana(master, true);
         long timestamp = options.startMillis() + master.nextInt(options.minutes()) * MINUTE;
-        return new GeneratedCall(caller.name(), address, "solana", timestamp, Math.pow(10, -6 + 3 * master.nextDouble()));
+        return new GeneratedCall(caller.name(), address, "solana", timestamp, StrictMath.pow(10, -6 + 3 * master.nextDouble()));
     }
 
     /** The last traded price at a time: the open of the candle containing it, else the previous close. */

@@ -104,7 +104,7 @@ public final class SnapshotReader {
                 return Map.of();
             }
             int[] positions = positions(file, header, CANDLE_COLUMNS);
-            int fieldCount = CsvLine.split(header, header.split(",", -1).length).length;
+            int fieldCount = headerFields(header).length;
             String line;
             int lineNumber = 1;
             Snapshot.SeriesKey lastKey = null;
@@ -168,7 +168,7 @@ public final class SnapshotReader {
                 return calls;
             }
             int[] positions = positions(file, header, CALL_COLUMNS);
-            int fieldCount = header.split(",", -1).length;
+            int fieldCount = headerFields(header).length;
             String line;
             int lineNumber = 1;
             while ((line = reader.readLine()) != null) {
@@ -195,8 +195,12 @@ public final class SnapshotReader {
         return calls;
     }
 
+    private static String[] headerFields(String header) {
+        return CsvLine.split(header, header.split(",", -1).length);
+    }
+
     private static int[] positions(Path file, String header, List<String> required) {
-        List<String> names = Arrays.asList(CsvLine.split(header, header.split(",", -1).length));
+        List<String> names = Arrays.asList(headerFields(header));
         int[] positions = new int[required.size()];
         for (int index = 0; index < required.size(); index++) {
             positions[index] = names.indexOf(required.get(index));

@@ -1,5 +1,7 @@
 package io.quantbot.sweep.local;
 
+import java.util.TreeSet;
+import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quantbot.sweep.candles.CandleSource;
@@ -82,7 +84,7 @@ class LocalSweepTest {
     @Test
     void rows_cover_exit_and_skip_reasons_and_leaderboards_count_everything() throws Exception {
         LocalSweepResult result = run(2);
-        java.util.Set<String> reasons = new java.util.TreeSet<>();
+        Set<String> reasons = new TreeSet<>();
         for (ScenarioResults scenario : result.scenarios()) {
             for (ResultBatch chunk : scenario.chunks(2_000)) {
                 ResultColumn.DictionaryStringColumn exits = (ResultColumn.DictionaryStringColumn) chunk.column("exit_reason");

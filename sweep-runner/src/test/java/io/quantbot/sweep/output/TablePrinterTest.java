@@ -1,5 +1,6 @@
 package io.quantbot.sweep.output;
 
+import java.util.Arrays;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -86,7 +87,7 @@ class TablePrinterTest {
     void generic_listings_render_in_every_format() throws Exception {
         Listing listing = new Listing("", List.of(new Listing.Column("name", Listing.Kind.TEXT),
                 new Listing.Column("rows", Listing.Kind.INTEGER), new Listing.Column("ratio", Listing.Kind.DECIMAL)),
-                List.of(List.of("a,b", 1_000L, 0.5), java.util.Arrays.asList("c\"d", null, Double.NaN)));
+                List.of(List.of("a,b", 1_000L, 0.5), Arrays.asList("c\"d", null, Double.NaN)));
         ListingRenderer renderer = new ListingRenderer(new TablePrinter());
 
         assertThat(renderer.render(listing, OutputFormat.TABLE)).isEqualTo("""

@@ -1,5 +1,7 @@
 package io.quantbot.sweep.snapshot;
 
+import java.util.SplittableRandom;
+import java.nio.charset.StandardCharsets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -187,10 +189,10 @@ class SnapshotGeneratorTest {
     @Test
     void base58_encodes_like_bitcoin() {
         assertThat(TokenAddresses.base58(new byte[] {0, 0, 1})).isEqualTo("112");
-        assertThat(TokenAddresses.base58("hello world".getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+        assertThat(TokenAddresses.base58("hello world".getBytes(StandardCharsets.US_ASCII)))
                 .isEqualTo("StV1DL6CwTryKyV");
         List<String> addresses = new ArrayList<>();
-        java.util.SplittableRandom random = new java.util.SplittableRandom(1);
+        SplittableRandom random = new SplittableRandom(1);
         for (int index = 0; index < 200; index++) {
             addresses.add(TokenAddresses.solana(random, index % 3 == 0));
         }
