@@ -1,8 +1,8 @@
 package io.quantbot.sweep.output;
 
-import java.util.Locale;
 import io.quantbot.sweep.leaderboard.LeaderboardRow;
 import java.util.Comparator;
+import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 
 /** {@code --sort}: the statistic leaderboard rows are ordered by, best (largest) first. */

@@ -1,9 +1,9 @@
 package io.quantbot.sweep.results;
 
-import io.quantbot.sweep.simulation.Call;
 import static java.util.Objects.requireNonNull;
 
 import io.quantbot.sweep.simulation.BacktestOutcome;
+import io.quantbot.sweep.simulation.Call;
 import io.quantbot.sweep.simulation.ExitReason;
 import io.quantbot.sweep.simulation.SkipReason;
 import io.quantbot.sweep.spec.Scenario;

@@ -1,7 +1,5 @@
 package io.quantbot.sweep.local;
 
-import java.util.TreeSet;
-import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quantbot.sweep.candles.CandleSource;
@@ -24,6 +22,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,12 +1,12 @@
 package io.quantbot.sweep.output;
 
-import java.util.Arrays;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quantbot.sweep.leaderboard.Leaderboard;
 import io.quantbot.sweep.leaderboard.LeaderboardRow;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
