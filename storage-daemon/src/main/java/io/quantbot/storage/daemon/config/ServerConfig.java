@@ -14,7 +14,7 @@ public record ServerConfig(
         Duration shutdownGracePeriod) {
 
     public static final ConfigProperty<String> GRPC_HOST = ConfigProperty.of(
-            "grpc.host", "127.0.0.1", "Address the gRPC server binds to. Any non-loopback address requires auth tokens.", String::trim);
+            "grpc.host", "127.0.0.1", "Address the gRPC server binds to.", String::trim);
     public static final ConfigProperty<Integer> GRPC_PORT = ConfigProperty.of(
             "grpc.port", "50051", "gRPC port (0 = any free port).", ConfigValueParsers::parsePort);
     public static final ConfigProperty<Long> GRPC_MAX_INBOUND_MESSAGE_SIZE = ConfigProperty.of(

@@ -1,0 +1,152 @@
+package io.quantbot.storage.daemon.bench;
+
+import io.grpc.ManagedChannel;
+import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
+import io.quantbot.storage.v1.GetRequest;
+import io.quantbot.storage.v1.SetRequest;
+import io.quantbot.storage.v1.StatePortGrpc;
+import io.quantbot.storage.v1.Value;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * StatePort Set and Get over loopback gRPC with 1, 16 and 64 concurrent clients, against the in-process
+ * JDBC baseline of one autocommitted insert per write, measured in the same run on the same machine.
+ * The daemon runs on disk: every acknowledged Set is committed (acknowledged means durable).
+ *
+ * <p>Run: {@code mvn -q -B install -DskipTests && mvn -q -B -pl storage-daemon exec:exec@state-bench}
+ */
+public final class StatePortBenchmark {
+    private static final int[] CLIENTS = {1, 16, 64};
+    private static final long PHASE_NANOS = TimeUnit.SECONDS.toNanos(Long.getLong("bench.seconds", 6));
+    private static final String VALUE = "{\"scenario\": \"i=1m/lag=30s/ov=tp50_sl20\", \"done\": true, \"rows\": 2000}";
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Files.createTempDirectory("state-bench-");
+        System.out.printf(Locale.ROOT, "StatePort benchmark (%d cores, %s, %ds per phase)%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), PHASE_NANOS / 1_000_000_000L);
+        LatencyRecorder.Summary baseline = jdbcBaseline(dir.resolve("baseline.duckdb"));
+        print("JDBC autocommit insert (baseline)", 1, baseline);
+
+        List<String> rows = new ArrayList<>();
+        LatencyRecorder.Summary set16 = null;
+        LatencyRecorder.Summary get1 = null;
+        try (TestingStorageDaemon daemon = TestingStorageDaemon.builder().onDisk(dir.resolve("daemon")).set("log.access", "off").build()) {
+            List<ManagedChannel> channels = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                channels.add(daemon.loopbackChannel());
+            }
+            warmUp(channels.get(0));
+            for (int clients : CLIENTS) {
+                LatencyRecorder.Summary set = run(channels, clients, true);
+                print("gRPC Set", clients, set);
+                if (clients == 16) {
+                    set16 = set;
+                }
+            }
+            for (int clients : CLIENTS) {
+                LatencyRecorder.Summary get = run(channels, clients, false);
+                print("gRPC Get", clients, get);
+                if (clients == 1) {
+                    get1 = get;
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "%nSet at 16 clients / JDBC autocommit baseline: %.1fx (target >= 5x)%n", set16.opsPerSecond() / baseline.opsPerSecond());
+        System.out.printf(Locale.ROOT, "Get p50 at 1 client: %.3f ms (target < 0.5 ms)%n", get1.p50Millis());
+    }
+
+    private static LatencyRecorder.Summary jdbcBaseline(Path file) throws Exception {
+        try (Connection connection = DriverManager.getConnection("jdbc:duckdb:" + file)) {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("CREATE TABLE state_log (version BIGINT, namespace VARCHAR, key VARCHAR, op TINYINT, value_kind TINYINT,"
+                        + " value_json VARCHAR, value_raw BLOB, created_at_ms BIGINT, updated_at_ms BIGINT, expires_at_ms BIGINT)");
+            }
+            LatencyRecorder recorder = new LatencyRecorder();
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO state_log VALUES (?, 'bench', ?, 1, 1, ?, NULL, ?, ?, 0)")) {
+                long start = System.nanoTime();
+                long end = start + PHASE_NANOS;
+                for (long i = 0; System.nanoTime() < end; i++) {
+                    long t0 = System.nanoTime();
+                    insert.setLong(1, i);
+                    insert.setString(2, "key-" + i);
+                    insert.setString(3, VALUE);
+                    insert.setLong(4, t0);
+                    insert.setLong(5, t0);
+                    insert.executeUpdate();
+                    recorder.record(System.nanoTime() - t0);
+                }
+                return LatencyRecorder.summarize(List.of(recorder), System.nanoTime() - start);
+            }
+        }
+    }
+
+    private static void warmUp(ManagedChannel channel) {
+        var stub = StatePortGrpc.newBlockingStub(channel);
+        for (int i = 0; i < 2_000; i++) {
+            stub.set(set("warm-" + i));
+            stub.get(GetRequest.newBuilder().setNamespace("bench").setKey("warm-" + i).build());
+        }
+    }
+
+    private static LatencyRecorder.Summary run(List<ManagedChannel> channels, int clients, boolean writes) throws Exception {
+        List<LatencyRecorder> recorders = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        CountDownLatch ready = new CountDownLatch(clients);
+        CountDownLatch go = new CountDownLatch(1);
+        long[] window = new long[2];
+        for (int c = 0; c < clients; c++) {
+            LatencyRecorder recorder = new LatencyRecorder();
+            recorders.add(recorder);
+            var stub = StatePortGrpc.newBlockingStub(channels.get(c % channels.size()));
+            int client = c;
+            Thread thread = new Thread(() -> {
+                ready.countDown();
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long end = window[0] + PHASE_NANOS;
+                for (long i = 0; System.nanoTime() < end; i++) {
+                    long t0 = System.nanoTime();
+                    if (writes) {
+                        stub.withDeadlineAfter(30, TimeUnit.SECONDS).set(set("c" + clients + "-" + client + "-" + i));
+                    } else {
+                        String key = "warm-" + ThreadLocalRandom.current().nextInt(2_000);
+                        stub.withDeadlineAfter(30, TimeUnit.SECONDS).get(GetRequest.newBuilder().setNamespace("bench").setKey(key).build());
+                    }
+                    recorder.record(System.nanoTime() - t0);
+                }
+            });
+            threads.add(thread);
+            thread.start();
+        }
+        ready.await();
+        window[0] = System.nanoTime();
+        go.countDown();
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        return LatencyRecorder.summarize(recorders, System.nanoTime() - window[0]);
+    }
+
+    private static SetRequest set(String key) {
+        return SetRequest.newBuilder().setNamespace("bench").setKey(key).setValue(Value.newBuilder().setJson(VALUE)).build();
+    }
+
+    private static void print(String what, int clients, LatencyRecorder.Summary summary) {
+        System.out.printf(Locale.ROOT, "%-36s clients=%-3d ops=%-8d ops/s=%-10.0f p50=%.3f ms  p99=%.3f ms%n",
+                what, clients, summary.operations(), summary.opsPerSecond(), summary.p50Millis(), summary.p99Millis());
+    }
+}
