@@ -19,12 +19,18 @@ public record SnapshotOptions(int tokens, int days, int calls, int callers, long
     public static final int DEFAULT_CALLS = 2_000;
     public static final int DEFAULT_CALLERS = 20;
     public static final long DEFAULT_SEED = 42;
+    public static final long MAX_CANDLES = 20_000_000L;
     public static final long DEFAULT_START_MILLIS = Instant.parse("2025-01-06T00:00:00Z").toEpochMilli();
 
     public SnapshotOptions {
         intervals = List.copyOf(requireNonNull(intervals, "intervals is null"));
         if (tokens < 1 || days < 1 || calls < 0 || callers < 1) {
             throw new IllegalArgumentException("tokens, days and callers must be >= 1 and calls >= 0");
+        }
+        // The generator keeps every series in memory (about 50 bytes a candle) to place calls near pumps.
+        if ((long) tokens * days * 24 * 60 > MAX_CANDLES) {
+            throw new IllegalArgumentException("tokens × days × 1,440 must stay within " + MAX_CANDLES
+                    + " one-minute candles (about 1 GB of memory)");
         }
         if (startMillis % CandleInterval.ONE_DAY.millis() != 0) {
             throw new IllegalArgumentException("startMillis must be midnight UTC so every interval's buckets align");
