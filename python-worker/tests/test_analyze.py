@@ -10,9 +10,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import SOL, Code, Env
-
 from quantbot.storage.worker.v1 import worker_pb2
+
+from conftest import SOL, Code, Env
 
 OVERLAYS = ["tp_sl", "trailing"]
 LAGS = [0, 5_000]
@@ -127,4 +127,7 @@ def test_bad_inputs(env: Env) -> None:
     pq.write_table(pa.table({"x": [1]}), wrong)
     error = env.error("analyze_sweep", worker_pb2.AnalyzeSweepOp(parquet_paths=[str(wrong)]))
     assert error.code == Code.INVALID_INPUT_DATA and "net_return" in error.message
-    assert env.error("analyze_sweep", worker_pb2.AnalyzeSweepOp(parquet_paths=["/etc/passwd"])).code == Code.PATH_NOT_ALLOWED
+    assert (
+        env.error("analyze_sweep", worker_pb2.AnalyzeSweepOp(parquet_paths=["/etc/passwd"])).code
+        == Code.PATH_NOT_ALLOWED
+    )

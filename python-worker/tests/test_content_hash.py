@@ -11,7 +11,6 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
-from reference_hash import KNOWN_OHLCV_ROWS, OHLCV_COLUMNS, OHLCV_SORT_KEY, SOL, reference_hash
 
 from quantbot_worker.content_hash import (
     HashColumn,
@@ -23,6 +22,8 @@ from quantbot_worker.content_hash import (
     kind_of_duckdb_type,
 )
 from quantbot_worker.schemas import OHLCV_SLICE
+
+from reference_hash import KNOWN_OHLCV_ROWS, OHLCV_COLUMNS, OHLCV_SORT_KEY, SOL, reference_hash
 
 # Pinned on both sides (the Java suite has the same value); docs/artifacts.md states it.
 KNOWN_HASHES = {
@@ -99,7 +100,13 @@ MIXED_COLUMNS = [("k", "str"), ("n", "i64"), ("x", "f64"), ("b", "bool")]
         # -0.0 and 0.0 encode the same; NaNs with different payloads encode the same
         [("z", 1, -0.0, True), ("y", 2, float("nan"), False), ("x", 3, math.inf, True), ("w", 4, -math.inf, True)],
         # unicode, empty strings, strings that differ only in bytes ordering
-        [("é", 1, 1.0, True), ("", 2, 2.0, False), ("e", 3, 3.0, True), ("\U0001f680", 4, 4.0, True), ("Z", 5, 5.0, False)],
+        [
+            ("é", 1, 1.0, True),
+            ("", 2, 2.0, False),
+            ("e", 3, 3.0, True),
+            ("\U0001f680", 4, 4.0, True),
+            ("Z", 5, 5.0, False),
+        ],
         # ties on the sort key broken by the other columns
         [("a", 1, 3.0, True), ("a", 1, 1.0, False), ("a", 1, 2.0, True), ("a", 1, None, True)],
     ],

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from quantbot.storage.worker.v1 import worker_pb2
+
 from conftest import BONK, CANDLE_HEADER, SOL, Code, Env, candle_rows, write_parquet
 from reference_hash import reference_hash
-
-from quantbot.storage.worker.v1 import worker_pb2
 
 CANDLE_COLUMNS = CANDLE_HEADER.split(",")
 
@@ -55,8 +55,8 @@ def test_features_match_a_plain_computation(env: Env) -> None:
     op = worker_pb2.GenerateFeaturesOp(inputs=inputs(env), windows=[20, 5], logical_key="features/solana/1m")
     artifact = env.ok("generate_features", op).artifact
     assert artifact.type == "features" and artifact.schema_version == 1
-    names = ["token", "chain", "interval", "ts", "ret_1",
-             "ret_5", "vol_5", "atr_5", "volume_z_5", "ret_20", "vol_20", "atr_20", "volume_z_20", "drawdown"]  # fmt: skip
+    names = ["token", "chain", "interval", "ts", "ret_1"]
+    names += ["ret_5", "vol_5", "atr_5", "volume_z_5", "ret_20", "vol_20", "atr_20", "volume_z_20", "drawdown"]
     assert [c.name for c in artifact.columns] == names
     assert json.loads(artifact.params_json) == {"windows": [5, 20], "input_artifact_ids": ["a-sol", "a-bonk"]}
     assert artifact.tags["windows"] == "5,20" and "token" not in artifact.tags
@@ -102,7 +102,9 @@ def test_window_validation(env: Env, windows: list[int]) -> None:
 
 def test_bad_inputs(env: Env) -> None:
     assert env.error("generate_features", worker_pb2.GenerateFeaturesOp(logical_key="f")).code == Code.INVALID_ARGUMENT
-    assert env.error("generate_features", worker_pb2.GenerateFeaturesOp(inputs=inputs(env))).code == Code.INVALID_ARGUMENT
+    assert (
+        env.error("generate_features", worker_pb2.GenerateFeaturesOp(inputs=inputs(env))).code == Code.INVALID_ARGUMENT
+    )
     twice = inputs(env)[:1] * 2
     error = env.error("generate_features", worker_pb2.GenerateFeaturesOp(inputs=twice, logical_key="f"))
     assert error.code == Code.INVALID_INPUT_DATA and "appears 2 times" in error.message

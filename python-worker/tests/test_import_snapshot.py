@@ -6,10 +6,13 @@ import gzip
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from quantbot.storage.worker.v1 import worker_pb2
+
 from conftest import (
     BONK,
     CALL_HEADER,
@@ -24,8 +27,6 @@ from conftest import (
     write_parquet,
 )
 from reference_hash import OHLCV_COLUMNS, OHLCV_SORT_KEY, reference_hash
-
-from quantbot.storage.worker.v1 import worker_pb2
 
 CANDLE_COLUMNS = CANDLE_HEADER.split(",")
 CALL_COLUMNS = CALL_HEADER.split(",")
@@ -56,7 +57,7 @@ def test_import_splits_into_slices_and_alerts(env: Env) -> None:
     assert result.call_rows == 3
     by_key = {a.logical_key: a for a in result.artifacts}
     assert sorted(by_key) == [
-        f"snapshot=snap1/alerts",
+        "snapshot=snap1/alerts",
         f"snapshot=snap1/chain=ethereum/token={PEPE}/res=1m",
         f"snapshot=snap1/chain=solana/token={SOL}/res=1m",
         f"snapshot=snap1/chain=solana/token={SOL}/res=5m",
@@ -226,8 +227,12 @@ def test_unclassifiable_and_unreadable_files(env: Env) -> None:
 
 def test_wrong_types_in_parquet(env: Env) -> None:
     rows = candle_rows(SOL, "solana", "1m", 2)
-    schema = pa.schema([(c, pa.string() if c in ("token", "chain", "interval") else pa.float64()) for c in CANDLE_COLUMNS])
-    write_parquet(env.imports / "s" / "c.parquet", CANDLE_COLUMNS, [(*r[:3], float(r[3]), *r[4:]) for r in rows], schema)
+    schema = pa.schema(
+        [(c, pa.string() if c in ("token", "chain", "interval") else pa.float64()) for c in CANDLE_COLUMNS]
+    )
+    write_parquet(
+        env.imports / "s" / "c.parquet", CANDLE_COLUMNS, [(*r[:3], float(r[3]), *r[4:]) for r in rows], schema
+    )
     error = env.error("import_snapshot", op(env.imports / "s"))
     assert issues_of(error) == [("c.parquet", 0, "ts")]
     assert "expected an integer" in error.issues[0].message
@@ -245,17 +250,35 @@ def test_failure_in_the_middle_of_writing_leaves_nothing(env: Env, monkeypatch: 
     from quantbot_worker import staging
 
     calls = {"n": 0}
-    original = staging.StagingArea.write_parquet
+    original = staging.StagingArea.add_parquet
 
-    def failing(self: staging.StagingArea, *args: object, **kwargs: object) -> staging.StagedFile:
+    def failing(self: staging.StagingArea, *args: Any, **kwargs: Any) -> staging.PendingFile:
         calls["n"] += 1
         if calls["n"] == 3:
             raise OSError("disk full")
-        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+        return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(staging.StagingArea, "write_parquet", failing)
+    monkeypatch.setattr(staging.StagingArea, "add_parquet", failing)
     error = env.error("import_snapshot", op(snapshot(env)))
     assert error.code == Code.INTERNAL and "disk full" in error.message and error.traceback
+    assert env.staged_files() == []
+
+
+def test_failure_while_committing_leaves_nothing(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    from quantbot_worker import staging
+
+    renames = {"n": 0}
+    original = staging.os.rename
+
+    def failing_rename(source: str, target: str) -> None:
+        renames["n"] += 1
+        if renames["n"] == 2:
+            raise OSError("I/O error")
+        original(source, target)
+
+    monkeypatch.setattr(staging.os, "rename", failing_rename)
+    error = env.error("import_snapshot", op(snapshot(env)))
+    assert error.code == Code.INTERNAL and "I/O error" in error.message
     assert env.staged_files() == []
 
 

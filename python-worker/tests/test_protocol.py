@@ -10,13 +10,14 @@ import time
 import duckdb
 import pyarrow
 import pytest
-from conftest import Code, Env, LiveWorker, configure_frame, parse_replies, request_frame
-
 from quantbot.storage.worker.v1 import worker_pb2
+
 from quantbot_worker import __version__
 from quantbot_worker.errors import ErrorCode
 from quantbot_worker.framing import MAX_FRAME_BYTES, FramingError, encode_frame, read_frame
 from quantbot_worker.worker import EXIT_CONFIG, EXIT_PROTOCOL, main
+
+from conftest import Code, Env, LiveWorker, configure_frame, parse_replies, request_frame
 
 
 def sleep_request(request_id: int, millis: int, timeout_ms: int = 0) -> worker_pb2.DaemonFrame:

@@ -10,16 +10,18 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 import pytest
+from quantbot.storage.worker.v1 import worker_pb2
+
 from conftest import CANDLE_HEADER, SOL, Code, Env, candle_rows, write_csv, write_parquet
 from reference_hash import KNOWN_OHLCV_ROWS
 from test_content_hash import KNOWN_HASHES
 
-from quantbot.storage.worker.v1 import worker_pb2
-
 CANDLE_COLUMNS = CANDLE_HEADER.split(",")
 
 
-def publish(path: Path | str, artifact_type: str = "ohlcv_slice", key: str = "k", fmt: str = "") -> worker_pb2.PublishArtifactOp:
+def publish(
+    path: Path | str, artifact_type: str = "ohlcv_slice", key: str = "k", fmt: str = ""
+) -> worker_pb2.PublishArtifactOp:
     return worker_pb2.PublishArtifactOp(type=artifact_type, logical_key=key, source_path=str(path), source_format=fmt)
 
 
@@ -75,14 +77,16 @@ def test_missing_extra_and_wrong_typed_columns(env: Env) -> None:
 def test_row_rules_apply_to_published_candles(env: Env) -> None:
     rows = candle_rows(SOL, "solana", "1m", 3)
     rows[1] = (*rows[1][:5], 0.0001, *rows[1][6:])
-    path = write_csv(env.imports / "bad.csv", CANDLE_HEADER, rows + [rows[0]])
+    path = write_csv(env.imports / "bad.csv", CANDLE_HEADER, [*rows, rows[0]])
     error = env.error("publish_artifact", publish(path))
     assert [(i.row, i.column) for i in error.issues] == [(2, "high"), (4, "ts")]
     assert env.staged_files() == []
 
 
 def test_alerts_and_run_results(env: Env) -> None:
-    alerts = write_csv(env.imports / "a.csv", "call_id,caller,token,chain,ts,price", [("x", "al", SOL, "solana", 5, "")])
+    alerts = write_csv(
+        env.imports / "a.csv", "call_id,caller,token,chain,ts,price", [("x", "al", SOL, "solana", 5, "")]
+    )
     artifact = env.ok("publish_artifact", publish(alerts, "alerts", "snapshot=s/alerts")).artifact
     assert artifact.type == "alerts" and artifact.row_count == 1
 
@@ -111,7 +115,9 @@ def test_other_types_keep_their_columns(env: Env) -> None:
     assert written.column("b").to_pylist() == [1, 2, None]  # sorted by all columns, NULLs last
     # The same rows in another order give the same content hash.
     pq.write_table(table.take([2, 0, 1]), path)
-    assert env.ok("publish_artifact", publish(path, "run_metrics", "m/1")).artifact.content_hash == artifact.content_hash
+    assert (
+        env.ok("publish_artifact", publish(path, "run_metrics", "m/1")).artifact.content_hash == artifact.content_hash
+    )
     csv = write_csv(env.imports / "m.csv", "x,y", [(1, "a"), (2, "b")])
     assert [c.type for c in env.ok("publish_artifact", publish(csv, "thing", "t")).artifact.columns] == [
         "BIGINT", "VARCHAR"

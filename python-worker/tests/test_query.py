@@ -9,11 +9,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import pytest
-from conftest import Code, Env, write_parquet
-
 from quantbot.storage.worker.v1 import worker_pb2
-from quantbot_worker.sandbox import check_select_only
+
 from quantbot_worker.errors import WorkerFailure
+from quantbot_worker.sandbox import check_select_only
+
+from conftest import Code, Env, write_parquet
 
 
 def make_lake(env: Env) -> tuple[str, str]:
@@ -64,7 +65,9 @@ def test_json_of_awkward_values(env: Env) -> None:
 def test_views_are_dropped_after_the_request(env: Env) -> None:
     a, _ = make_lake(env)
     code, replies = env.run(
-        worker_pb2.DaemonFrame(request=worker_pb2.Request(id=1, query=query("SELECT count(*) AS n FROM v", [("v", [a])]))),
+        worker_pb2.DaemonFrame(
+            request=worker_pb2.Request(id=1, query=query("SELECT count(*) AS n FROM v", [("v", [a])]))
+        ),
         worker_pb2.DaemonFrame(request=worker_pb2.Request(id=2, query=query("SELECT count(*) AS n FROM v"))),
     )
     assert code == 0

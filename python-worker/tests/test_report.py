@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from quantbot.storage.worker.v1 import worker_pb2
+
 from conftest import Code, Env
 from test_analyze import write_results
-
-from quantbot.storage.worker.v1 import worker_pb2
 
 
 def report_op(paths: list[str]) -> worker_pb2.GenerateReportOp:
@@ -23,8 +23,9 @@ def report_op(paths: list[str]) -> worker_pb2.GenerateReportOp:
         about={"git_sha": "abc123", "duckdb": "1.5.6"},
         runs=[
             worker_pb2.RunInfo(run_id="run-1", scenario_id="tp_sl-0-1m", status="succeeded"),
-            worker_pb2.RunInfo(run_id="run-9", scenario_id="trailing-0-5m", status="failed",
-                               error_message="candle cache miss for BONK"),  # fmt: skip
+            worker_pb2.RunInfo(
+                run_id="run-9", scenario_id="trailing-0-5m", status="failed", error_message="candle cache miss for BONK"
+            ),
         ],
     )
 

@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Env, configure_frame, parse_replies, request_frame
-
 from quantbot.storage.worker.v1 import worker_pb2
+
 from quantbot_worker.framing import encode_frame, read_frame
+
+from conftest import Env, configure_frame, parse_replies, request_frame
 
 pytestmark = pytest.mark.subprocess
 

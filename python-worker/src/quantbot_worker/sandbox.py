@@ -54,7 +54,9 @@ def _register_sleep_function(con: duckdb.DuckDBPyConnection) -> None:
         done = time.monotonic_ns() >= deadline
         return pa.array([done] * len(rows), type=pa.bool_())
 
-    con.create_function(SLEEP_FUNCTION, tick, [BIGINT, BIGINT], BOOLEAN, type="arrow", side_effects=True)
+    con.create_function(  # type: ignore[call-overload]
+        SLEEP_FUNCTION, tick, [BIGINT, BIGINT], BOOLEAN, type="arrow", side_effects=True
+    )
 
 
 def _normalized(sql: str) -> str:

@@ -8,6 +8,7 @@ import os
 import re
 import uuid
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,14 +66,6 @@ def fsync_directory(path: str) -> None:
         os.close(fd)
 
 
-def _sha256_of_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 @dataclass
 class StagedFile:
     path: str
@@ -81,43 +74,64 @@ class StagedFile:
 
 
 @dataclass
+class PendingFile:
+    """Written under a temporary name, not yet fsynced nor renamed."""
+
+    temporary: str
+    final: str
+    size_bytes: int
+    file_hash: str
+
+
+@dataclass
 class StagingArea:
-    """Writes the files of one request; ``discard()`` removes them when the request fails."""
+    """Writes the files of one request; ``discard()`` removes them when the request fails.
+
+    Files are written under temporary names, then ``commit`` fsyncs them (in parallel: the file
+    system batches concurrent flushes, which matters for an import of thousands of slices),
+    renames each into place and fsyncs the folder once.
+    """
 
     directory: str
     written: list[str] = field(default_factory=list)
 
     def _final_path(self, logical_key: str, content_hash: str, extension: str) -> str:
         unique = uuid.uuid4().hex[:12]
-        return os.path.join(self.directory, f"{safe_name(logical_key)}__ch={content_hash[:8]}__{unique}.{extension}")
+        name = f"{safe_name(logical_key)}__ch={content_hash[:8]}__{unique}.{extension}"
+        return os.path.join(self.directory, name)
 
-    def _commit(self, temporary: str, final: str) -> StagedFile:
-        os.rename(temporary, final)
-        self.written.append(final)
-        self.written.remove(temporary)
-        fsync_directory(self.directory)
-        return StagedFile(final, os.path.getsize(final), _sha256_of_file(final))
-
-    def _temporary(self, extension: str) -> str:
-        path = os.path.join(self.directory, f".tmp-{uuid.uuid4().hex}.{extension}.partial")
-        self.written.append(path)
-        return path
-
-    def write_parquet(self, table: pa.Table, logical_key: str, content_hash: str) -> StagedFile:
-        temporary = self._temporary("parquet")
-        with open(temporary, "wb") as f:
-            pq.write_table(table, f, compression="zstd", write_statistics=True)
-            f.flush()
-            os.fsync(f.fileno())
-        return self._commit(temporary, self._final_path(logical_key, content_hash, "parquet"))
-
-    def write_bytes(self, data: bytes, logical_key: str, content_hash: str, extension: str) -> StagedFile:
-        temporary = self._temporary(extension)
+    def add_bytes(self, data: bytes, logical_key: str, content_hash: str, extension: str) -> PendingFile:
+        temporary = os.path.join(self.directory, f".tmp-{uuid.uuid4().hex}.{extension}.partial")
+        self.written.append(temporary)
         with open(temporary, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        return self._commit(temporary, self._final_path(logical_key, content_hash, extension))
+        final = self._final_path(logical_key, content_hash, extension)
+        return PendingFile(temporary, final, len(data), hashlib.sha256(data).hexdigest())
+
+    def add_parquet(self, table: pa.Table, logical_key: str, content_hash: str) -> PendingFile:
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, compression="zstd", write_statistics=True)
+        return self.add_bytes(sink.getvalue().to_pybytes(), logical_key, content_hash, "parquet")
+
+    def commit(self, pending: Sequence[PendingFile]) -> list[StagedFile]:
+        if not pending:
+            return []
+        with ThreadPoolExecutor(max_workers=min(8, len(pending)), thread_name_prefix="fsync") as pool:
+            list(pool.map(_fsync_file, [p.temporary for p in pending]))
+        staged = []
+        for item in pending:
+            os.rename(item.temporary, item.final)
+            self.written.append(item.final)
+            self.written.remove(item.temporary)
+            staged.append(StagedFile(item.final, item.size_bytes, item.file_hash))
+        fsync_directory(self.directory)
+        return staged
+
+    def write_parquet(self, table: pa.Table, logical_key: str, content_hash: str) -> StagedFile:
+        return self.commit([self.add_parquet(table, logical_key, content_hash)])[0]
+
+    def write_bytes(self, data: bytes, logical_key: str, content_hash: str, extension: str) -> StagedFile:
+        return self.commit([self.add_bytes(data, logical_key, content_hash, extension)])[0]
 
     def discard(self) -> None:
         for path in self.written:
@@ -126,6 +140,14 @@ class StagingArea:
             except FileNotFoundError:
                 pass
         self.written.clear()
+
+
+def _fsync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def min_max_ms(table: pa.Table, column: str | None) -> tuple[int, int]:

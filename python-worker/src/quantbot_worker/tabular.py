@@ -55,10 +55,9 @@ class ReadResult:
 
 
 def _csv_header(path: str) -> list[str]:
-    opener: Callable[..., io.TextIOBase]
-    opener = gzip.open if path.lower().endswith(".gz") else open  # type: ignore[assignment]
+    opener: Callable[..., io.TextIOBase] = gzip.open if path.lower().endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8-sig", newline="") as f:
-        return next(csv.reader(f), [])  # type: ignore[arg-type]
+        return next(csv.reader(f), [])
 
 
 def read_table(path: str, fmt: str, label: str, *, all_strings: bool) -> ReadResult:
@@ -135,7 +134,7 @@ def normalize_column_names(table: pa.Table) -> tuple[pa.Table, list[str]]:
 def _is_stringish(t: pa.DataType) -> bool:
     if pa.types.is_dictionary(t):
         return _is_stringish(t.value_type)
-    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t))
 
 
 @dataclass(frozen=True)
@@ -282,25 +281,38 @@ def alerts_row_checks(known_chains: Sequence[str]) -> list[RowCheck]:
 
 @dataclass
 class PreparedSource:
-    """A registered input and the SQL that normalizes it to the schema's columns."""
+    """An input converted once into a DuckDB table ``<view>_n``.
+
+    That table holds the normalized columns and, per column, whether the raw value failed to
+    convert and (only for those rows) the raw text. Every check then scans the native table
+    instead of the registered Arrow data, which is much slower to scan repeatedly.
+    """
 
     label: str
     view: str
     plans: list[ColumnPlan]
 
-    def normalized_sql(self) -> str:
-        columns = ", ".join(f"{plan.expr} AS {quote_identifier(plan.spec.name)}" for plan in self.plans)
-        return f"SELECT {quote_literal(self.label)} AS {FILE}, {ROW}, {columns} FROM {self.view}"
+    @property
+    def table(self) -> str:
+        return f"{self.view}_n"
 
-    def checked_sql(self) -> str:
-        """Normalized columns plus, per column, whether the raw value failed to convert."""
+    def materialize(self, cursor: duckdb.DuckDBPyConnection) -> None:
         parts = [f"{ROW}"]
         for plan in self.plans:
             name = plan.spec.name
+            bad = f"COALESCE({plan.bad}, false)"
             parts.append(f"{plan.expr} AS {quote_identifier(name)}")
-            parts.append(f"COALESCE({plan.bad}, false) AS {quote_identifier('__bad_' + name)}")
-            parts.append(f"{plan.raw} AS {quote_identifier('__raw_' + name)}")
-        return f"SELECT {', '.join(parts)} FROM {self.view}"
+            parts.append(f"{bad} AS {quote_identifier('__bad_' + name)}")
+            parts.append(f"CASE WHEN {bad} THEN left({plan.raw}, 60) END AS {quote_identifier('__raw_' + name)}")
+        cursor.execute(f"CREATE TEMP TABLE {self.table} AS SELECT {', '.join(parts)} FROM {self.view}")
+
+    def normalized_sql(self) -> str:
+        columns = ", ".join(quote_identifier(plan.spec.name) for plan in self.plans)
+        return f"SELECT {quote_literal(self.label)} AS {FILE}, {ROW}, {columns} FROM {self.table}"
+
+    def drop(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+        cursor.unregister(self.view)
 
 
 def prepare_source(
@@ -340,7 +352,9 @@ def prepare_source(
     if not usable:
         return None
     cursor.register(view, table)
-    return PreparedSource(label, view, plans)
+    prepared = PreparedSource(label, view, plans)
+    prepared.materialize(cursor)
+    return prepared
 
 
 def collect_row_issues(
@@ -357,8 +371,7 @@ def collect_row_issues(
         raw = quote_identifier("__raw_" + name)
         kind = _expected(plan.spec.type)
         selects.append(
-            f"SELECT {ROW}, {quote_literal(name)} AS col, 'not {kind}: ''' || left({raw}, 60) || '''' AS msg "
-            f"FROM n WHERE {bad}"
+            f"SELECT {ROW}, {quote_literal(name)} AS col, 'not {kind}: ''' || {raw} || '''' AS msg FROM n WHERE {bad}"
         )
         if not plan.spec.nullable:
             selects.append(
@@ -370,7 +383,7 @@ def collect_row_issues(
             f"SELECT {ROW}, {quote_literal(check.column)}, {check.message} FROM n WHERE ({check.bad}) IS TRUE"
         )
     sql = (
-        f"WITH n AS ({source.checked_sql()}) "
+        f"WITH n AS (SELECT * FROM {source.table}) "
         f"SELECT {ROW}, col, msg, count(*) OVER () AS total FROM ({' UNION ALL '.join(selects)}) "
         f"ORDER BY {ROW}, col LIMIT {issues.limit}"
     )

@@ -163,10 +163,10 @@ class RequestRunner:
         except BaseException as e:
             staging.discard()
             error = _describe(e, ctx)
-            if error.code == ErrorCode.INTERNAL:
+            if error.code == worker_pb2.WorkerError.INTERNAL:
                 log.error("request %d (%s) failed:\n%s", request.id, op, error.traceback)
             else:
-                log.info("request %d (%s): %s %s", request.id, op, ErrorCode(error.code).name, error.message)
+                log.info("request %d (%s): %s %s", request.id, op, ErrorCode(int(error.code)).name, error.message)
             return worker_pb2.Response(id=request.id, error=error, elapsed_us=_micros_since(started))
         finally:
             ctx.finish()
@@ -184,7 +184,7 @@ def _micros_since(started_ns: int) -> int:
 
 def _error_response(request_id: int, code: ErrorCode, message: str, trace: str = "") -> worker_pb2.Response:
     return worker_pb2.Response(
-        id=request_id, error=worker_pb2.WorkerError(code=int(code), message=message, traceback=trace)
+        id=request_id, error=worker_pb2.WorkerError(code=code.name, message=message, traceback=trace)
     )
 
 
@@ -192,24 +192,24 @@ def _describe(error: BaseException, ctx: RequestContext) -> worker_pb2.WorkerErr
     aborted = ctx.aborted
     if aborted is not None:
         # Whatever the handler raised on the way out (usually DuckDB's interrupt), the reason is this.
-        return worker_pb2.WorkerError(code=int(aborted.code), message=aborted.message)
+        return worker_pb2.WorkerError(code=aborted.code.name, message=aborted.message)
     if isinstance(error, RequestAborted):
-        return worker_pb2.WorkerError(code=int(error.code), message=error.message)
+        return worker_pb2.WorkerError(code=error.code.name, message=error.message)
     if isinstance(error, WorkerFailure):
-        result = worker_pb2.WorkerError(code=int(error.code), message=error.message)
+        result = worker_pb2.WorkerError(code=error.code.name, message=error.message)
         result.issues.extend(
             worker_pb2.Issue(file=i.file, row=i.row, column=i.column, message=i.message) for i in error.issues
         )
         return result
     if isinstance(error, duckdb.InterruptException):
-        return worker_pb2.WorkerError(code=int(ErrorCode.CANCELLED), message="the query was interrupted")
+        return worker_pb2.WorkerError(code=ErrorCode.CANCELLED.name, message="the query was interrupted")
     if isinstance(error, (MemoryError, duckdb.OutOfMemoryException)):
-        return worker_pb2.WorkerError(code=int(ErrorCode.RESOURCE_EXHAUSTED), message=f"out of memory: {error}")
+        return worker_pb2.WorkerError(code=ErrorCode.RESOURCE_EXHAUSTED.name, message=f"out of memory: {error}")
     if isinstance(error, duckdb.PermissionException):
-        return worker_pb2.WorkerError(code=int(ErrorCode.PATH_NOT_ALLOWED), message=str(error))
+        return worker_pb2.WorkerError(code=ErrorCode.PATH_NOT_ALLOWED.name, message=str(error))
     trace = "".join(traceback.format_exception(error))
     return worker_pb2.WorkerError(
-        code=int(ErrorCode.INTERNAL), message=f"{type(error).__name__}: {error}", traceback=trace
+        code=ErrorCode.INTERNAL.name, message=f"{type(error).__name__}: {error}", traceback=trace
     )
 
 

@@ -18,6 +18,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,7 +29,7 @@ from quantbot_worker.context import RequestContext
 from quantbot_worker.errors import ErrorCode, Issue, IssueList, WorkerFailure
 from quantbot_worker.paths import is_inside, resolve_inside
 from quantbot_worker.schemas import ALERTS, OHLCV_SLICE, ArtifactSchema
-from quantbot_worker.staging import min_max_ms, produced_artifact
+from quantbot_worker.staging import PendingFile, StagedFile, min_max_ms, produced_artifact
 from quantbot_worker.tabular import (
     FILE,
     PreparedSource,
@@ -171,7 +172,7 @@ def handle(ctx: RequestContext, op: worker_pb2.ImportSnapshotOp) -> worker_pb2.R
         try:
             _check_and_insert(ctx, prepared, schema, candle_checks if schema is OHLCV_SLICE else call_checks, issues)
         finally:
-            cursor.unregister(view)
+            prepared.drop(cursor)
         (candle_files if schema is OHLCV_SLICE else call_files).append(item.label)
 
     if not inputs:
@@ -193,9 +194,15 @@ def handle(ctx: RequestContext, op: worker_pb2.ImportSnapshotOp) -> worker_pb2.R
     result.candle_rows = int(cursor.execute("SELECT count(*) FROM candles").fetchone()[0])  # type: ignore[index]
     result.call_rows = int(cursor.execute("SELECT count(*) FROM calls").fetchone()[0])  # type: ignore[index]
     common = {"snapshot": name, "source_dir": source_dir}
-    result.artifacts.extend(_candle_artifacts(ctx, name, common, dry_run=op.dry_run))
+    planned = _candle_artifacts(ctx, name, common, op.dry_run)
     if result.call_rows:
-        result.artifacts.append(_alerts_artifact(ctx, name, {**common, "source_files": call_files}, op.dry_run))
+        planned.append(_alerts_artifact(ctx, name, {**common, "source_files": call_files}, op.dry_run))
+    ctx.check()
+    if op.dry_run:
+        result.artifacts.extend(p.artifact(None) for p in planned)
+    else:
+        staged = ctx.staging.commit([p.pending for p in planned if p.pending is not None])
+        result.artifacts.extend(p.artifact(s) for p, s in zip(planned, staged, strict=True))
     return worker_pb2.Result(import_snapshot=result)
 
 
@@ -216,41 +223,62 @@ def _warn_about_seconds(ctx: RequestContext, warnings: list[Issue]) -> None:
             )
 
 
-def _candle_artifacts(
-    ctx: RequestContext, snapshot: str, common: dict[str, str], *, dry_run: bool
-) -> list[worker_pb2.ProducedArtifact]:
+@dataclass
+class _Planned:
+    """An artifact whose file is written (temporary name) but not yet committed."""
+
+    pending: PendingFile | None  # None in a dry run
+    fields: dict[str, Any]
+
+    def artifact(self, staged: StagedFile | None) -> worker_pb2.ProducedArtifact:
+        return produced_artifact(staged=staged, **self.fields)
+
+
+def _plan(
+    ctx: RequestContext, schema: ArtifactSchema, table: pa.Table, logical_key: str, dry_run: bool, **fields: Any
+) -> _Planned:
+    content_hash = hash_sorted_table(schema.type, schema.version, schema.hash_columns(), table)
+    return _Planned(
+        None if dry_run else ctx.staging.add_parquet(table, logical_key, content_hash),
+        dict(
+            artifact_type=schema.type,
+            schema_version=schema.version,
+            logical_key=logical_key,
+            content_hash=content_hash,
+            row_count=table.num_rows,
+            min_max=min_max_ms(table, "ts"),
+            columns=[(c.name, c.type) for c in schema.columns],
+            **fields,
+        ),
+    )
+
+
+def _candle_artifacts(ctx: RequestContext, snapshot: str, common: dict[str, str], dry_run: bool) -> list[_Planned]:
     cursor = ctx.cursor
     series = cursor.execute(
         f"SELECT token, chain, interval, count(*), list(DISTINCT {FILE} ORDER BY {FILE}) FROM candles "
         "GROUP BY token, chain, interval ORDER BY token, chain, interval"
     ).fetchall()
     table = sorted_arrow(cursor, "candles", OHLCV_SLICE)
-    columns = [(c.name, c.type) for c in OHLCV_SLICE.columns]
-    artifacts = []
+    planned = []
     offset = 0
     for token, chain, interval, count, files in series:
         ctx.check()
         part = table.slice(offset, count)
         offset += count
         _assert_single_series(part, token, chain, interval)
-        logical_key = f"snapshot={snapshot}/chain={chain}/token={token}/res={interval}"
-        content_hash = hash_sorted_table(OHLCV_SLICE.type, OHLCV_SLICE.version, OHLCV_SLICE.hash_columns(), part)
-        staged = None if dry_run else ctx.staging.write_parquet(part, logical_key, content_hash)
-        artifacts.append(
-            produced_artifact(
-                artifact_type=OHLCV_SLICE.type,
-                schema_version=OHLCV_SLICE.version,
-                logical_key=logical_key,
-                staged=staged,
-                content_hash=content_hash,
-                row_count=part.num_rows,
-                min_max=min_max_ms(part, "ts"),
-                columns=columns,
+        planned.append(
+            _plan(
+                ctx,
+                OHLCV_SLICE,
+                part,
+                f"snapshot={snapshot}/chain={chain}/token={token}/res={interval}",
+                dry_run,
                 tags={"snapshot": snapshot, "chain": chain, "token": token, "interval": interval},
                 params={**common, "source_files": list(files)},
             )
         )
-    return artifacts
+    return planned
 
 
 def _assert_single_series(part: pa.Table, token: str, chain: str, interval: str) -> None:
@@ -261,22 +289,7 @@ def _assert_single_series(part: pa.Table, token: str, chain: str, interval: str)
             raise RuntimeError(f"series split went wrong at {token}/{chain}/{interval}")
 
 
-def _alerts_artifact(
-    ctx: RequestContext, snapshot: str, params: dict[str, object], dry_run: bool
-) -> worker_pb2.ProducedArtifact:
+def _alerts_artifact(ctx: RequestContext, snapshot: str, params: dict[str, object], dry_run: bool) -> _Planned:
     table = sorted_arrow(ctx.cursor, "calls", ALERTS)
     logical_key = f"snapshot={snapshot}/alerts"
-    content_hash = hash_sorted_table(ALERTS.type, ALERTS.version, ALERTS.hash_columns(), table)
-    staged = None if dry_run else ctx.staging.write_parquet(table, logical_key, content_hash)
-    return produced_artifact(
-        artifact_type=ALERTS.type,
-        schema_version=ALERTS.version,
-        logical_key=logical_key,
-        staged=staged,
-        content_hash=content_hash,
-        row_count=table.num_rows,
-        min_max=min_max_ms(table, "ts"),
-        columns=[(c.name, c.type) for c in ALERTS.columns],
-        tags={"snapshot": snapshot},
-        params=params,
-    )
+    return _plan(ctx, ALERTS, table, logical_key, dry_run, tags={"snapshot": snapshot}, params=params)

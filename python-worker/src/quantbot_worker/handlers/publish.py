@@ -131,7 +131,7 @@ def _publish_known(
     collect_row_issues(ctx.cursor, prepared, checks, issues)
     create_normalized_table(ctx.cursor, "rows", schema)
     insert_normalized(ctx.cursor, "rows", prepared)
-    ctx.cursor.unregister("src")
+    prepared.drop(ctx.cursor)
     if schema is OHLCV_SLICE:
         collect_duplicate_issues(
             ctx.cursor, "rows", schema.sort_key, "'ts ' || ts || ' of ' || token || ' ' || chain || ' ' || interval",
