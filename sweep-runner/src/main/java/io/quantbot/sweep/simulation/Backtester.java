@@ -25,6 +25,11 @@ import static java.util.Objects.requireNonNull;
  * {@link BacktestOutcome}.
  */
 public final class Backtester {
+    // Negative entry indexes encode why there is no entry, so locating an entry allocates nothing.
+    private static final int NO_CANDLES_CODE = -1;
+    private static final int ENTRY_AFTER_DATA_CODE = -2;
+    private static final int BAD_PRICE_CODE = -3;
+
     private final TradeCosts costs;
     private final long timeFrameMillis;
 
@@ -83,10 +88,6 @@ public final class Backtester {
             default -> throw new IllegalArgumentException("not a skip code: " + entryIndexCode);
         };
     }
-
-    private static final int NO_CANDLES_CODE = -1;
-    private static final int ENTRY_AFTER_DATA_CODE = -2;
-    private static final int BAD_PRICE_CODE = -3;
 
     /** Walks forward from a located entry candle (see {@link #entryIndex}) until an exit. */
     public void backtestFromEntry(CandleSeries series, int entryIndex, ExitPlan plan, BacktestOutcome outcome) {
