@@ -320,3 +320,20 @@ def test_timeout_during_import_leaves_nothing(env: Env) -> None:
     error = env.error("import_snapshot", op(folder), timeout_ms=50)
     assert error.code == Code.DEADLINE_EXCEEDED
     assert env.staged_files() == []
+
+
+def test_chain_names_are_lower_cased_and_tokens_kept(env: Env) -> None:
+    rows = [(f" {SOL} ", "Solana", "1m", 0, 1.0, 1.0, 1.0, 1.0, 0.0)]
+    write_csv(env.imports / "s" / "c.csv", CANDLE_HEADER, rows)
+    artifact = env.ok("import_snapshot", op(env.imports / "s")).import_snapshot.artifacts[0]
+    assert dict(artifact.tags) == {"snapshot": "snap1", "chain": "solana", "token": SOL, "interval": "1m"}
+
+
+def test_symlinked_folders_are_not_followed(env: Env) -> None:
+    folder = snapshot(env)
+    other = env.imports / "other"
+    write_csv(other / "c.csv", CANDLE_HEADER, candle_rows(BONK, "solana", "1m", 2))
+    os.symlink(other, folder / "linked")
+    result = env.ok("import_snapshot", op(folder)).import_snapshot
+    assert result.files == 4
+    assert ("linked", "skipped: a symlinked folder is not followed") in [(w.file, w.message) for w in result.warnings]

@@ -195,3 +195,8 @@ def test_select_forms_that_pass_the_check(sql: str) -> None:
 def test_check_refuses_pragma_rewrites() -> None:
     with pytest.raises(WorkerFailure):
         check_select_only("PRAGMA database_list")
+
+
+def test_repeated_column_names_stay_distinct_in_json(env: Env) -> None:
+    rows = json.loads(env.ok("query", query("SELECT 1 AS a, 2 AS a, 3 AS a")).query.json_rows)
+    assert rows == [{"a": 1, "a_2": 2, "a_3": 3}]

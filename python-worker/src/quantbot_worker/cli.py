@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 
 
@@ -21,6 +22,9 @@ def run() -> int:
         level=getattr(logging, level, logging.INFO),
         format=f"%(asctime)s %(levelname)s quantbot-worker[{os.getpid()}] %(message)s",
     )
+    # The daemon decides when a worker ends (EOF on stdin, or a kill); a Ctrl-C that reaches the
+    # whole process group must not kill workers in the middle of a request.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     frames_out = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)
     sys.stdout = sys.stderr

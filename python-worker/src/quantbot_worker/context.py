@@ -46,11 +46,15 @@ class RequestContext:
         return True
 
     def _keep_interrupting(self) -> None:
-        while not self._finished.is_set():
-            try:
-                self.cursor.interrupt()
-            except duckdb.Error:
-                pass
+        while True:
+            # Under the lock: finish() (and the cursor's close after it) cannot overlap an interrupt.
+            with self._lock:
+                if self._finished.is_set():
+                    return
+                try:
+                    self.cursor.interrupt()
+                except duckdb.Error:
+                    pass
             self._finished.wait(0.02)
 
     def finish(self) -> None:

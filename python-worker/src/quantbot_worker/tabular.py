@@ -163,7 +163,8 @@ def plan_column(
         return ColumnPlan(spec, f"CAST(NULL AS {target})", "false", raw)
     if _is_stringish(t):
         if target == "VARCHAR":
-            return ColumnPlan(spec, text, "false", raw)
+            # Chain names are case-insensitive words; tokens and ids stay exactly as given.
+            return ColumnPlan(spec, f"lower({text})" if spec.name == "chain" else text, "false", raw)
         if not text_file:
             return f"has type {t}, expected {_expected(target)}"
         if target == "BIGINT" and seconds:

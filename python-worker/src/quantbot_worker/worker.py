@@ -129,8 +129,6 @@ class RequestRunner:
         request = pending.request
         started = time.monotonic_ns()
         op = request.WhichOneof("op")
-        if pending.cancelled:
-            return _error_response(request.id, ErrorCode.CANCELLED, f"request {request.id} was cancelled before it ran")
         if op is None:
             return _error_response(request.id, ErrorCode.INVALID_ARGUMENT, "request has no op")
         deadline_ns = pending.received_ns + request.timeout_ms * 1_000_000 if request.timeout_ms > 0 else None
@@ -146,6 +144,12 @@ class RequestRunner:
         ctx = RequestContext(request.id, cursor, self._config, staging)
         timer: threading.Timer | None = None
         with self._lock:
+            # Checked under the lock that cancel() takes, so a Cancel is never lost in between.
+            if pending.cancelled:
+                cursor.close()
+                return _error_response(
+                    request.id, ErrorCode.CANCELLED, f"request {request.id} was cancelled before it ran"
+                )
             self._running = ctx
         if deadline_ns is not None:
             timer = threading.Timer(

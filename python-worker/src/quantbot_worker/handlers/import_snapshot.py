@@ -68,6 +68,10 @@ def _find_files(ctx: RequestContext, source_dir: str, warnings: list[Issue]) -> 
     found: list[_Input] = []
     roots = ctx.config.import_roots
     for directory, folders, files in os.walk(source_dir, followlinks=False):
+        for folder in folders:
+            if not folder.startswith(".") and os.path.islink(os.path.join(directory, folder)):
+                label = relative_label(os.path.join(directory, folder), source_dir)
+                warnings.append(Issue(label, 0, "", "skipped: a symlinked folder is not followed"))
         folders[:] = sorted(f for f in folders if not f.startswith("."))
         for name in sorted(files):
             if name.startswith("."):

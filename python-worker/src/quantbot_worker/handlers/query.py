@@ -142,8 +142,18 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
+def _unique_names(names: list[str]) -> list[str]:
+    """JSON objects need distinct keys: a repeated column name gets _2, _3, ..."""
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return unique
+
+
 def _json_rows(table: pa.Table) -> list[dict[str, Any]]:
-    names = table.column_names
+    names = _unique_names(table.column_names)
     columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
     return [
         {name: _json_value(col[row]) for name, col in zip(names, columns, strict=True)} for row in range(table.num_rows)
