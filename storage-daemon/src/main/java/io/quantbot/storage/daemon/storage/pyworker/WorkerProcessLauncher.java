@@ -132,7 +132,9 @@ final class WorkerProcessLauncher {
 
         @Override
         public void kill() {
-            process.destroyForcibly();
+            // Through the handle: Process.destroyForcibly() would also close our ends of the pipes, and
+            // the worker's last stderr lines (often the reason it failed) would be lost.
+            process.toHandle().destroyForcibly();
         }
     }
 }
