@@ -38,7 +38,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -103,8 +103,9 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
     private String pythonVersion = "";
     private String duckDbVersion = "";
     private Configure configure;
-    private ScheduledExecutorService scheduler;
-    private ExecutorService completions;
+    // Set once by start(), before running is set.
+    private volatile ScheduledThreadPoolExecutor scheduler;
+    private volatile ExecutorService completions;
 
     @Inject
     ProcessWorkerPool(
@@ -175,7 +176,9 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
         }
         synchronized (this) {
             configure = frame.build();
-            scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("python-worker-pool"));
+            scheduler = new ScheduledThreadPoolExecutor(1, daemonThreads("python-worker-pool"));
+            // Every call schedules its deadline and cancels it when done: keep the queue to live timers.
+            scheduler.setRemoveOnCancelPolicy(true);
             completions = Executors.newCachedThreadPool(daemonThreads("python-worker-completion"));
             running = true;
             updateReadiness();
@@ -195,6 +198,7 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
     public void stop() throws InterruptedException {
         List<Call> failed = new ArrayList<>();
         List<Worker> all;
+        Map<Worker, Call> inFlight = new LinkedHashMap<>();
         synchronized (this) {
             if (!running) {
                 stopped = true;
@@ -207,8 +211,11 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
             all = new ArrayList<>(workers.values());
             for (Worker worker : all) {
                 Call call = worker.call;
-                if (call != null && !call.done) {
-                    failed.add(call);
+                if (call != null) {
+                    inFlight.put(worker, call);
+                    if (!call.done) {
+                        failed.add(call);
+                    }
                 }
                 worker.state = State.RETIRING;
                 worker.cancelTimers();
@@ -222,12 +229,15 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
             fail(call, StorageException.of(ErrorCode.SHUTTING_DOWN,
                     "the daemon is shutting down; the " + call.op + " call was cancelled"), "shutting_down");
         }
+        // Off this thread: a worker that stopped reading could block a write until it is killed below.
         for (Worker worker : all) {
-            Call call = worker.call;
-            if (call != null) {
-                requestCancel(worker, call);
-            }
-            worker.process.closeInput();
+            Call call = inFlight.get(worker);
+            execute(() -> {
+                if (call != null) {
+                    requestCancel(worker, call);
+                }
+                worker.process.closeInput();
+            });
         }
         long deadline = System.nanoTime() + config.cancelGrace().toNanos();
         for (Worker worker : all) {
@@ -406,7 +416,9 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
                 : "the " + call.op + " call exceeded its deadline after " + millis(System.nanoTime() - call.startedNanos) + " ms " + where;
         fail(call, StorageException.of(reason, message), reason.name().toLowerCase(Locale.ROOT));
         if (worker != null) {
-            requestCancel(worker, call);
+            // Not on the scheduler thread: a write to a worker that stopped reading blocks until the worker is
+            // killed, and the kill after the grace is the scheduler's job.
+            execute(() -> requestCancel(worker, call));
         }
     }
 
@@ -804,10 +816,7 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
 
     /** Futures complete off the reader threads, so callers' continuations cannot hold up a worker's frames. */
     private void execute(Runnable task) {
-        ExecutorService executor;
-        synchronized (this) {
-            executor = completions;
-        }
+        ExecutorService executor = completions;
         try {
             if (executor != null) {
                 executor.execute(task);
