@@ -42,7 +42,7 @@ final class WorkerCode {
 
     /** Extracts the tree (or finds it already extracted) and returns the folder to put on PYTHONPATH. */
     static Path extract(Path root) throws IOException {
-        Map<String, byte[]> files = load();
+        Map<String, byte[]> files = load(WorkerCode.class.getClassLoader());
         String hash = hash(files);
         Path target = root.resolve(hash);
         Files.createDirectories(root);
@@ -101,8 +101,9 @@ final class WorkerCode {
         }
     }
 
-    static Map<String, byte[]> load() throws IOException {
-        URL marker = WorkerCode.class.getClassLoader().getResource(MARKER);
+    /** The tree's files by path relative to {@code python/}, from a jar or a classes folder (a reactor build). */
+    static Map<String, byte[]> load(ClassLoader loader) throws IOException {
+        URL marker = loader.getResource(MARKER);
         if (marker == null) {
             throw new IOException("the python worker code (resource " + MARKER + " of the quantbot-python-worker jar) is not on the classpath");
         }
