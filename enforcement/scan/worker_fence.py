@@ -38,8 +38,10 @@ RULES = {
         "quantbot_worker runs only as a worker started by the daemon's pool; nothing outside python-worker imports it",
 }
 
-# Directories never scanned: build output, VCS, virtual environments, caches.
+# Directories never scanned: build output, virtual environments, caches, and dot-directories (VCS, .venv).
+# Inside a src/ tree only caches and dot-directories are skipped: a Java package may be called "build".
 PRUNED_DIRECTORIES = {"target", "build", "node_modules", "venv", "site-packages", "__pycache__"}
+PRUNED_IN_SOURCES = {"__pycache__"}
 
 # ---- Java ---------------------------------------------------------------------------------------
 
@@ -281,8 +283,8 @@ def scan_python(relative, source, report, warn):
 
 def source_files(root):
     for directory, subdirectories, files in os.walk(root):
-        subdirectories[:] = sorted(
-            d for d in subdirectories if d not in PRUNED_DIRECTORIES and not d.startswith("."))
+        pruned = PRUNED_IN_SOURCES if "src" in Path(directory).relative_to(root).parts else PRUNED_DIRECTORIES
+        subdirectories[:] = sorted(d for d in subdirectories if d not in pruned and not d.startswith("."))
         for file in sorted(files):
             path = Path(directory, file)
             relative = path.relative_to(root).as_posix()
