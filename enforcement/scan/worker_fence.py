@@ -15,6 +15,10 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Pattern, Tuple
+
+Report = Callable[[str, int, str, str], None]
+Uses = Iterable[Tuple[int, str]]
 
 STORAGE_LAYER = "storage-daemon/src/main/java/io/quantbot/storage/daemon/storage/"
 WORKER_POOL = STORAGE_LAYER + "pyworker/"
@@ -24,18 +28,24 @@ PYTHON_WORKER = "python-worker/"
 PYTHON_WORKER_SOURCES = "python-worker/src/"
 
 RULES = {
-    "only-storage-layer-uses-the-worker-pool":
-        "only the daemon's storage layer (" + STORAGE_LAYER + ") may use the Python worker pool; go through a port",
-    "only-the-process-launcher-spawns-processes":
-        "only " + PROCESS_LAUNCHER + " may start processes; sweeps must never spawn Python per run",
-    "worker-protocol-stays-in-the-pool":
-        "the worker protocol (io.quantbot.storage.worker.v1) is private to " + WORKER_POOL,
-    "clients-never-depend-on-the-daemon":
-        "client-sdk and sweep-runner see only the generated ports and client-sdk, never the daemon or DuckDB",
-    "python-worker-never-spawns":
-        "the Python worker never starts processes (no subprocess, os.system/popen/exec*/spawn*/fork, multiprocessing)",
-    "only-python-worker-imports-quantbot-worker":
-        "quantbot_worker runs only as a worker started by the daemon's pool; nothing outside python-worker imports it",
+    "only-storage-layer-uses-the-worker-pool": (
+        f"only the daemon's storage layer ({STORAGE_LAYER}) may use the Python worker pool; go through a port"
+    ),
+    "only-the-process-launcher-spawns-processes": (
+        f"only {PROCESS_LAUNCHER} may start processes; sweeps must never spawn Python per run"
+    ),
+    "worker-protocol-stays-in-the-pool": (
+        f"the worker protocol (io.quantbot.storage.worker.v1) is private to {WORKER_POOL}"
+    ),
+    "clients-never-depend-on-the-daemon": (
+        "client-sdk and sweep-runner see only the generated ports and client-sdk, never the daemon or DuckDB"
+    ),
+    "python-worker-never-spawns": (
+        "the Python worker never starts processes (no subprocess, os.system/popen/exec*/spawn*/fork, multiprocessing)"
+    ),
+    "only-python-worker-imports-quantbot-worker": (
+        "quantbot_worker runs only as a worker started by the daemon's pool; nothing outside python-worker imports it"
+    ),
 }
 
 # Directories never scanned: build output, virtual environments, caches, and dot-directories (VCS, .venv).
@@ -55,17 +65,17 @@ JAVA_DAEMON = re.compile(r"\bio\s*\.\s*quantbot\s*\.\s*storage\s*\.\s*daemon\b")
 JAVA_DUCKDB_URL = re.compile(r"jdbc:duckdb", re.IGNORECASE)
 
 
-def strip_java(source):
+def strip_java(source: str) -> Tuple[str, str]:
     """Returns (code, code_with_strings): comments blanked in both, string/char contents blanked in code.
 
     Blanking keeps every newline and column, so offsets still map to the right line.
     """
-    code = []
-    with_strings = []
+    code: List[str] = []
+    with_strings: List[str] = []
     i = 0
     n = len(source)
 
-    def blank(text):
+    def blank(text: str) -> str:
         return "".join(ch if ch == "\n" else " " for ch in text)
 
     while i < n:
@@ -87,7 +97,7 @@ def strip_java(source):
             while j < n and not source.startswith('"""', j):
                 j += 2 if source[j] == "\\" else 1
             end = min(n, j + 3)
-            code.append('"""' + blank(source[i + 3:end - 3]) + '"""')
+            code.append('"""' + blank(source[i + 3 : end - 3]) + '"""')
             with_strings.append(source[i:end])
             i = end
         elif ch == '"' or ch == "'":
@@ -95,7 +105,7 @@ def strip_java(source):
             while j < n and source[j] != ch and source[j] != "\n":
                 j += 2 if source[j] == "\\" else 1
             end = min(n, j + 1)
-            code.append(ch + blank(source[i + 1:end - 1]) + source[end - 1:end])
+            code.append(ch + blank(source[i + 1 : end - 1]) + source[end - 1 : end])
             with_strings.append(source[i:end])
             i = end
         else:
@@ -105,14 +115,14 @@ def strip_java(source):
     return "".join(code), "".join(with_strings)
 
 
-def line_of(text, offset):
+def line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def scan_java(relative, source, report):
+def scan_java(relative: str, source: str, report: Report) -> None:
     code, with_strings = strip_java(source)
 
-    def each(pattern, text=code):
+    def each(pattern: Pattern[str], text: str = code) -> Iterator[Tuple[int, str]]:
         for match in pattern.finditer(text):
             yield line_of(text, match.start()), match.group(0)
 
@@ -128,8 +138,12 @@ def scan_java(relative, source, report):
         for variable in sorted({m.group(1) for m in JAVA_RUNTIME_VARIABLE.finditer(code)}):
             exec_call = re.compile(r"\b" + re.escape(variable) + r"\s*(?:\.|::)\s*exec\b")
             for line, _ in each(exec_call):
-                report(relative, line, "only-the-process-launcher-spawns-processes",
-                       "calls Runtime.exec through '" + variable + "'")
+                report(
+                    relative,
+                    line,
+                    "only-the-process-launcher-spawns-processes",
+                    "calls Runtime.exec through '" + variable + "'",
+                )
 
     if not relative.startswith(WORKER_POOL):
         for line, _ in each(JAVA_WORKER_PROTOCOL):
@@ -157,11 +171,11 @@ SPAWNING_NAMES = {
 SPAWNING_METHODS = re.compile(r"^subprocess_(?:exec|shell)$")
 
 
-def is_module(name, modules):
+def is_module(name: str, modules: Tuple[str, ...]) -> bool:
     return any(name == module or name.startswith(module + ".") for module in modules)
 
 
-def dotted(node, aliases):
+def dotted(node: ast.expr, aliases: Dict[str, str]) -> Optional[str]:
     """The dotted name of an attribute chain, with its first name resolved through the imports."""
     parts = []
     while isinstance(node, ast.Attribute):
@@ -173,7 +187,7 @@ def dotted(node, aliases):
     return ".".join(reversed(parts))
 
 
-def called_name(call):
+def called_name(call: ast.Call) -> Optional[str]:
     function = call.func
     if isinstance(function, ast.Name):
         return function.id
@@ -182,7 +196,7 @@ def called_name(call):
     return None
 
 
-def dynamic_import_of(call, modules):
+def dynamic_import_of(call: ast.Call, modules: Tuple[str, ...]) -> Optional[str]:
     """The module named by __import__("x") / importlib.import_module("x"), if it is one of modules."""
     if called_name(call) in ("__import__", "import_module") and call.args:
         first = call.args[0]
@@ -191,9 +205,9 @@ def dynamic_import_of(call, modules):
     return None
 
 
-def spawning_uses(tree):
+def spawning_uses(tree: ast.AST) -> Iterator[Tuple[int, str]]:
     """Yields (line, what) for every way we know of that Python code can start a process."""
-    aliases = {}  # local name -> the module (or module member) it stands for
+    aliases: Dict[str, str] = {}  # local name -> the module (or module member) it stands for
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -223,12 +237,12 @@ def spawning_uses(tree):
             if SPAWNING_METHODS.match(node.attr):
                 yield node.lineno, "calls ." + node.attr
         elif isinstance(node, ast.Call):
-            module = dynamic_import_of(node, SPAWNING_MODULES)
-            if module:
-                yield node.lineno, "imports " + module + " dynamically"
+            imported = dynamic_import_of(node, SPAWNING_MODULES)
+            if imported:
+                yield node.lineno, "imports " + imported + " dynamically"
 
 
-def worker_imports(tree):
+def worker_imports(tree: ast.AST) -> Iterator[Tuple[int, str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -246,11 +260,12 @@ def worker_imports(tree):
 PYTHON_SPAWNING_FALLBACK = re.compile(
     r"\b(?:import\s+(?:subprocess|multiprocessing|pty)\b|from\s+(?:subprocess|multiprocessing|pty)\b"
     r"|os\s*\.\s*(?:system|popen|exec\w*|spawn\w*|posix_spawn\w*|fork|forkpty)\b|ProcessPoolExecutor\b"
-    r"|create_subprocess_(?:exec|shell)\b)")
+    r"|create_subprocess_(?:exec|shell)\b)"
+)
 PYTHON_WORKER_IMPORT_FALLBACK = re.compile(r"^\s*(?:import|from)\s+quantbot_worker\b")
 
 
-def fallback_lines(source, pattern):
+def fallback_lines(source: str, pattern: Pattern[str]) -> Iterator[Tuple[int, str]]:
     """For a file that does not parse: a line scan with # comments cut off (strings are not understood)."""
     for number, line in enumerate(source.splitlines(), start=1):
         code = line.split("#", 1)[0]
@@ -259,29 +274,31 @@ def fallback_lines(source, pattern):
             yield number, match.group(0).strip()
 
 
-def scan_python(relative, source, report, warn):
+def scan_python(relative: str, source: str, report: Report, warn: Callable[[str], None]) -> None:
     in_worker_sources = relative.startswith(PYTHON_WORKER_SOURCES)
     outside_worker = not relative.startswith(PYTHON_WORKER)
     if not in_worker_sources and not outside_worker:
         return
+    tree: Optional[ast.AST]
     try:
         tree = ast.parse(source, filename=relative)
     except (SyntaxError, ValueError) as error:
         warn(relative + ": does not parse as Python (" + str(error) + "); scanned line by line")
         tree = None
     if in_worker_sources:
-        uses = spawning_uses(tree) if tree else fallback_lines(source, PYTHON_SPAWNING_FALLBACK)
-        for line, what in sorted(set(uses)):
+        spawns: Uses = spawning_uses(tree) if tree else fallback_lines(source, PYTHON_SPAWNING_FALLBACK)
+        for line, what in sorted(set(spawns)):
             report(relative, line, "python-worker-never-spawns", what)
     if outside_worker:
-        uses = worker_imports(tree) if tree else fallback_lines(source, PYTHON_WORKER_IMPORT_FALLBACK)
-        for line, what in sorted(set(uses)):
+        imports: Uses = worker_imports(tree) if tree else fallback_lines(source, PYTHON_WORKER_IMPORT_FALLBACK)
+        for line, what in sorted(set(imports)):
             report(relative, line, "only-python-worker-imports-quantbot-worker", what)
 
 
 # ---- Driver -------------------------------------------------------------------------------------
 
-def source_files(root):
+
+def source_files(root: Path) -> Iterator[Tuple[str, str, Path]]:
     for directory, subdirectories, files in os.walk(root):
         pruned = PRUNED_IN_SOURCES if "src" in Path(directory).relative_to(root).parts else PRUNED_DIRECTORIES
         subdirectories[:] = sorted(d for d in subdirectories if d not in pruned and not d.startswith("."))
@@ -294,14 +311,18 @@ def source_files(root):
                 yield "python", relative, path
 
 
-def main(argv):
+def main(argv: List[str]) -> int:
     default_root = Path(__file__).resolve().parent.parent.parent
     parser = argparse.ArgumentParser(
         prog="verify-worker-fence",
         description="Fails when the Python worker pool, the worker protocol or process spawning is used "
-                    "outside the places allowed to (docs/enforcement.md).")
-    parser.add_argument("--root", default=str(default_root),
-                        help="repository root to scan (default: the repository holding this script, %(default)s)")
+        "outside the places allowed to (docs/enforcement.md).",
+    )
+    parser.add_argument(
+        "--root",
+        default=str(default_root),
+        help="repository root to scan (default: the repository holding this script, %(default)s)",
+    )
     parser.add_argument("--list-rules", action="store_true", help="print the rules and exit")
     arguments = parser.parse_args(argv)
 
@@ -315,13 +336,13 @@ def main(argv):
         print("verify-worker-fence: --root " + arguments.root + " is not a directory", file=sys.stderr)
         return 2
 
-    violations = []
+    violations: List[Tuple[str, int, str, str]] = []
     counts = {"java": 0, "python": 0}
 
-    def report(relative, line, rule, what):
+    def report(relative: str, line: int, rule: str, what: str) -> None:
         violations.append((relative, line, rule, what + "; " + RULES[rule]))
 
-    def warn(message):
+    def warn(message: str) -> None:
         print("verify-worker-fence: warning: " + message, file=sys.stderr)
 
     for kind, relative, path in source_files(root):
@@ -337,15 +358,16 @@ def main(argv):
             scan_python(relative, source, report, warn)
 
     if counts["java"] == 0 and counts["python"] == 0:
-        print("verify-worker-fence: no Java or Python sources under " + str(root) + "; is --root right?",
-              file=sys.stderr)
+        print(
+            "verify-worker-fence: no Java or Python sources under " + str(root) + "; is --root right?", file=sys.stderr
+        )
         return 2
 
     for relative, line, rule, explanation in sorted(set(violations)):
         print(relative + ":" + str(line) + ": " + rule + ": " + explanation)
-    summary = "{} Java and {} Python files, {} rules".format(counts["java"], counts["python"], len(RULES))
+    summary = f"{counts['java']} Java and {counts['python']} Python files, {len(RULES)} rules"
     if violations:
-        print("verify-worker-fence: FAILED: {} violation(s) in {}".format(len(set(violations)), summary))
+        print(f"verify-worker-fence: FAILED: {len(set(violations))} violation(s) in {summary}")
         return 1
     print("verify-worker-fence: OK: 0 violations in " + summary)
     return 0
