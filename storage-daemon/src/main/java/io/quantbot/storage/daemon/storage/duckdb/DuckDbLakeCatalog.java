@@ -243,18 +243,31 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
         }
     }
 
-    /** An active artifact with the same type and file hash, or the same type, logical key and content hash. */
+    /**
+     * An active artifact with the same type and logical key whose file hash (checked first: the same
+     * bytes) or content hash (the same rows in another file) matches. Identical bytes under another
+     * logical key are a different artifact: an empty run and another empty run are not the same run.
+     */
     private Optional<ArtifactRecord> findDuplicate(StagedArtifact staged, Map<String, ArtifactRecord> pending) {
-        List<ArtifactRecord> candidates = new ArrayList<>(pending.values());
-        candidates.addAll(byId.values());
+        List<ArtifactRecord> candidates = new ArrayList<>();
+        for (ArtifactRecord record : pending.values()) {
+            if (record.type().equals(staged.type()) && record.logicalKey().equals(staged.logicalKey())) {
+                candidates.add(record);
+            }
+        }
+        for (String id : byLogicalKey.getOrDefault(logicalKeyOf(staged.type(), staged.logicalKey()), List.of())) {
+            ArtifactRecord record = byId.get(id);
+            if (record != null) {
+                candidates.add(record);
+            }
+        }
         for (ArtifactRecord record : candidates) {
-            if (record.isActive() && record.type().equals(staged.type()) && record.fileHash().equals(staged.fileHash())) {
+            if (record.isActive() && record.fileHash().equals(staged.fileHash())) {
                 return Optional.of(record);
             }
         }
         for (ArtifactRecord record : candidates) {
-            if (record.isActive() && record.type().equals(staged.type()) && record.logicalKey().equals(staged.logicalKey())
-                    && record.contentHash().equals(staged.contentHash())) {
+            if (record.isActive() && record.contentHash().equals(staged.contentHash())) {
                 return Optional.of(record);
             }
         }
@@ -489,9 +502,9 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
                     insert.setString(1, record.id());
                     insert.setString(2, tag.getKey());
                     insert.setString(3, tag.getValue());
-                    insert.addBatch();
+                    // Not addBatch: DuckDB's executeBatch opens its own transaction, and the writer already has one.
+                    insert.executeUpdate();
                 }
-                insert.executeBatch();
             }
         }
         if (!record.inputIds().isEmpty()) {
@@ -499,9 +512,8 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
                 for (String input : record.inputIds()) {
                     insert.setString(1, input);
                     insert.setString(2, record.id());
-                    insert.addBatch();
+                    insert.executeUpdate();
                 }
-                insert.executeBatch();
             }
         }
     }
