@@ -61,7 +61,7 @@ public final class CandleService {
             }
         }
         CandleSeries merged = merge(overlapping, token, chain, source, readFrom, readTo);
-        CandleSeries result = sourceMs == intervalMs ? merged : CandleResampler.resample(merged, intervalMs).slice(fromMs, toMs);
+        CandleSeries result = (sourceMs == intervalMs ? merged : CandleResampler.resample(merged, intervalMs)).slice(fromMs, toMs);
         if (result.size() > config.maxCandlesPerRequest()) {
             throw StorageException.builder(ErrorCode.REQUEST_TOO_LARGE, "the range holds " + result.size() + " candles; the limit "
                             + "(candles.max-candles-per-request) is " + config.maxCandlesPerRequest() + ": ask for a shorter range")
