@@ -14,6 +14,7 @@ public final class DaemonConfiguration {
         all.addAll(StateConfig.PROPERTIES);
         all.addAll(RunsConfig.PROPERTIES);
         all.addAll(CandlesConfig.PROPERTIES);
+        all.addAll(PythonWorkerConfig.PROPERTIES);
         all.addAll(LoggingConfig.PROPERTIES);
         return List.copyOf(all);
     }

@@ -60,7 +60,14 @@ import io.quantbot.storage.daemon.run.RunStatus;
 import io.quantbot.storage.v1.ArtifactResult;
 import io.quantbot.storage.v1.CandlesResult;
 import io.quantbot.storage.v1.LineageEdge;
+import io.quantbot.storage.daemon.batch.BatchOperations;
+import io.quantbot.storage.daemon.batch.QueryFormat;
+import io.quantbot.storage.daemon.batch.StagingWriter;
+import io.quantbot.storage.v1.ArtifactView;
+import io.quantbot.storage.v1.ResultFormat;
 import jakarta.inject.Inject;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 
@@ -71,14 +78,19 @@ final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
     private final RunService runs;
     private final CandleService candles;
     private final RunsConfig runsConfig;
+    private final BatchOperations batch;
+    private final StagingWriter staging;
 
     @Inject
-    ArtifactPortService(DaemonInfoService info, ArtifactService artifacts, RunService runs, CandleService candles, RunsConfig runsConfig) {
+    ArtifactPortService(DaemonInfoService info, ArtifactService artifacts, RunService runs, CandleService candles, RunsConfig runsConfig,
+            BatchOperations batch, StagingWriter staging) {
         this.info = requireNonNull(info, "info is null");
         this.artifacts = requireNonNull(artifacts, "artifacts is null");
         this.runs = requireNonNull(runs, "runs is null");
         this.candles = requireNonNull(candles, "candles is null");
         this.runsConfig = requireNonNull(runsConfig, "runsConfig is null");
+        this.batch = requireNonNull(batch, "batch is null");
+        this.staging = requireNonNull(staging, "staging is null");
     }
 
     // ------------------------------------------------------------------ catalog
@@ -292,31 +304,6 @@ final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
     }
 
     @Override
-    public void importSnapshot(ImportSnapshotRequest request, StreamObserver<ImportSnapshotResponse> observer) {
-        Responses.fail(observer, notImplemented("ImportSnapshot", "the Python worker pool (issue: warm pool and coarse operations)"));
-    }
-
-    @Override
-    public void query(QueryRequest request, StreamObserver<QueryResponse> observer) {
-        Responses.fail(observer, notImplemented("Query", "the Python worker pool (issue: warm pool and coarse operations)"));
-    }
-
-    @Override
-    public void analyzeSweep(AnalyzeSweepRequest request, StreamObserver<AnalyzeSweepResponse> observer) {
-        Responses.fail(observer, notImplemented("AnalyzeSweep", "the Python worker pool (issue: warm pool and coarse operations)"));
-    }
-
-    @Override
-    public void generateFeatures(GenerateFeaturesRequest request, StreamObserver<GenerateFeaturesResponse> observer) {
-        Responses.fail(observer, notImplemented("GenerateFeatures", "the Python worker pool (issue: warm pool and coarse operations)"));
-    }
-
-    @Override
-    public void generateReport(GenerateReportRequest request, StreamObserver<GenerateReportResponse> observer) {
-        Responses.fail(observer, notImplemented("GenerateReport", "the Python worker pool (issue: warm pool and coarse operations)"));
-    }
-
-    @Override
     public StreamObserver<AppendRunRowsRequest> appendRunRows(StreamObserver<AppendRunRowsResponse> observer) {
         AppendRunRowsStream stream = new AppendRunRowsStream((ServerCallStreamObserver<AppendRunRowsResponse>) observer, runs,
                 runsConfig.maxChunksInFlight());
@@ -324,13 +311,74 @@ final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
         return stream;
     }
 
+    // ------------------------------------------------------------------ coarse operations
+
     @Override
-    public StreamObserver<PublishArtifactRequest> publishArtifact(StreamObserver<PublishArtifactResponse> observer) {
-        Responses.fail(observer, notImplemented("PublishArtifact", "the Python worker pool (issue: warm pool and coarse operations)"));
-        return NoMessages.drain();
+    public void importSnapshot(ImportSnapshotRequest request, StreamObserver<ImportSnapshotResponse> observer) {
+        try {
+            Responses.whenDone(batch.importSnapshot(request.getSourceDir(), request.getSnapshotName(), request.getTagsMap(), request.getDryRun(),
+                    BatchCalls.options()), BatchCalls::toProto, observer);
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+        }
     }
 
-    private static StorageException notImplemented(String rpc, String missing) {
-        return StorageException.of(ErrorCode.NOT_IMPLEMENTED, "ArtifactPort/" + rpc + " is not implemented in this daemon yet: it needs " + missing);
+    @Override
+    public StreamObserver<PublishArtifactRequest> publishArtifact(StreamObserver<PublishArtifactResponse> observer) {
+        return new PublishArtifactStream((ServerCallStreamObserver<PublishArtifactResponse>) observer, batch, staging, BatchCalls.options());
+    }
+
+    @Override
+    public void query(QueryRequest request, StreamObserver<QueryResponse> observer) {
+        try {
+            Map<String, List<String>> views = new LinkedHashMap<>();
+            for (ArtifactView view : request.getViewsList()) {
+                if (views.put(view.getName(), view.getArtifactIdsList()) != null) {
+                    throw StorageException.builder(ErrorCode.INVALID_ARGUMENT, "view '" + view.getName() + "' is named twice")
+                            .violation("views", "names must be unique").build();
+                }
+            }
+            QueryFormat format = request.getFormat() == ResultFormat.RESULT_FORMAT_ARROW_IPC ? QueryFormat.ARROW : QueryFormat.JSON;
+            Responses.whenDone(batch.query(request.getSql(), views, format, request.getRowLimit(), BatchCalls.options()), BatchCalls::toProto,
+                    observer);
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+        }
+    }
+
+    @Override
+    public void analyzeSweep(AnalyzeSweepRequest request, StreamObserver<AnalyzeSweepResponse> observer) {
+        try {
+            Responses.whenDone(batch.analyzeSweep(request.getSweepId(), request.getTopN(), BatchCalls.options()),
+                    result -> BatchCalls.toProto(request.getSweepId(), result), observer);
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+        }
+    }
+
+    @Override
+    public void generateFeatures(GenerateFeaturesRequest request, StreamObserver<GenerateFeaturesResponse> observer) {
+        try {
+            Responses.whenDone(batch.generateFeatures(request.getOhlcvArtifactIdsList(), request.getWindowsList(), request.getLogicalKey(),
+                    request.getTagsMap(), BatchCalls.options()), registration -> GenerateFeaturesResponse.newBuilder()
+                    .setArtifact(ArtifactProtoMapper.toProto(registration.artifact()))
+                    .setDeduped(registration.deduped())
+                    .build(), observer);
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+        }
+    }
+
+    @Override
+    public void generateReport(GenerateReportRequest request, StreamObserver<GenerateReportResponse> observer) {
+        try {
+            Responses.whenDone(batch.generateReport(request.getSweepId(), request.getTitle(), BatchCalls.options()),
+                    registration -> GenerateReportResponse.newBuilder()
+                            .setArtifact(ArtifactProtoMapper.toProto(registration.artifact()))
+                            .setPath(batch.absolutePath(registration.artifact()).toString())
+                            .build(), observer);
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+        }
     }
 }
