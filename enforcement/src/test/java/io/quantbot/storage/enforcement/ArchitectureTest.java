@@ -7,25 +7,103 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.lang.ArchRule;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.DynamicTest;
+import java.lang.reflect.Method;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
 
-/** Every rule of {@link ArchitectureRules}, checked against the production classes of every module. */
+/**
+ * Every rule of {@link ArchitectureRules}, checked against the production classes of storage-daemon,
+ * client-sdk and sweep-runner. One test per rule, named after it, so a single rule runs alone with
+ * {@code mvn -B -pl enforcement verify -Dtest='ArchitectureTest#<rule>'}.
+ */
 class ArchitectureTest {
-    @TestFactory
-    Stream<DynamicTest> production_code_follows_every_rule() {
-        JavaClasses production = ImportedClasses.production();
-        return RuleFields.all().entrySet().stream()
-                .map(rule -> DynamicTest.dynamicTest(rule.getKey(), () -> rule.getValue().check(production)));
+    private final JavaClasses production = ImportedClasses.production();
+
+    @Test
+    void only_storage_layer_uses_the_worker_pool() {
+        ArchitectureRules.only_storage_layer_uses_the_worker_pool.check(production);
+    }
+
+    @Test
+    void only_the_process_launcher_spawns_processes() {
+        ArchitectureRules.only_the_process_launcher_spawns_processes.check(production);
+    }
+
+    @Test
+    void worker_protocol_stays_in_the_pool() {
+        ArchitectureRules.worker_protocol_stays_in_the_pool.check(production);
+    }
+
+    @Test
+    void clients_never_depend_on_the_daemon() {
+        ArchitectureRules.clients_never_depend_on_the_daemon.check(production);
+    }
+
+    @Test
+    void client_sdk_depends_only_on_the_api_stubs() {
+        ArchitectureRules.client_sdk_depends_only_on_the_api_stubs.check(production);
+    }
+
+    @Test
+    void sweep_runner_depends_only_on_the_client_and_its_libraries() {
+        ArchitectureRules.sweep_runner_depends_only_on_the_client_and_its_libraries.check(production);
+    }
+
+    @Test
+    void domain_never_imports_generated_proto_or_grpc() {
+        ArchitectureRules.domain_never_imports_generated_proto_or_grpc.check(production);
+    }
+
+    @Test
+    void only_grpc_adapters_extend_service_bases() {
+        ArchitectureRules.only_grpc_adapters_extend_service_bases.check(production);
+    }
+
+    @Test
+    void grpc_service_adapters_are_package_private() {
+        ArchitectureRules.grpc_service_adapters_are_package_private.check(production);
+    }
+
+    @Test
+    void main_lists_modules_only() {
+        ArchitectureRules.main_lists_modules_only.check(production);
+    }
+
+    @Test
+    void constructor_injection_only() {
+        ArchitectureRules.constructor_injection_only.check(production);
+    }
+
+    @Test
+    void loggers_are_private_static_final() {
+        ArchitectureRules.loggers_are_private_static_final.check(production);
+    }
+
+    @Test
+    void no_generic_exceptions_thrown() {
+        ArchitectureRules.no_generic_exceptions_thrown.check(production);
+    }
+
+    @Test
+    void no_java_util_logging() {
+        ArchitectureRules.no_java_util_logging.check(production);
+    }
+
+    @Test
+    void only_cli_uses_standard_streams() {
+        ArchitectureRules.only_cli_uses_standard_streams.check(production);
+    }
+
+    /** A rule added to ArchitectureRules without a test here would never be checked against production. */
+    @Test
+    void every_rule_is_checked_here() {
+        assertThat(Arrays.stream(ArchitectureTest.class.getDeclaredMethods()).map(Method::getName))
+                .containsAll(RuleFields.all().keySet());
     }
 
     /** Guards the import itself: a rule over an empty or wrong class set would pass for nothing. */
     @Test
     void production_import_covers_every_module_and_nothing_else() {
-        JavaClasses production = ImportedClasses.production();
-
         assertThat(production.contain("io.quantbot.storage.daemon.Main")).as("storage-daemon").isTrue();
         assertThat(production.contain("io.quantbot.storage.daemon.grpc.StatePortService")).as("daemon grpc").isTrue();
         assertThat(production.contain("io.quantbot.storage.client.QuantbotStorageClient")).as("client-sdk").isTrue();
@@ -49,7 +127,7 @@ class ArchitectureTest {
         ArchRule overNothing = noClasses().that().resideInAPackage("io.quantbot.nowhere..")
                 .should().dependOnClassesThat().resideInAPackage("java..");
 
-        assertThatThrownBy(() -> overNothing.check(ImportedClasses.production()))
+        assertThatThrownBy(() -> overNothing.check(production))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("failed to check any classes");
     }

@@ -38,7 +38,8 @@ public final class ConfigCommand implements Callable<Integer> {
         @Mixin
         ConfigOptions options;
 
-        @Option(names = "--output", paramLabel = "table|json|csv", defaultValue = "table", description = "Output format (default table).")
+        @Option(names = "--output", paramLabel = "table|json|csv|markdown", defaultValue = "table",
+                description = "Output format (default table; markdown is the table of docs/configuration.md).")
         String output;
 
         @Option(names = "--describe", description = "Add each key's environment variable and description.")
@@ -69,8 +70,9 @@ public final class ConfigCommand implements Callable<Integer> {
                 case "json" -> printJson(config, out);
                 case "csv" -> printCsv(config, out);
                 case "table" -> printTable(config, out);
+                case "markdown" -> printMarkdown(config, out);
                 default -> {
-                    spec.commandLine().getErr().println("--output must be table, json or csv, not '" + output + "'");
+                    spec.commandLine().getErr().println("--output must be table, json, csv or markdown, not '" + output + "'");
                     return ExitCodes.USAGE;
                 }
             }
@@ -107,6 +109,18 @@ public final class ConfigCommand implements Callable<Integer> {
                         quote(property.defaultValue()), quote(property.description()), i + 1 < values.size() ? "," : "");
             }
             out.println("]");
+        }
+
+        /** The reference table of docs/configuration.md (defaults, not effective values). */
+        private static void printMarkdown(ResolvedConfig config, PrintWriter out) {
+            out.println("| key | default | environment variable | meaning |");
+            out.println("|---|---|---|---|");
+            for (ConfigValue value : config.values()) {
+                ConfigProperty<?> property = property(value.key());
+                String defaultValue = property.defaultValue().isEmpty() ? "(empty)" : property.defaultValue();
+                out.printf("| `%s` | `%s` | `%s` | %s |%n", property.key(), defaultValue, property.environmentVariable(),
+                        property.description().replace("|", "\\|"));
+            }
         }
 
         private static void printCsv(ResolvedConfig config, PrintWriter out) {

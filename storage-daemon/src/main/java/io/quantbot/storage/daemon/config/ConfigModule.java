@@ -41,6 +41,18 @@ public final class ConfigModule extends AbstractModule {
 
     @Provides
     @Singleton
+    RunsConfig runsConfig() {
+        return RunsConfig.from(config);
+    }
+
+    @Provides
+    @Singleton
+    CandlesConfig candlesConfig() {
+        return CandlesConfig.from(config);
+    }
+
+    @Provides
+    @Singleton
     LoggingConfig loggingConfig() {
         return LoggingConfig.from(config);
     }

@@ -12,6 +12,9 @@ public final class DaemonConfiguration {
         all.addAll(DatabaseConfig.PROPERTIES);
         all.addAll(ServerConfig.PROPERTIES);
         all.addAll(StateConfig.PROPERTIES);
+        all.addAll(RunsConfig.PROPERTIES);
+        all.addAll(CandlesConfig.PROPERTIES);
+        all.addAll(PythonWorkerConfig.PROPERTIES);
         all.addAll(LoggingConfig.PROPERTIES);
         return List.copyOf(all);
     }

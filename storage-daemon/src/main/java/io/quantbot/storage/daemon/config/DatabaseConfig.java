@@ -14,7 +14,8 @@ public record DatabaseConfig(
         Duration checkpointInterval,
         long checkpointWalSize,
         int groupCommitMaxBatch,
-        int groupCommitQueueCapacity) {
+        int groupCommitQueueCapacity,
+        int groupCommitCompletionThreads) {
 
     /** The special duckdb.path value for a database that lives only in memory (tests). */
     public static final String IN_MEMORY = ":memory:";
@@ -41,9 +42,14 @@ public record DatabaseConfig(
             "Write requests that may wait for the writer; past it writes fail fast with RESOURCE_EXHAUSTED (QUEUE_FULL) and a retry hint.",
             ConfigValueParsers::parseInt);
 
+    public static final ConfigProperty<Integer> GROUP_COMMIT_COMPLETION_THREADS = ConfigProperty.of(
+            "group-commit.completion-threads", "0",
+            "Threads that answer callers after a commit; 0 = the writer thread answers them itself (fastest on few cores).",
+            ConfigValueParsers::parseInt);
+
     public static final List<ConfigProperty<?>> PROPERTIES = List.of(
             DATA_DIR, DUCKDB_PATH, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, DUCKDB_CHECKPOINT_INTERVAL, DUCKDB_CHECKPOINT_WAL_SIZE,
-            GROUP_COMMIT_MAX_BATCH, GROUP_COMMIT_QUEUE_CAPACITY);
+            GROUP_COMMIT_MAX_BATCH, GROUP_COMMIT_QUEUE_CAPACITY, GROUP_COMMIT_COMPLETION_THREADS);
 
     public static DatabaseConfig from(ResolvedConfig config) {
         Path dataDir = config.get(DATA_DIR).toAbsolutePath().normalize();
@@ -56,8 +62,8 @@ public record DatabaseConfig(
         } else {
             databaseFile = Optional.of(Path.of(path).toAbsolutePath().normalize());
         }
-        if (config.get(GROUP_COMMIT_MAX_BATCH) < 1 || config.get(GROUP_COMMIT_QUEUE_CAPACITY) < 1) {
-            throw new ConfigException("group-commit.max-batch and group-commit.queue-capacity must be at least 1");
+        if (config.get(GROUP_COMMIT_MAX_BATCH) < 1 || config.get(GROUP_COMMIT_QUEUE_CAPACITY) < 1 || config.get(GROUP_COMMIT_COMPLETION_THREADS) < 0) {
+            throw new ConfigException("group-commit.max-batch and group-commit.queue-capacity must be at least 1, completion-threads at least 0");
         }
         return new DatabaseConfig(
                 dataDir,
@@ -67,7 +73,8 @@ public record DatabaseConfig(
                 config.get(DUCKDB_CHECKPOINT_INTERVAL),
                 config.get(DUCKDB_CHECKPOINT_WAL_SIZE),
                 config.get(GROUP_COMMIT_MAX_BATCH),
-                config.get(GROUP_COMMIT_QUEUE_CAPACITY));
+                config.get(GROUP_COMMIT_QUEUE_CAPACITY),
+                config.get(GROUP_COMMIT_COMPLETION_THREADS));
     }
 
     public Path lakeDir() {

@@ -46,15 +46,236 @@ import io.quantbot.storage.v1.QueryResponse;
 import io.quantbot.storage.v1.Run;
 import io.quantbot.storage.v1.ServerInfo;
 import io.quantbot.storage.v1.SupersedeRequest;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.quantbot.storage.daemon.artifact.ArtifactRecord;
+import io.quantbot.storage.daemon.artifact.ArtifactService;
+import io.quantbot.storage.daemon.artifact.Lineage;
+import io.quantbot.storage.daemon.candles.CandleService;
+import io.quantbot.storage.daemon.config.RunsConfig;
+import io.quantbot.storage.daemon.run.RunLedger;
+import io.quantbot.storage.daemon.run.RunRecord;
+import io.quantbot.storage.daemon.run.RunService;
+import io.quantbot.storage.daemon.run.RunStatus;
+import io.quantbot.storage.v1.ArtifactResult;
+import io.quantbot.storage.v1.CandlesResult;
+import io.quantbot.storage.v1.LineageEdge;
+import io.quantbot.storage.daemon.batch.BatchOperations;
+import io.quantbot.storage.daemon.batch.QueryFormat;
+import io.quantbot.storage.daemon.batch.StagingWriter;
+import io.quantbot.storage.v1.ArtifactView;
+import io.quantbot.storage.v1.ResultFormat;
 import jakarta.inject.Inject;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.List;
+import java.util.Optional;
 
 /** ArtifactPort over gRPC: a thin adapter over the catalog, run, candle and batch services. */
 final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
     private final DaemonInfoService info;
+    private final ArtifactService artifacts;
+    private final RunService runs;
+    private final CandleService candles;
+    private final RunsConfig runsConfig;
+    private final BatchOperations batch;
+    private final StagingWriter staging;
 
     @Inject
-    ArtifactPortService(DaemonInfoService info) {
+    ArtifactPortService(DaemonInfoService info, ArtifactService artifacts, RunService runs, CandleService candles, RunsConfig runsConfig,
+            BatchOperations batch, StagingWriter staging) {
         this.info = requireNonNull(info, "info is null");
+        this.artifacts = requireNonNull(artifacts, "artifacts is null");
+        this.runs = requireNonNull(runs, "runs is null");
+        this.candles = requireNonNull(candles, "candles is null");
+        this.runsConfig = requireNonNull(runsConfig, "runsConfig is null");
+        this.batch = requireNonNull(batch, "batch is null");
+        this.staging = requireNonNull(staging, "staging is null");
+    }
+
+    // ------------------------------------------------------------------ catalog
+
+    @Override
+    public void getArtifact(GetArtifactRequest request, StreamObserver<Artifact> observer) {
+        ArtifactRecord record;
+        try {
+            record = artifacts.get(request.getArtifactId());
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+            return;
+        }
+        observer.onNext(ArtifactProtoMapper.toProto(record));
+        observer.onCompleted();
+    }
+
+    @Override
+    public void batchGetArtifacts(BatchGetArtifactsRequest request, StreamObserver<BatchGetArtifactsResponse> observer) {
+        List<Optional<ArtifactRecord>> found;
+        try {
+            found = artifacts.batchGet(request.getArtifactIdsList());
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+            return;
+        }
+        BatchGetArtifactsResponse.Builder response = BatchGetArtifactsResponse.newBuilder();
+        for (int i = 0; i < found.size(); i++) {
+            ArtifactResult.Builder result = ArtifactResult.newBuilder().setArtifactId(request.getArtifactIds(i)).setFound(found.get(i).isPresent());
+            found.get(i).ifPresent(record -> result.setArtifact(ArtifactProtoMapper.toProto(record)));
+            response.addResults(result);
+        }
+        observer.onNext(response.build());
+        observer.onCompleted();
+    }
+
+    @Override
+    public void listArtifacts(ListArtifactsRequest request, StreamObserver<ListArtifactsResponse> observer) {
+        ArtifactService.ArtifactPage page;
+        try {
+            page = artifacts.list(ArtifactProtoMapper.toQuery(request), request.getPageSize(), request.getPageToken());
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+            return;
+        }
+        ListArtifactsResponse.Builder response = ListArtifactsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+        page.artifacts().forEach(record -> response.addArtifacts(ArtifactProtoMapper.toProto(record)));
+        observer.onNext(response.build());
+        observer.onCompleted();
+    }
+
+    @Override
+    public void findByLogicalKey(FindByLogicalKeyRequest request, StreamObserver<FindByLogicalKeyResponse> observer) {
+        List<ArtifactRecord> found;
+        try {
+            found = artifacts.findByLogicalKey(request.getType(), request.getLogicalKey(), request.getIncludeInactive());
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+            return;
+        }
+        FindByLogicalKeyResponse.Builder response = FindByLogicalKeyResponse.newBuilder();
+        found.forEach(record -> response.addArtifacts(ArtifactProtoMapper.toProto(record)));
+        observer.onNext(response.build());
+        observer.onCompleted();
+    }
+
+    @Override
+    public void getLineage(GetLineageRequest request, StreamObserver<GetLineageResponse> observer) {
+        Lineage lineage;
+        try {
+            lineage = artifacts.lineage(request.getArtifactId(), ArtifactProtoMapper.toDomain(request.getDirection()), request.getMaxDepth());
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+            return;
+        }
+        GetLineageResponse.Builder response = GetLineageResponse.newBuilder().setTruncated(lineage.truncated());
+        lineage.artifacts().forEach(record -> response.addArtifacts(ArtifactProtoMapper.toProto(record)));
+        lineage.edges().forEach(edge -> response.addEdges(LineageEdge.newBuilder().setInputId(edge.inputId()).setOutputId(edge.outputId())));
+        observer.onNext(response.build());
+        observer.onCompleted();
+    }
+
+    @Override
+    public void supersede(SupersedeRequest request, StreamObserver<Artifact> observer) {
+        try {
+            Optional<String> replacement = request.getReplacementId().isEmpty() ? Optional.empty() : Optional.of(request.getReplacementId());
+            Responses.whenDone(artifacts.supersede(request.getArtifactId(), replacement, request.getReason()), ArtifactProtoMapper::toProto, observer);
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+        }
+    }
+
+    // ------------------------------------------------------------------ runs
+
+    @Override
+    public void createRun(CreateRunRequest request, StreamObserver<CreateRunResponse> observer) {
+        try {
+            RunLedger.NewRun run = new RunLedger.NewRun(request.getSweepId(), request.getScenarioId(), request.getParamsJson(),
+                    request.getInputArtifactIdsList(), request.getTagsMap(),
+                    request.getIdempotencyKey().isEmpty() ? Optional.empty() : Optional.of(request.getIdempotencyKey()));
+            Responses.whenDone(runs.create(run), created -> CreateRunResponse.newBuilder()
+                    .setRun(ArtifactProtoMapper.toProto(created.run()))
+                    .setCreated(created.created())
+                    .build(), observer);
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+        }
+    }
+
+    @Override
+    public void finishRun(FinishRunRequest request, StreamObserver<Run> observer) {
+        try {
+            RunStatus status = ArtifactProtoMapper.toDomain(request.getStatus()).orElseThrow(() -> StorageException.builder(ErrorCode.INVALID_ARGUMENT,
+                    "status is required: SUCCEEDED, FAILED or CANCELLED").violation("status", "required").build());
+            Responses.whenDone(runs.finish(request.getRunId(), status, request.getSummaryMap(), request.getErrorMessage(),
+                    ArtifactProtoMapper.toDomain(request.getSeal())), ArtifactProtoMapper::toProto, observer);
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+        }
+    }
+
+    @Override
+    public void getRun(GetRunRequest request, StreamObserver<Run> observer) {
+        RunRecord run;
+        try {
+            run = runs.get(request.getRunId());
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+            return;
+        }
+        observer.onNext(ArtifactProtoMapper.toProto(run));
+        observer.onCompleted();
+    }
+
+    @Override
+    public void listRuns(ListRunsRequest request, StreamObserver<ListRunsResponse> observer) {
+        RunService.RunPage page;
+        try {
+            page = runs.list(request.getSweepId().isEmpty() ? Optional.empty() : Optional.of(request.getSweepId()),
+                    ArtifactProtoMapper.toDomain(request.getStatus()), request.getPageSize(), request.getPageToken());
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+            return;
+        }
+        ListRunsResponse.Builder response = ListRunsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+        page.runs().forEach(run -> response.addRuns(ArtifactProtoMapper.toProto(run)));
+        observer.onNext(response.build());
+        observer.onCompleted();
+    }
+
+    // ------------------------------------------------------------------ candles
+
+    @Override
+    public void getCandles(GetCandlesRequest request, StreamObserver<Candles> observer) {
+        CandleService.CandleResult result;
+        try {
+            result = candles.getCandles(request.getToken(), request.getChain(), request.getInterval(), request.getFromMs(), request.getToMs());
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+            return;
+        }
+        observer.onNext(ArtifactProtoMapper.toProto(result));
+        observer.onCompleted();
+    }
+
+    @Override
+    public void batchGetCandles(BatchGetCandlesRequest request, StreamObserver<BatchGetCandlesResponse> observer) {
+        if (request.getRequestsCount() > candles.maxBatch()) {
+            Responses.fail(observer, StorageException.builder(ErrorCode.REQUEST_TOO_LARGE, "requests has " + request.getRequestsCount()
+                    + " items; the limit (candles.max-batch) is " + candles.maxBatch()).metadata("limit", candles.maxBatch()).build());
+            return;
+        }
+        BatchGetCandlesResponse.Builder response = BatchGetCandlesResponse.newBuilder();
+        for (GetCandlesRequest item : request.getRequestsList()) {
+            CandlesResult.Builder result = CandlesResult.newBuilder();
+            try {
+                result.setCandles(ArtifactProtoMapper.toProto(
+                        candles.getCandles(item.getToken(), item.getChain(), item.getInterval(), item.getFromMs(), item.getToMs())));
+            } catch (StorageException e) {
+                result.setError(StatusProto.fromThrowable(StatusMapper.toStatusException(e)));
+            }
+            response.addResults(result);
+        }
+        observer.onNext(response.build());
+        observer.onCompleted();
     }
 
     @Override
@@ -83,103 +304,81 @@ final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
     }
 
     @Override
-    public void getArtifact(GetArtifactRequest request, StreamObserver<Artifact> observer) {
-        Responses.fail(observer, notImplemented("GetArtifact", "the artifact catalog (issue: ArtifactPort hot path)"));
+    public StreamObserver<AppendRunRowsRequest> appendRunRows(StreamObserver<AppendRunRowsResponse> observer) {
+        AppendRunRowsStream stream = new AppendRunRowsStream((ServerCallStreamObserver<AppendRunRowsResponse>) observer, runs,
+                runsConfig.maxChunksInFlight());
+        stream.start();
+        return stream;
     }
 
-    @Override
-    public void batchGetArtifacts(BatchGetArtifactsRequest request, StreamObserver<BatchGetArtifactsResponse> observer) {
-        Responses.fail(observer, notImplemented("BatchGetArtifacts", "the artifact catalog (issue: ArtifactPort hot path)"));
-    }
-
-    @Override
-    public void listArtifacts(ListArtifactsRequest request, StreamObserver<ListArtifactsResponse> observer) {
-        Responses.fail(observer, notImplemented("ListArtifacts", "the artifact catalog (issue: ArtifactPort hot path)"));
-    }
-
-    @Override
-    public void findByLogicalKey(FindByLogicalKeyRequest request, StreamObserver<FindByLogicalKeyResponse> observer) {
-        Responses.fail(observer, notImplemented("FindByLogicalKey", "the artifact catalog (issue: ArtifactPort hot path)"));
-    }
-
-    @Override
-    public void getLineage(GetLineageRequest request, StreamObserver<GetLineageResponse> observer) {
-        Responses.fail(observer, notImplemented("GetLineage", "the artifact catalog (issue: ArtifactPort hot path)"));
-    }
-
-    @Override
-    public void supersede(SupersedeRequest request, StreamObserver<Artifact> observer) {
-        Responses.fail(observer, notImplemented("Supersede", "the artifact catalog (issue: ArtifactPort hot path)"));
-    }
-
-    @Override
-    public void createRun(CreateRunRequest request, StreamObserver<CreateRunResponse> observer) {
-        Responses.fail(observer, notImplemented("CreateRun", "the run ledger (issue: ArtifactPort hot path)"));
-    }
-
-    @Override
-    public void finishRun(FinishRunRequest request, StreamObserver<Run> observer) {
-        Responses.fail(observer, notImplemented("FinishRun", "the run ledger (issue: ArtifactPort hot path)"));
-    }
-
-    @Override
-    public void getRun(GetRunRequest request, StreamObserver<Run> observer) {
-        Responses.fail(observer, notImplemented("GetRun", "the run ledger (issue: ArtifactPort hot path)"));
-    }
-
-    @Override
-    public void listRuns(ListRunsRequest request, StreamObserver<ListRunsResponse> observer) {
-        Responses.fail(observer, notImplemented("ListRuns", "the run ledger (issue: ArtifactPort hot path)"));
-    }
-
-    @Override
-    public void getCandles(GetCandlesRequest request, StreamObserver<Candles> observer) {
-        Responses.fail(observer, notImplemented("GetCandles", "the candle cache (issue: ArtifactPort hot path)"));
-    }
-
-    @Override
-    public void batchGetCandles(BatchGetCandlesRequest request, StreamObserver<BatchGetCandlesResponse> observer) {
-        Responses.fail(observer, notImplemented("BatchGetCandles", "the candle cache (issue: ArtifactPort hot path)"));
-    }
+    // ------------------------------------------------------------------ coarse operations
 
     @Override
     public void importSnapshot(ImportSnapshotRequest request, StreamObserver<ImportSnapshotResponse> observer) {
-        Responses.fail(observer, notImplemented("ImportSnapshot", "the Python worker pool (issue: warm pool and coarse operations)"));
-    }
-
-    @Override
-    public void query(QueryRequest request, StreamObserver<QueryResponse> observer) {
-        Responses.fail(observer, notImplemented("Query", "the Python worker pool (issue: warm pool and coarse operations)"));
-    }
-
-    @Override
-    public void analyzeSweep(AnalyzeSweepRequest request, StreamObserver<AnalyzeSweepResponse> observer) {
-        Responses.fail(observer, notImplemented("AnalyzeSweep", "the Python worker pool (issue: warm pool and coarse operations)"));
-    }
-
-    @Override
-    public void generateFeatures(GenerateFeaturesRequest request, StreamObserver<GenerateFeaturesResponse> observer) {
-        Responses.fail(observer, notImplemented("GenerateFeatures", "the Python worker pool (issue: warm pool and coarse operations)"));
-    }
-
-    @Override
-    public void generateReport(GenerateReportRequest request, StreamObserver<GenerateReportResponse> observer) {
-        Responses.fail(observer, notImplemented("GenerateReport", "the Python worker pool (issue: warm pool and coarse operations)"));
-    }
-
-    @Override
-    public StreamObserver<AppendRunRowsRequest> appendRunRows(StreamObserver<AppendRunRowsResponse> observer) {
-        Responses.fail(observer, notImplemented("AppendRunRows", "the run ledger (issue: ArtifactPort hot path)"));
-        return NoMessages.drain();
+        try {
+            Responses.whenDone(batch.importSnapshot(request.getSourceDir(), request.getSnapshotName(), request.getTagsMap(), request.getDryRun(),
+                    BatchCalls.options()), BatchCalls::toProto, observer);
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+        }
     }
 
     @Override
     public StreamObserver<PublishArtifactRequest> publishArtifact(StreamObserver<PublishArtifactResponse> observer) {
-        Responses.fail(observer, notImplemented("PublishArtifact", "the Python worker pool (issue: warm pool and coarse operations)"));
-        return NoMessages.drain();
+        return new PublishArtifactStream((ServerCallStreamObserver<PublishArtifactResponse>) observer, batch, staging, BatchCalls.options());
     }
 
-    private static StorageException notImplemented(String rpc, String missing) {
-        return StorageException.of(ErrorCode.NOT_IMPLEMENTED, "ArtifactPort/" + rpc + " is not implemented in this daemon yet: it needs " + missing);
+    @Override
+    public void query(QueryRequest request, StreamObserver<QueryResponse> observer) {
+        try {
+            Map<String, List<String>> views = new LinkedHashMap<>();
+            for (ArtifactView view : request.getViewsList()) {
+                if (views.put(view.getName(), view.getArtifactIdsList()) != null) {
+                    throw StorageException.builder(ErrorCode.INVALID_ARGUMENT, "view '" + view.getName() + "' is named twice")
+                            .violation("views", "names must be unique").build();
+                }
+            }
+            QueryFormat format = request.getFormat() == ResultFormat.RESULT_FORMAT_ARROW_IPC ? QueryFormat.ARROW : QueryFormat.JSON;
+            Responses.whenDone(batch.query(request.getSql(), views, format, request.getRowLimit(), BatchCalls.options()), BatchCalls::toProto,
+                    observer);
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+        }
+    }
+
+    @Override
+    public void analyzeSweep(AnalyzeSweepRequest request, StreamObserver<AnalyzeSweepResponse> observer) {
+        try {
+            Responses.whenDone(batch.analyzeSweep(request.getSweepId(), request.getTopN(), BatchCalls.options()),
+                    result -> BatchCalls.toProto(request.getSweepId(), result), observer);
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+        }
+    }
+
+    @Override
+    public void generateFeatures(GenerateFeaturesRequest request, StreamObserver<GenerateFeaturesResponse> observer) {
+        try {
+            Responses.whenDone(batch.generateFeatures(request.getOhlcvArtifactIdsList(), request.getWindowsList(), request.getLogicalKey(),
+                    request.getTagsMap(), BatchCalls.options()), registration -> GenerateFeaturesResponse.newBuilder()
+                    .setArtifact(ArtifactProtoMapper.toProto(registration.artifact()))
+                    .setDeduped(registration.deduped())
+                    .build(), observer);
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+        }
+    }
+
+    @Override
+    public void generateReport(GenerateReportRequest request, StreamObserver<GenerateReportResponse> observer) {
+        try {
+            Responses.whenDone(batch.generateReport(request.getSweepId(), request.getTitle(), BatchCalls.options()),
+                    registration -> GenerateReportResponse.newBuilder()
+                            .setArtifact(ArtifactProtoMapper.toProto(registration.artifact()))
+                            .setPath(batch.absolutePath(registration.artifact()).toString())
+                            .build(), observer);
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.quantbot.storage.daemon.storage;
 import static java.util.Objects.requireNonNull;
 
 import io.quantbot.storage.daemon.storage.duckdb.DuckDbStorage;
+import io.quantbot.storage.daemon.storage.pyworker.PythonWorkerPool;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
@@ -10,20 +11,27 @@ import jakarta.inject.Singleton;
 @Singleton
 final class DefaultStorageLayer implements StorageLayer {
     private final DuckDbStorage duckDb;
+    private final PythonWorkerPool workers;
 
     @Inject
-    DefaultStorageLayer(DuckDbStorage duckDb) {
+    DefaultStorageLayer(DuckDbStorage duckDb, PythonWorkerPool workers) {
         this.duckDb = requireNonNull(duckDb, "duckDb is null");
+        this.workers = requireNonNull(workers, "workers is null");
     }
 
     @Override
     public void start() throws Exception {
         duckDb.start();
+        workers.start();
     }
 
     @Override
     public void stop() throws Exception {
-        duckDb.stop();
+        try {
+            workers.stop();
+        } finally {
+            duckDb.stop();
+        }
     }
 
     @Override

@@ -47,9 +47,15 @@ public final class StatePortBenchmark {
                 channels.add(daemon.loopbackChannel());
             }
             warmUp(channels.get(0));
+            io.micrometer.core.instrument.DistributionSummary batches = daemon.getInstance(io.micrometer.core.instrument.MeterRegistry.class)
+                    .get("quantbot.group_commit.batch_size").summary();
             for (int clients : CLIENTS) {
+                long batchesBefore = batches.count();
+                double opsBefore = batches.totalAmount();
                 LatencyRecorder.Summary set = run(channels, clients, true);
                 print("gRPC Set", clients, set);
+                System.out.printf(Locale.ROOT, "%-36s mean group-commit batch: %.1f writes%n", "",
+                        (batches.totalAmount() - opsBefore) / Math.max(1, batches.count() - batchesBefore));
                 if (clients == 16) {
                     set16 = set;
                 }

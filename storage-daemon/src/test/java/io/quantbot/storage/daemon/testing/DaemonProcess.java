@@ -39,7 +39,9 @@ public final class DaemonProcess implements AutoCloseable {
                 "--data-dir", dataDir.toString(),
                 "--grpc-port", "0",
                 "--http-port", "0",
-                "--set", "duckdb.threads=2"));
+                "--set", "duckdb.threads=2",
+                "--set", "python-worker.python=" + TestingStorageDaemon.PYTHON,
+                "--set", "python-worker.pool-size=0"));
         command.addAll(List.of(extraArgs));
         // stderr goes to a file: reading a child's pipe races the JDK draining it at exit ("Stream closed").
         Path logFile = Files.createTempFile("daemon-", ".log");

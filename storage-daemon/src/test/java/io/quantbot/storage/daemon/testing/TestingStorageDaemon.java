@@ -34,6 +34,9 @@ import java.util.concurrent.TimeUnit;
  * Tests talk to it through real stubs over either channel.
  */
 public final class TestingStorageDaemon implements AutoCloseable {
+    /** The venv the python-worker module builds; tests run from the storage-daemon folder. */
+    public static final Path PYTHON = Path.of("..", "python-worker", ".venv", "bin", "python").toAbsolutePath().normalize();
+
     private final Injector injector;
     private final StorageDaemon daemon;
     private final Server inProcessServer;
@@ -50,6 +53,9 @@ public final class TestingStorageDaemon implements AutoCloseable {
         flags.put("http.port", "0");
         flags.put("shutdown.grace-period", "5s");
         flags.put("duckdb.threads", "2");
+        // No Python workers unless a test asks for them (python-worker.pool-size); they take a second to start.
+        flags.put("python-worker.pool-size", "0");
+        flags.put("python-worker.python", PYTHON.toString());
         flags.putAll(builder.settings);
         ResolvedConfig config = ResolvedConfig.of(DaemonConfiguration.properties(), flags);
         List<Module> modules = new ArrayList<>(Main.modules(config));

@@ -33,6 +33,10 @@ public final class DuckDbStorage implements Managed {
     private final DuckDbDatabase database;
     private final GroupCommitWriter writer;
     private final DuckDbStateRepository stateRepository;
+    private final DuckDbLakeCatalog catalog;
+    private final DuckDbRunLedger ledger;
+    private final RunSealer sealer;
+    private final ReaderConnections readers;
     private final DatabaseConfig config;
     private final StateConfig stateConfig;
     private final Counter checkpoints;
@@ -46,12 +50,20 @@ public final class DuckDbStorage implements Managed {
             DuckDbDatabase database,
             GroupCommitWriter writer,
             DuckDbStateRepository stateRepository,
+            DuckDbLakeCatalog catalog,
+            DuckDbRunLedger ledger,
+            RunSealer sealer,
+            ReaderConnections readers,
             DatabaseConfig config,
             StateConfig stateConfig,
             MeterRegistry registry) {
         this.database = requireNonNull(database, "database is null");
         this.writer = requireNonNull(writer, "writer is null");
         this.stateRepository = requireNonNull(stateRepository, "stateRepository is null");
+        this.catalog = requireNonNull(catalog, "catalog is null");
+        this.ledger = requireNonNull(ledger, "ledger is null");
+        this.sealer = requireNonNull(sealer, "sealer is null");
+        this.readers = requireNonNull(readers, "readers is null");
         this.config = requireNonNull(config, "config is null");
         this.stateConfig = requireNonNull(stateConfig, "stateConfig is null");
         this.checkpoints = Counter.builder("quantbot.duckdb.checkpoints")
@@ -66,7 +78,10 @@ public final class DuckDbStorage implements Managed {
         schemaVersion = SchemaMigrator.migrate(database.primaryConnection());
         cleanStaging();
         stateRepository.load(database.primaryConnection());
+        catalog.load(database.primaryConnection());
+        ledger.load(database.primaryConnection());
         writer.start();
+        ledger.resumeSeals().join();
         maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "duckdb-maintenance");
             thread.setDaemon(true);
@@ -87,7 +102,9 @@ public final class DuckDbStorage implements Managed {
             maintenance.shutdownNow();
             maintenance.awaitTermination(10, TimeUnit.SECONDS);
         }
+        sealer.stop();
         writer.stop();
+        readers.close();
         try (Statement statement = database.primaryConnection().createStatement()) {
             statement.execute("CHECKPOINT");
         } catch (SQLException | IllegalStateException e) {

@@ -1,0 +1,191 @@
+package io.quantbot.storage.daemon.artifact;
+
+import static java.util.Objects.requireNonNull;
+
+import io.quantbot.storage.daemon.error.ErrorCode;
+import io.quantbot.storage.daemon.error.StorageException;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/** The catalog RPCs' domain service: input rules, paging, lineage walks, supersede. */
+@Singleton
+public final class ArtifactService {
+    public static final int DEFAULT_PAGE_SIZE = 100;
+    public static final int MAX_PAGE_SIZE = 10_000;
+    public static final int MAX_BATCH = 10_000;
+    public static final int MAX_LINEAGE_NODES = 10_000;
+
+    private final LakeCatalog catalog;
+
+    @Inject
+    public ArtifactService(LakeCatalog catalog) {
+        this.catalog = requireNonNull(catalog, "catalog is null");
+    }
+
+    public ArtifactRecord get(String id) {
+        requireId("artifact_id", id);
+        return catalog.get(id).orElseThrow(() -> notFound(id));
+    }
+
+    public List<Optional<ArtifactRecord>> batchGet(List<String> ids) {
+        if (ids.size() > MAX_BATCH) {
+            throw StorageException.builder(ErrorCode.REQUEST_TOO_LARGE, "artifact_ids has " + ids.size() + " ids; the limit is " + MAX_BATCH)
+                    .metadata("limit", MAX_BATCH).build();
+        }
+        List<Optional<ArtifactRecord>> results = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            results.add(catalog.get(id));
+        }
+        return results;
+    }
+
+    public ArtifactPage list(ArtifactQuery query, int pageSize, String pageToken) {
+        if (pageSize < 0) {
+            throw invalid("page_size", "page_size must be >= 0 (0 = default " + DEFAULT_PAGE_SIZE + ")");
+        }
+        if (query.fromMs() < 0 || query.toMs() < 0 || (query.toMs() != 0 && query.toMs() <= query.fromMs())) {
+            throw StorageException.builder(ErrorCode.INVALID_TIME_RANGE, "the time range [from_ms, to_ms) is empty or negative (0 = open)")
+                    .violation("to_ms", "must be after from_ms, or 0").build();
+        }
+        int size = pageSize == 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
+        String after = decodeToken(pageToken, query.fingerprint());
+        List<ArtifactRecord> page = new ArrayList<>(Math.min(size, 1024));
+        boolean more = false;
+        for (ArtifactRecord record : catalog.list(query)) {
+            // Newest first: ids are time-ordered, so "after" the token means a smaller id.
+            if (!after.isEmpty() && record.id().compareTo(after) >= 0) {
+                continue;
+            }
+            if (page.size() == size) {
+                more = true;
+                break;
+            }
+            page.add(record);
+        }
+        return new ArtifactPage(page, more ? encodeToken(query.fingerprint(), page.get(page.size() - 1).id()) : "");
+    }
+
+    public List<ArtifactRecord> findByLogicalKey(String type, String logicalKey, boolean includeInactive) {
+        if (type.isEmpty()) {
+            throw invalid("type", "type is required");
+        }
+        if (logicalKey.isEmpty()) {
+            throw invalid("logical_key", "logical_key is required");
+        }
+        return catalog.findByLogicalKey(type, logicalKey).stream().filter(record -> includeInactive || record.isActive()).toList();
+    }
+
+    /** Breadth-first over inputs (upstream) and/or outputs (downstream), up to maxDepth (0 = unlimited). */
+    public Lineage lineage(String id, Lineage.Direction direction, int maxDepth) {
+        ArtifactRecord start = get(id);
+        if (maxDepth < 0) {
+            throw invalid("max_depth", "max_depth must be >= 0 (0 = unlimited)");
+        }
+        Map<String, ArtifactRecord> seen = new LinkedHashMap<>();
+        Set<Lineage.Edge> edges = new LinkedHashSet<>();
+        seen.put(start.id(), start);
+        boolean truncated = false;
+        if (direction != Lineage.Direction.DOWNSTREAM) {
+            truncated |= walk(start, true, maxDepth, seen, edges);
+        }
+        if (direction != Lineage.Direction.UPSTREAM) {
+            truncated |= walk(start, false, maxDepth, seen, edges);
+        }
+        return new Lineage(new ArrayList<>(seen.values()), new ArrayList<>(edges), truncated);
+    }
+
+    private boolean walk(ArtifactRecord start, boolean upstream, int maxDepth, Map<String, ArtifactRecord> seen, Set<Lineage.Edge> edges) {
+        Deque<ArtifactRecord> frontier = new ArrayDeque<>();
+        Deque<Integer> depths = new ArrayDeque<>();
+        frontier.add(start);
+        depths.add(0);
+        while (!frontier.isEmpty()) {
+            ArtifactRecord current = frontier.poll();
+            int depth = depths.poll();
+            if (maxDepth > 0 && depth >= maxDepth) {
+                continue;
+            }
+            List<String> next = upstream ? current.inputIds() : catalog.outputsOf(current.id());
+            for (String neighbour : next) {
+                edges.add(upstream ? new Lineage.Edge(neighbour, current.id()) : new Lineage.Edge(current.id(), neighbour));
+                if (seen.containsKey(neighbour)) {
+                    continue;
+                }
+                if (seen.size() >= MAX_LINEAGE_NODES) {
+                    return true;
+                }
+                Optional<ArtifactRecord> record = catalog.get(neighbour);
+                if (record.isPresent()) {
+                    seen.put(neighbour, record.get());
+                    frontier.add(record.get());
+                    depths.add(depth + 1);
+                }
+            }
+        }
+        return false;
+    }
+
+    public CompletableFuture<ArtifactRecord> supersede(String id, Optional<String> replacementId, String reason) {
+        requireId("artifact_id", id);
+        replacementId.ifPresent(replacement -> requireId("replacement_id", replacement));
+        if (reason.length() > 1024) {
+            throw invalid("reason", "reason is longer than 1024 characters");
+        }
+        return catalog.supersede(id, replacementId, reason.isEmpty() ? (replacementId.isPresent() ? "superseded" : "tombstoned") : reason);
+    }
+
+    private static void requireId(String field, String id) {
+        if (id.isEmpty()) {
+            throw invalid(field, field + " is required");
+        }
+        if (id.length() > 64) {
+            throw invalid(field, field + " is not an artifact id");
+        }
+    }
+
+    private static String encodeToken(String fingerprint, String lastId) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(("a1\n" + fingerprint + "\n" + lastId).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String decodeToken(String token, String fingerprint) {
+        if (token.isEmpty()) {
+            return "";
+        }
+        try {
+            String[] parts = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8).split("\n", 3);
+            if (parts.length == 3 && parts[0].equals("a1") && parts[1].equals(fingerprint)) {
+                return parts[2];
+            }
+        } catch (IllegalArgumentException e) {
+            // fall through
+        }
+        throw StorageException.builder(ErrorCode.INVALID_PAGE_TOKEN, "page_token does not belong to this listing (same filters are required)")
+                .violation("page_token", "pass the token of the previous page of the same listing").build();
+    }
+
+    static StorageException notFound(String id) {
+        return StorageException.builder(ErrorCode.ARTIFACT_NOT_FOUND, "no artifact " + id).metadata("artifact_id", id).build();
+    }
+
+    private static StorageException invalid(String field, String message) {
+        return StorageException.builder(ErrorCode.INVALID_ARGUMENT, message).violation(field, message).build();
+    }
+
+    public record ArtifactPage(List<ArtifactRecord> artifacts, String nextPageToken) {
+        public ArtifactPage {
+            artifacts = List.copyOf(artifacts);
+        }
+    }
+}

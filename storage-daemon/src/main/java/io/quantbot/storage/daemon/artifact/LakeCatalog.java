@@ -1,0 +1,43 @@
+package io.quantbot.storage.daemon.artifact;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The artifact catalog: immutable files in the lake plus their records, tags, lineage and supersede
+ * links. The first implementation keeps the lake on the local disk and the catalog in the daemon's
+ * DuckDB; past one machine the same interface fronts an Iceberg catalog (ARCHITECTURE.md).
+ */
+public interface LakeCatalog {
+    Optional<ArtifactRecord> get(String id);
+
+    /** Matching artifacts, newest first. */
+    List<ArtifactRecord> list(ArtifactQuery query);
+
+    /** Artifacts with this type and logical key, newest first. */
+    List<ArtifactRecord> findByLogicalKey(String type, String logicalKey);
+
+    /** Active artifacts of a type carrying every given tag, newest first (served from an index). */
+    List<ArtifactRecord> findActiveByTags(String type, Map<String, String> tags);
+
+    /** Artifacts that list this one as an input. */
+    List<String> outputsOf(String id);
+
+    /**
+     * Moves a staged file into the lake and registers it. Publishing content that is already there
+     * (same type and file hash, or same type, logical key and content hash, among active artifacts)
+     * registers nothing and returns the existing artifact with deduped = true.
+     */
+    CompletableFuture<Registration> register(StagedArtifact staged);
+
+    /** Several at once, atomically: all are registered (or deduped) or none. */
+    CompletableFuture<List<Registration>> registerAll(List<StagedArtifact> staged);
+
+    /** Retires an artifact: superseded by an active replacement, or tombstoned when there is none. */
+    CompletableFuture<ArtifactRecord> supersede(String id, Optional<String> replacementId, String reason);
+
+    /** Absolute path of an artifact's file. */
+    java.nio.file.Path absolutePath(ArtifactRecord record);
+}

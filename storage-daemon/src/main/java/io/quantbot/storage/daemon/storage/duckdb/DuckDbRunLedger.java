@@ -1,0 +1,474 @@
+package io.quantbot.storage.daemon.storage.duckdb;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quantbot.storage.daemon.artifact.ArtifactIds;
+import io.quantbot.storage.daemon.artifact.ArtifactTypes;
+import io.quantbot.storage.daemon.artifact.ColumnSpec;
+import io.quantbot.storage.daemon.error.ErrorCode;
+import io.quantbot.storage.daemon.error.StorageException;
+import io.quantbot.storage.daemon.run.RowBatch;
+import io.quantbot.storage.daemon.run.RowColumn;
+import io.quantbot.storage.daemon.run.RunLedger;
+import io.quantbot.storage.daemon.run.RunRecord;
+import io.quantbot.storage.daemon.run.RunStatus;
+import io.quantbot.storage.daemon.run.SealMode;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.function.BooleanSupplier;
+import org.duckdb.DuckDBAppender;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The run ledger on DuckDB: runs in {@code runs}, hot result rows appended to {@code run_rows} with the
+ * DuckDB Appender on the writer thread (group-committed with everything else), sealed into run_results
+ * Parquet artifacts by the {@link RunSealer}. Reads come from an in-memory index of committed runs.
+ */
+@Singleton
+public final class DuckDbRunLedger implements RunLedger {
+    private static final Logger log = LoggerFactory.getLogger(DuckDbRunLedger.class);
+    private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
+    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
+    private static final TypeReference<Map<String, Double>> DOUBLE_MAP = new TypeReference<>() {};
+
+    /** run_rows columns after run_id and chunk_seq: the run_results columns without run_id, in table order. */
+    static final List<ColumnSpec> ROW_COLUMNS = ArtifactTypes.RUN_RESULTS.columns().stream().filter(c -> !c.name().equals("run_id")).toList();
+
+    private static final String INSERT_RUN = "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '{}', '', 'run', NULL, 0, 0)";
+    private static final String FINISH_RUN = """
+            UPDATE runs SET status = ?, finished_at_ms = ?, summary_json = ?, error_message = ?, seal_mode = ?, row_count = ?, committed_chunk_seq = ?
+            WHERE run_id = ?""";
+    private static final String LOAD_RUNS = """
+            SELECT run_id, sweep_id, scenario_id, status, params_json, input_ids_json, tags_json, idempotency_key, created_at_ms,
+                   finished_at_ms, summary_json, error_message, seal_mode, result_artifact_id, row_count, committed_chunk_seq
+            FROM runs ORDER BY run_id""";
+    private static final String HOT_ROWS = "SELECT run_id, max(chunk_seq), count(*) FROM run_rows GROUP BY run_id";
+
+    private final GroupCommitWriter writer;
+    private final Clock clock;
+    private final RunSealer sealer;
+    private final Map<String, RunRecord> runs = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListSet<String> allRuns = new ConcurrentSkipListSet<>();
+    private final Map<String, ConcurrentSkipListSet<String>> bySweep = new ConcurrentHashMap<>();
+    private final Map<String, String> byIdempotencyKey = new ConcurrentHashMap<>();
+    private final Counter duplicateChunks;
+    private final Counter appendedRows;
+
+    @Inject
+    public DuckDbRunLedger(GroupCommitWriter writer, Clock clock, RunSealer sealer, MeterRegistry registry) {
+        this.writer = requireNonNull(writer, "writer is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.sealer = requireNonNull(sealer, "sealer is null");
+        this.duplicateChunks = Counter.builder("quantbot.runs.duplicate_chunks")
+                .description("AppendRunRows chunks re-sent after they were committed (ignored)")
+                .register(registry);
+        this.appendedRows = Counter.builder("quantbot.runs.rows_appended")
+                .description("Result rows committed through AppendRunRows")
+                .register(registry);
+    }
+
+    /** Rebuilds the index from the database; call once at start, before the writer runs. */
+    public void load(Connection connection) throws SQLException {
+        Map<String, long[]> hot = new HashMap<>();
+        try (Statement statement = connection.createStatement()) {
+            try (ResultSet rows = statement.executeQuery(HOT_ROWS)) {
+                while (rows.next()) {
+                    hot.put(rows.getString(1), new long[] {rows.getLong(2), rows.getLong(3)});
+                }
+            }
+            try (ResultSet rows = statement.executeQuery(LOAD_RUNS)) {
+                while (rows.next()) {
+                    RunRecord record = new RunRecord(rows.getString(1), rows.getString(2), rows.getString(3), RunStatus.fromDbValue(rows.getString(4)),
+                            rows.getString(5), json(rows.getString(6), STRINGS), json(rows.getString(7), STRING_MAP), Optional.ofNullable(rows.getString(8)),
+                            rows.getLong(9), rows.getLong(10), json(rows.getString(11), DOUBLE_MAP), rows.getString(12),
+                            SealMode.fromDbValue(rows.getString(13)), Optional.ofNullable(rows.getString(14)), rows.getLong(15), rows.getLong(16));
+                    if (record.status() == RunStatus.RUNNING) {
+                        long[] counts = hot.getOrDefault(record.runId(), new long[] {0, 0});
+                        record = record.withRows(counts[1], counts[0]);
+                    }
+                    index(record);
+                }
+            }
+        }
+        log.info("Loaded {} runs ({} with rows not sealed yet)", runs.size(), hot.size());
+    }
+
+    /** Seals runs that finished but whose seal did not happen (the daemon stopped in between). */
+    public CompletableFuture<Void> resumeSeals() {
+        Map<String, List<RunRecord>> pending = new LinkedHashMap<>();
+        for (RunRecord run : runs.values()) {
+            if (run.awaitsSeal()) {
+                pending.computeIfAbsent(run.sweepId(), ignored -> new ArrayList<>()).add(run);
+            }
+        }
+        List<CompletableFuture<?>> seals = new ArrayList<>();
+        for (List<RunRecord> sweepRuns : pending.values()) {
+            for (RunRecord run : sweepRuns) {
+                log.info("Resuming the seal of run {} (sweep {})", run.runId(), run.sweepId());
+                seals.add(run.sealMode() == SealMode.SWEEP ? sealSweep(run.sweepId()) : seal(List.of(run)));
+            }
+        }
+        return CompletableFuture.allOf(seals.toArray(CompletableFuture[]::new));
+    }
+
+    @Override
+    public CompletableFuture<Created> create(NewRun run) {
+        return writer.submit(new CreateTask(run));
+    }
+
+    @Override
+    public Optional<RunRecord> get(String runId) {
+        return Optional.ofNullable(runs.get(runId));
+    }
+
+    @Override
+    public List<RunRecord> list(Optional<String> sweepId, Optional<RunStatus> status, String afterRunId, int limit) {
+        java.util.NavigableSet<String> ids = sweepId.isPresent() ? bySweep.getOrDefault(sweepId.get(), new ConcurrentSkipListSet<>()) : allRuns;
+        java.util.NavigableSet<String> tail = afterRunId.isEmpty() ? ids : ids.tailSet(afterRunId, false);
+        List<RunRecord> page = new ArrayList<>();
+        for (String id : tail) {
+            RunRecord run = runs.get(id);
+            if (run != null && (status.isEmpty() || run.status() == status.get())) {
+                page.add(run);
+                if (page.size() >= limit) {
+                    break;
+                }
+            }
+        }
+        return page;
+    }
+
+    @Override
+    public CompletableFuture<ChunkOutcome> appendChunk(String runId, long chunkSeq, RowBatch rows, BooleanSupplier abandoned) {
+        if (!runs.containsKey(runId)) {
+            throw io.quantbot.storage.daemon.storage.duckdb.DuckDbRunLedger.notFound(runId);
+        }
+        return writer.submit(new AppendTask(runId, chunkSeq, rows, abandoned));
+    }
+
+    @Override
+    public CompletableFuture<RunRecord> finish(String runId, RunStatus status, Map<String, Double> summary, String errorMessage, SealMode sealMode) {
+        return writer.submit(new FinishTask(runId, status, summary, errorMessage, sealMode)).thenCompose(outcome -> {
+            RunRecord finished = outcome.record;
+            if (!outcome.changed || finished.sealMode() == SealMode.DEFER || finished.resultArtifactId().isPresent()) {
+                return CompletableFuture.completedFuture(finished);
+            }
+            CompletableFuture<Void> sealed = finished.sealMode() == SealMode.SWEEP ? sealSweep(finished.sweepId()) : seal(List.of(finished));
+            return sealed.thenApply(ignored -> runs.get(runId));
+        });
+    }
+
+    /** Seals every finished, unsealed run of a sweep: the succeeded ones together, the others each alone. */
+    CompletableFuture<Void> sealSweep(String sweepId) {
+        List<RunRecord> succeeded = new ArrayList<>();
+        List<CompletableFuture<Void>> seals = new ArrayList<>();
+        for (String id : bySweep.getOrDefault(sweepId, new ConcurrentSkipListSet<>())) {
+            RunRecord run = runs.get(id);
+            if (run == null || !run.status().isTerminal() || run.resultArtifactId().isPresent()) {
+                continue;
+            }
+            if (run.status() == RunStatus.SUCCEEDED) {
+                succeeded.add(run);
+            } else {
+                seals.add(seal(List.of(run)));
+            }
+        }
+        if (!succeeded.isEmpty()) {
+            seals.add(seal(succeeded));
+        }
+        return CompletableFuture.allOf(seals.toArray(CompletableFuture[]::new));
+    }
+
+    private CompletableFuture<Void> seal(List<RunRecord> toSeal) {
+        return sealer.seal(toSeal).thenCompose(artifactId -> writer.submit(new MarkSealedTask(toSeal, artifactId)));
+    }
+
+    private void index(RunRecord record) {
+        runs.put(record.runId(), record);
+        allRuns.add(record.runId());
+        bySweep.computeIfAbsent(record.sweepId(), ignored -> new ConcurrentSkipListSet<>()).add(record.runId());
+        record.idempotencyKey().ifPresent(key -> byIdempotencyKey.put(key, record.runId()));
+    }
+
+    static StorageException notFound(String runId) {
+        return StorageException.builder(ErrorCode.RUN_NOT_FOUND, "no run " + runId).metadata("run_id", runId).build();
+    }
+
+    private final class CreateTask implements WriteTask<Created> {
+        private final NewRun run;
+
+        private CreateTask(NewRun run) {
+            this.run = run;
+        }
+
+        @Override
+        public Created apply(WriteContext context) throws SQLException {
+            Map<String, RunRecord> pendingKeys = context.batchLocal(CreateTask.class, HashMap::new);
+            if (run.idempotencyKey().isPresent()) {
+                String key = run.idempotencyKey().get();
+                RunRecord earlier = pendingKeys.get(key);
+                if (earlier == null && byIdempotencyKey.containsKey(key)) {
+                    earlier = runs.get(byIdempotencyKey.get(key));
+                }
+                if (earlier != null) {
+                    return new Created(earlier, false);
+                }
+            }
+            long now = clock.millis();
+            RunRecord record = new RunRecord(ArtifactIds.newRunId(now), run.sweepId(), run.scenarioId(), RunStatus.RUNNING,
+                    run.paramsJson().isEmpty() ? "{}" : run.paramsJson(), run.inputIds(), run.tags(), run.idempotencyKey(), now, 0, Map.of(), "",
+                    SealMode.RUN, Optional.empty(), 0, 0);
+            try (PreparedStatement insert = context.connection().prepareStatement(INSERT_RUN)) {
+                insert.setString(1, record.runId());
+                insert.setString(2, record.sweepId());
+                insert.setString(3, record.scenarioId());
+                insert.setString(4, record.status().dbValue());
+                insert.setString(5, record.paramsJson());
+                insert.setString(6, toJson(record.inputIds()));
+                insert.setString(7, toJson(record.tags()));
+                insert.setString(8, record.idempotencyKey().orElse(null));
+                insert.setLong(9, record.createdAtMs());
+                insert.executeUpdate();
+            }
+            run.idempotencyKey().ifPresent(key -> pendingKeys.put(key, record));
+            return new Created(record, true);
+        }
+
+        @Override
+        public void afterCommit(Created created) {
+            if (created.created()) {
+                index(created.run());
+            }
+        }
+
+        @Override
+        public String name() {
+            return "runs.create";
+        }
+    }
+
+    private final class AppendTask implements WriteTask<ChunkOutcome> {
+        private final String runId;
+        private final long chunkSeq;
+        private final RowBatch rows;
+        private final BooleanSupplier abandoned;
+
+        private AppendTask(String runId, long chunkSeq, RowBatch rows, BooleanSupplier abandoned) {
+            this.runId = runId;
+            this.chunkSeq = chunkSeq;
+            this.rows = rows;
+            this.abandoned = abandoned;
+        }
+
+        @Override
+        public ChunkOutcome apply(WriteContext context) throws SQLException {
+            Map<String, long[]> pending = context.batchLocal(AppendTask.class, HashMap::new);
+            RunRecord run = runs.get(runId);
+            if (run == null) {
+                throw notFound(runId);
+            }
+            long[] progress = pending.computeIfAbsent(runId, ignored -> new long[] {run.committedChunkSeq(), run.rowCount()});
+            if (chunkSeq <= progress[0]) {
+                return new ChunkOutcome(true, 0, progress[0], progress[1]);
+            }
+            if (run.status() != RunStatus.RUNNING) {
+                throw StorageException.builder(ErrorCode.RUN_NOT_OPEN, "run " + runId + " is " + run.status().dbValue() + "; rows can only be appended to a running run")
+                        .metadata("run_id", runId).metadata("status", run.status().dbValue()).build();
+            }
+            if (chunkSeq != progress[0] + 1) {
+                throw StorageException.builder(ErrorCode.CHUNK_OUT_OF_ORDER, "chunk " + chunkSeq + " of run " + runId + " arrived after chunk "
+                                + progress[0] + "; send chunks in order (1, 2, 3, ...), resuming from committed_chunk_seq + 1")
+                        .metadata("run_id", runId).metadata("committed_chunk_seq", progress[0]).metadata("chunk_seq", chunkSeq).build();
+            }
+            if (abandoned.getAsBoolean()) {
+                throw StorageException.of(ErrorCode.CANCELLED, "the stream was cancelled before chunk " + chunkSeq + " was committed");
+            }
+            appendRows(context.appender("run_rows"), run);
+            progress[0] = chunkSeq;
+            progress[1] += rows.rowCount();
+            return new ChunkOutcome(false, rows.rowCount(), progress[0], progress[1]);
+        }
+
+        private void appendRows(DuckDBAppender appender, RunRecord run) throws SQLException {
+            RowColumn[] columns = new RowColumn[ROW_COLUMNS.size()];
+            for (int c = 0; c < columns.length; c++) {
+                columns[c] = rows.columns().get(ROW_COLUMNS.get(c).name());
+            }
+            for (int row = 0; row < rows.rowCount(); row++) {
+                appender.beginRow();
+                appender.append(runId);
+                appender.append(chunkSeq);
+                for (int c = 0; c < columns.length; c++) {
+                    RowColumn column = columns[c];
+                    if (column == null || column.isNull(row)) {
+                        String name = ROW_COLUMNS.get(c).name();
+                        if (name.equals("sweep_id")) {
+                            appender.append(run.sweepId());
+                        } else if (name.equals("scenario_id")) {
+                            appender.append(run.scenarioId());
+                        } else {
+                            appender.appendNull();
+                        }
+                    } else if (column instanceof RowColumn.Strings strings) {
+                        appender.append(strings.values()[row]);
+                    } else if (column instanceof RowColumn.Longs longs) {
+                        appender.append(longs.values()[row]);
+                    } else if (column instanceof RowColumn.Doubles doubles) {
+                        appender.append(doubles.values()[row]);
+                    } else {
+                        appender.append(((RowColumn.Booleans) column).values()[row]);
+                    }
+                }
+                appender.endRow();
+            }
+        }
+
+        @Override
+        public void afterCommit(ChunkOutcome outcome) {
+            if (outcome.duplicate()) {
+                duplicateChunks.increment();
+                return;
+            }
+            runs.computeIfPresent(runId, (id, run) -> run.withRows(outcome.runRowCount(), outcome.committedChunkSeq()));
+            appendedRows.increment(outcome.rowsAdded());
+        }
+
+        @Override
+        public String name() {
+            return "runs.append";
+        }
+    }
+
+    private record Finished(RunRecord record, boolean changed) {}
+
+    private final class FinishTask implements WriteTask<Finished> {
+        private final String runId;
+        private final RunStatus status;
+        private final Map<String, Double> summary;
+        private final String errorMessage;
+        private final SealMode sealMode;
+
+        private FinishTask(String runId, RunStatus status, Map<String, Double> summary, String errorMessage, SealMode sealMode) {
+            this.runId = runId;
+            this.status = status;
+            this.summary = summary;
+            this.errorMessage = errorMessage;
+            this.sealMode = sealMode;
+        }
+
+        @Override
+        public Finished apply(WriteContext context) throws SQLException {
+            RunRecord run = runs.get(runId);
+            if (run == null) {
+                throw notFound(runId);
+            }
+            Map<String, long[]> pending = context.batchLocal(AppendTask.class, HashMap::new);
+            long[] progress = pending.getOrDefault(runId, new long[] {run.committedChunkSeq(), run.rowCount()});
+            if (run.status().isTerminal()) {
+                if (run.status() == status) {
+                    // A retried FinishRun: the run is already finished the same way.
+                    return new Finished(run, false);
+                }
+                throw StorageException.builder(ErrorCode.RUN_NOT_OPEN, "run " + runId + " already finished as " + run.status().dbValue())
+                        .metadata("run_id", runId).metadata("status", run.status().dbValue()).build();
+            }
+            RunRecord finished = run.withRows(progress[1], progress[0]).finished(status, clock.millis(), summary, errorMessage, sealMode);
+            try (PreparedStatement update = context.connection().prepareStatement(FINISH_RUN)) {
+                update.setString(1, status.dbValue());
+                update.setLong(2, finished.finishedAtMs());
+                update.setString(3, toJson(summary));
+                update.setString(4, errorMessage);
+                update.setString(5, sealMode.dbValue());
+                update.setLong(6, finished.rowCount());
+                update.setLong(7, finished.committedChunkSeq());
+                update.setString(8, runId);
+                update.executeUpdate();
+            }
+            return new Finished(finished, true);
+        }
+
+        @Override
+        public void afterCommit(Finished outcome) {
+            if (outcome.changed) {
+                runs.put(runId, outcome.record);
+            }
+        }
+
+        @Override
+        public String name() {
+            return "runs.finish";
+        }
+    }
+
+    private final class MarkSealedTask implements WriteTask<Void> {
+        private final List<RunRecord> sealed;
+        private final String artifactId;
+
+        private MarkSealedTask(List<RunRecord> sealed, String artifactId) {
+            this.sealed = sealed;
+            this.artifactId = artifactId;
+        }
+
+        @Override
+        public Void apply(WriteContext context) throws SQLException {
+            String ids = RunSealer.sqlList(sealed);
+            try (Statement statement = context.connection().createStatement()) {
+                try (PreparedStatement update = context.connection().prepareStatement(
+                        "UPDATE runs SET result_artifact_id = ? WHERE run_id IN (" + ids + ")")) {
+                    update.setString(1, artifactId);
+                    update.executeUpdate();
+                }
+                statement.execute("DELETE FROM run_rows WHERE run_id IN (" + ids + ")");
+            }
+            return null;
+        }
+
+        @Override
+        public void afterCommit(Void ignored) {
+            for (RunRecord run : sealed) {
+                runs.computeIfPresent(run.runId(), (id, current) -> current.sealed(artifactId));
+            }
+        }
+
+        @Override
+        public String name() {
+            return "runs.mark_sealed";
+        }
+    }
+
+    private static String toJson(Object value) {
+        try {
+            return LakeFiles.JSON.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static <T> T json(String text, TypeReference<T> type) {
+        try {
+            return LakeFiles.JSON.readValue(text, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("bad JSON in the runs table: " + text, e);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.quantbot.storage.daemon.storage.duckdb;
+
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quantbot.storage.daemon.artifact.ArtifactTypes;
+import io.quantbot.storage.daemon.artifact.ColumnSpec;
+import io.quantbot.storage.daemon.artifact.LakeCatalog;
+import io.quantbot.storage.daemon.artifact.Provenance;
+import io.quantbot.storage.daemon.artifact.StagedArtifact;
+import io.quantbot.storage.daemon.config.DatabaseConfig;
+import io.quantbot.storage.daemon.info.DaemonInfoService;
+import io.quantbot.storage.daemon.run.RunRecord;
+import io.quantbot.storage.daemon.run.RunStatus;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Pattern;
+
+/**
+ * Seals finished runs: their committed rows are copied (through a read connection, in hash order) into a
+ * Parquet file in staging, fsynced, hashed, and registered as a run_results artifact with lineage to the
+ * runs' inputs. The rows leave the hot table only after the artifact is registered, so a crash in
+ * between loses nothing: the seal runs again at start and deduplicates.
+ */
+@Singleton
+public final class RunSealer {
+    private static final Pattern RUN_ID = Pattern.compile("run_[0-9A-Z]{26}");
+
+    private final ReaderConnections readers;
+    private final LakeCatalog catalog;
+    private final Path stagingDir;
+    private final Timer sealLatency;
+    private final ExecutorService executor = Executors.newFixedThreadPool(2, runnable -> {
+        Thread thread = new Thread(runnable, "run-sealer");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    @Inject
+    public RunSealer(ReaderConnections readers, LakeCatalog catalog, DatabaseConfig config, MeterRegistry registry) {
+        this.readers = requireNonNull(readers, "readers is null");
+        this.catalog = requireNonNull(catalog, "catalog is null");
+        this.stagingDir = config.stagingDir();
+        this.sealLatency = Timer.builder("quantbot.runs.seal")
+                .description("Time to seal finished runs into a run_results Parquet artifact")
+                .serviceLevelObjectives(Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(500),
+                        Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30))
+                .register(registry);
+    }
+
+    /** Writes and registers the artifact; completes with its id. */
+    CompletableFuture<String> seal(List<RunRecord> runs) {
+        return CompletableFuture.supplyAsync(() -> stage(runs), executor).thenCompose(catalog::register)
+                .thenApply(registration -> registration.artifact().id());
+    }
+
+    private StagedArtifact stage(List<RunRecord> runs) {
+        long start = System.nanoTime();
+        Path temporary = stagingDir.resolve("seal-" + UUID.randomUUID() + ".parquet.tmp");
+        Path staged = stagingDir.resolve(temporary.getFileName().toString().replace(".tmp", ""));
+        String ids = sqlList(runs);
+        List<ColumnSpec> columns = ArtifactTypes.RUN_RESULTS.columns();
+        StringBuilder select = new StringBuilder("SELECT ");
+        for (int i = 0; i < columns.size(); i++) {
+            select.append(i == 0 ? "" : ", ").append(ParquetContentHasher.identifier(columns.get(i).name()));
+        }
+        select.append(" FROM run_rows WHERE run_id IN (").append(ids).append(") ORDER BY ");
+        List<String> order = ArtifactTypes.RUN_RESULTS.hashOrder();
+        for (int i = 0; i < order.size(); i++) {
+            select.append(i == 0 ? "" : ", ").append(ParquetContentHasher.identifier(order.get(i))).append(" ASC NULLS LAST");
+        }
+        try {
+            ParquetContentHasher.Summary summary = readers.read(connection -> {
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("COPY (" + select + ") TO '" + temporary.toString().replace("'", "''")
+                            + "' (FORMAT PARQUET, COMPRESSION ZSTD)");
+                }
+                return ParquetContentHasher.hash(connection, temporary, ArtifactTypes.RUN_RESULTS);
+            });
+            LakeFiles.fsync(temporary);
+            Files.move(temporary, staged, StandardCopyOption.ATOMIC_MOVE);
+            RunRecord first = runs.get(0);
+            String sweepId = first.sweepId();
+            String logicalKey = runs.size() == 1 ? "sweep=" + sweepId + "/run=" + first.runId()
+                    : "sweep=" + sweepId + "/runs=" + first.runId() + "+" + (runs.size() - 1);
+            Map<String, String> tags = new LinkedHashMap<>();
+            tags.put("sweep_id", sweepId);
+            tags.put("run_status", runs.size() == 1 ? first.status().dbValue() : RunStatus.SUCCEEDED.dbValue());
+            if (runs.size() == 1) {
+                tags.put("run_id", first.runId());
+                tags.put("scenario_id", first.scenarioId());
+            }
+            LinkedHashSet<String> inputs = new LinkedHashSet<>();
+            runs.forEach(run -> inputs.addAll(run.inputIds()));
+            String params = "{\"runs\": " + runs.size() + "}";
+            StagedArtifact artifact = new StagedArtifact(staged, "parquet", ArtifactTypes.RUN_RESULTS_TYPE, ArtifactTypes.RUN_RESULTS.version(),
+                    logicalKey, LakeFiles.sha256(staged), summary.contentHash(), summary.rowCount(), Files.size(staged), summary.minTsMs(),
+                    summary.maxTsMs(), columns, tags, new ArrayList<>(inputs),
+                    new Provenance("storage-daemon/seal-runs", DaemonInfoService.version(), params), false);
+            sealLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            return artifact;
+        } catch (SQLException e) {
+            deleteQuietly(temporary);
+            throw new IllegalStateException("sealing " + runs.size() + " run(s) failed: " + e.getMessage(), e);
+        } catch (IOException e) {
+            deleteQuietly(temporary);
+            throw new UncheckedIOException("sealing " + runs.size() + " run(s) failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Run ids as a SQL list; every id is checked against the generated format first. */
+    static String sqlList(List<RunRecord> runs) {
+        StringBuilder ids = new StringBuilder();
+        for (RunRecord run : runs) {
+            if (!RUN_ID.matcher(run.runId()).matches()) {
+                throw new IllegalArgumentException("not a run id: " + run.runId());
+            }
+            ids.append(ids.length() == 0 ? "" : ", ").append('\'').append(run.runId()).append('\'');
+        }
+        return ids.toString();
+    }
+
+    /** Lets seals under way finish (a seal cut short is resumed at the next start). */
+    void stop() throws InterruptedException {
+        executor.shutdown();
+        executor.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+}

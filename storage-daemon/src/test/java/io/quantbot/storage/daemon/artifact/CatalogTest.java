@@ -1,0 +1,223 @@
+package io.quantbot.storage.daemon.artifact;
+
+import static io.quantbot.storage.daemon.testing.GrpcErrors.expectError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.Status;
+import io.quantbot.storage.daemon.storage.duckdb.LakeFixtures;
+import io.quantbot.storage.daemon.storage.duckdb.LakeFixtures.Candle;
+import io.quantbot.storage.daemon.testing.RowChunks;
+import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
+import io.quantbot.storage.v1.AppendRunRowsRequest;
+import io.quantbot.storage.v1.Artifact;
+import io.quantbot.storage.v1.ArtifactPortGrpc;
+import io.quantbot.storage.v1.ArtifactStatus;
+import io.quantbot.storage.v1.BatchGetArtifactsRequest;
+import io.quantbot.storage.v1.BatchGetArtifactsResponse;
+import io.quantbot.storage.v1.CreateRunRequest;
+import io.quantbot.storage.v1.FindByLogicalKeyRequest;
+import io.quantbot.storage.v1.FinishRunRequest;
+import io.quantbot.storage.v1.GetArtifactRequest;
+import io.quantbot.storage.v1.GetLineageRequest;
+import io.quantbot.storage.v1.GetLineageResponse;
+import io.quantbot.storage.v1.LineageDirection;
+import io.quantbot.storage.v1.LineageEdge;
+import io.quantbot.storage.v1.ListArtifactsRequest;
+import io.quantbot.storage.v1.ListArtifactsResponse;
+import io.quantbot.storage.v1.RunStatus;
+import io.quantbot.storage.v1.SupersedeRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The catalog RPCs over a real port: get, batch get, list with filters and paging, logical keys, lineage both ways, supersede, dedup. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CatalogTest {
+    private static final long T0 = 1_767_225_600_000L;
+
+    private TestingStorageDaemon daemon;
+    private ArtifactPortGrpc.ArtifactPortBlockingStub stub;
+
+    @BeforeAll
+    void start() throws Exception {
+        daemon = TestingStorageDaemon.builder().onDisk(Files.createTempDirectory("catalog-")).build();
+        stub = ArtifactPortGrpc.newBlockingStub(daemon.loopbackChannel()).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    @AfterAll
+    void stop() {
+        daemon.close();
+        daemon.deleteDataDir();
+    }
+
+    private Registration publish(String snapshot, String token, List<Candle> candles) throws Exception {
+        return LakeFixtures.publishCandles(daemon, snapshot, token, "solana", "1m", candles);
+    }
+
+    @Test
+    void publishingTheSameContentTwiceIsDeduplicated() throws Exception {
+        List<Candle> candles = LakeFixtures.minuteCandles(T0, 50);
+        Registration first = publish("dedup", "Dedup1111111111111111111111111111111111111", candles);
+        Registration sameBytes = publish("dedup", "Dedup1111111111111111111111111111111111111", candles);
+        List<Candle> reversed = new ArrayList<>(candles);
+        java.util.Collections.reverse(reversed);
+        Registration sameRows = publish("dedup", "Dedup1111111111111111111111111111111111111", reversed);
+        assertThat(first.deduped()).isFalse();
+        assertThat(sameBytes.deduped()).isTrue();
+        assertThat(sameBytes.artifact().id()).isEqualTo(first.artifact().id());
+        assertThat(sameRows.deduped()).isTrue();
+        assertThat(sameRows.artifact().id()).isEqualTo(first.artifact().id());
+        Registration changed = publish("dedup", "Dedup1111111111111111111111111111111111111", LakeFixtures.minuteCandles(T0, 51));
+        assertThat(changed.deduped()).isFalse();
+        assertThat(changed.artifact().contentHash()).isNotEqualTo(first.artifact().contentHash());
+
+        Artifact artifact = stub.getArtifact(GetArtifactRequest.newBuilder().setArtifactId(first.artifact().id()).build());
+        assertThat(artifact.getType()).isEqualTo("ohlcv_slice");
+        assertThat(artifact.getStatus()).isEqualTo(ArtifactStatus.ARTIFACT_STATUS_ACTIVE);
+        assertThat(artifact.getRowCount()).isEqualTo(50);
+        assertThat(artifact.getMinTsMs()).isEqualTo(T0);
+        assertThat(artifact.getMaxTsMs()).isEqualTo(T0 + 49 * 60_000L);
+        assertThat(artifact.getColumnsList()).extracting(c -> c.getName()).startsWith("token", "chain", "interval", "ts");
+        assertThat(artifact.getPath()).startsWith("lake/ohlcv_slice/v1/").endsWith(".parquet").contains("__ch=" + artifact.getContentHash().substring(0, 8));
+        Path dataDir = daemon.dataDir();
+        assertThat(dataDir.resolve(artifact.getPath())).exists();
+        String sidecar = Files.readString(dataDir.resolve(artifact.getSidecarPath()));
+        assertThat(sidecar).contains("\"id\" : \"" + artifact.getId() + "\"").contains(artifact.getContentHash()).contains(artifact.getFileHash());
+        // Only one file per distinct content in the lake.
+        try (var files = Files.list(dataDir.resolve(artifact.getPath()).getParent())) {
+            assertThat(files.filter(f -> f.getFileName().toString().startsWith("snapshot=dedup") && f.toString().endsWith(".parquet")).count()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void getAndBatchGetKeepOrderAndFlagMissingIds() throws Exception {
+        String a = publish("batch", "BatchA111111111111111111111111111111111111", LakeFixtures.minuteCandles(T0, 3)).artifact().id();
+        String b = publish("batch", "BatchB111111111111111111111111111111111111", LakeFixtures.minuteCandles(T0, 4)).artifact().id();
+        BatchGetArtifactsResponse response = stub.batchGetArtifacts(BatchGetArtifactsRequest.newBuilder()
+                .addArtifactIds(b).addArtifactIds("art_missing").addArtifactIds(a).build());
+        assertThat(response.getResultsList()).extracting(r -> r.getArtifactId() + "=" + r.getFound()).containsExactly(b + "=true", "art_missing=false", a + "=true");
+        assertThat(response.getResults(0).getArtifact().getRowCount()).isEqualTo(4);
+        expectError(() -> stub.getArtifact(GetArtifactRequest.newBuilder().setArtifactId("art_missing").build()), Status.Code.NOT_FOUND, "ARTIFACT_NOT_FOUND");
+        expectError(() -> stub.getArtifact(GetArtifactRequest.newBuilder().build()), Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT");
+    }
+
+    @Test
+    void listFiltersAndPagesNewestFirst() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            ids.add(publish("list", "List" + i + "11111111111111111111111111111111111", LakeFixtures.minuteCandles(T0 + i * 86_400_000L, 5)).artifact().id());
+        }
+        List<String> seen = new ArrayList<>();
+        String token = "";
+        do {
+            ListArtifactsResponse page = stub.listArtifacts(ListArtifactsRequest.newBuilder().setType("ohlcv_slice").putTags("snapshot", "list")
+                    .setPageSize(3).setPageToken(token).build());
+            page.getArtifactsList().forEach(artifact -> seen.add(artifact.getId()));
+            token = page.getNextPageToken();
+        } while (!token.isEmpty());
+        List<String> newestFirst = new ArrayList<>(ids);
+        java.util.Collections.reverse(newestFirst);
+        assertThat(seen).containsExactlyElementsOf(newestFirst);
+
+        ListArtifactsResponse inRange = stub.listArtifacts(ListArtifactsRequest.newBuilder().putTags("snapshot", "list")
+                .setFromMs(T0 + 2 * 86_400_000L).setToMs(T0 + 4 * 86_400_000L).build());
+        assertThat(inRange.getArtifactsList()).extracting(Artifact::getId).containsExactly(ids.get(3), ids.get(2));
+        assertThat(stub.listArtifacts(ListArtifactsRequest.newBuilder().setType("alerts").build()).getArtifactsCount()).isZero();
+        assertThat(stub.listArtifacts(ListArtifactsRequest.newBuilder().putTags("snapshot", "list").putTags("token", "List" + 3 + "11111111111111111111111111111111111").build())
+                .getArtifactsList()).extracting(Artifact::getId).containsExactly(ids.get(3));
+        String firstToken = stub.listArtifacts(ListArtifactsRequest.newBuilder().putTags("snapshot", "list").setPageSize(2).build()).getNextPageToken();
+        expectError(() -> stub.listArtifacts(ListArtifactsRequest.newBuilder().putTags("snapshot", "other").setPageToken(firstToken).build()),
+                Status.Code.INVALID_ARGUMENT, "INVALID_PAGE_TOKEN");
+        expectError(() -> stub.listArtifacts(ListArtifactsRequest.newBuilder().setFromMs(10).setToMs(5).build()),
+                Status.Code.INVALID_ARGUMENT, "INVALID_TIME_RANGE");
+    }
+
+    @Test
+    void lineageUpstreamAndDownstreamAndSupersede() throws Exception {
+        String candles = publish("lineage", "Lineage1111111111111111111111111111111111", LakeFixtures.minuteCandles(T0, 10)).artifact().id();
+        String first = sealRun("sw-lineage", List.of(candles));
+        String second = sealRun("sw-lineage-2", List.of(first));
+
+        GetLineageResponse up = stub.getLineage(GetLineageRequest.newBuilder().setArtifactId(second).setDirection(LineageDirection.LINEAGE_DIRECTION_UPSTREAM).build());
+        assertThat(up.getArtifactsList()).extracting(Artifact::getId).containsExactly(second, first, candles);
+        assertThat(up.getEdgesList()).extracting(e -> e.getInputId() + ">" + e.getOutputId()).containsExactly(first + ">" + second, candles + ">" + first);
+        GetLineageResponse down = stub.getLineage(GetLineageRequest.newBuilder().setArtifactId(candles).setDirection(LineageDirection.LINEAGE_DIRECTION_DOWNSTREAM).build());
+        assertThat(down.getArtifactsList()).extracting(Artifact::getId).containsExactly(candles, first, second);
+        GetLineageResponse oneStep = stub.getLineage(GetLineageRequest.newBuilder().setArtifactId(candles).setDirection(LineageDirection.LINEAGE_DIRECTION_DOWNSTREAM).setMaxDepth(1).build());
+        assertThat(oneStep.getArtifactsList()).extracting(Artifact::getId).containsExactly(candles, first);
+        GetLineageResponse both = stub.getLineage(GetLineageRequest.newBuilder().setArtifactId(first).build());
+        assertThat(both.getArtifactsList()).extracting(Artifact::getId).containsExactlyInAnyOrder(first, candles, second);
+        assertThat(both.getEdgesList()).extracting(LineageEdge::getInputId).containsExactlyInAnyOrder(candles, first);
+        expectError(() -> stub.getLineage(GetLineageRequest.newBuilder().setArtifactId("art_missing").build()), Status.Code.NOT_FOUND, "ARTIFACT_NOT_FOUND");
+
+        // Supersede the candles with a newer slice under the same logical key, then tombstone the replacement.
+        String newer = publish("lineage", "Lineage1111111111111111111111111111111111", LakeFixtures.minuteCandles(T0, 11)).artifact().id();
+        Artifact retired = stub.supersede(SupersedeRequest.newBuilder().setArtifactId(candles).setReplacementId(newer).setReason("re-import").build());
+        assertThat(retired.getStatus()).isEqualTo(ArtifactStatus.ARTIFACT_STATUS_SUPERSEDED);
+        assertThat(retired.getSupersededBy()).isEqualTo(newer);
+        String key = retired.getLogicalKey();
+        assertThat(stub.findByLogicalKey(FindByLogicalKeyRequest.newBuilder().setType("ohlcv_slice").setLogicalKey(key).build()).getArtifactsList())
+                .extracting(Artifact::getId).containsExactly(newer);
+        assertThat(stub.findByLogicalKey(FindByLogicalKeyRequest.newBuilder().setType("ohlcv_slice").setLogicalKey(key).setIncludeInactive(true).build())
+                .getArtifactsList()).extracting(Artifact::getId).containsExactly(newer, candles);
+        expectError(() -> stub.supersede(SupersedeRequest.newBuilder().setArtifactId(candles).setReplacementId(newer).build()),
+                Status.Code.FAILED_PRECONDITION, "ARTIFACT_NOT_ACTIVE");
+        expectError(() -> stub.supersede(SupersedeRequest.newBuilder().setArtifactId(newer).setReplacementId(candles).build()),
+                Status.Code.FAILED_PRECONDITION, "ARTIFACT_NOT_ACTIVE");
+        expectError(() -> stub.supersede(SupersedeRequest.newBuilder().setArtifactId(newer).setReplacementId(first).build()),
+                Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT");
+        expectError(() -> stub.supersede(SupersedeRequest.newBuilder().setArtifactId(newer).setReplacementId(newer).build()),
+                Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT");
+        expectError(() -> stub.supersede(SupersedeRequest.newBuilder().setArtifactId("art_missing").build()), Status.Code.NOT_FOUND, "ARTIFACT_NOT_FOUND");
+        Artifact tombstoned = stub.supersede(SupersedeRequest.newBuilder().setArtifactId(newer).setReason("bad data").build());
+        assertThat(tombstoned.getStatus()).isEqualTo(ArtifactStatus.ARTIFACT_STATUS_TOMBSTONED);
+        assertThat(stub.listArtifacts(ListArtifactsRequest.newBuilder().putTags("snapshot", "lineage")
+                .addStatuses(ArtifactStatus.ARTIFACT_STATUS_SUPERSEDED).addStatuses(ArtifactStatus.ARTIFACT_STATUS_TOMBSTONED).build())
+                .getArtifactsList()).extracting(Artifact::getId).containsExactly(newer, candles);
+        expectError(() -> stub.findByLogicalKey(FindByLogicalKeyRequest.newBuilder().setType("ohlcv_slice").build()), Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT");
+    }
+
+    @Test
+    void theCatalogSurvivesARestart() throws Exception {
+        String id = publish("restart", "Restart1111111111111111111111111111111111", LakeFixtures.minuteCandles(T0, 5)).artifact().id();
+        Path dir = daemon.dataDir();
+        daemon.close();
+        daemon = TestingStorageDaemon.builder().onDisk(dir).build();
+        stub = ArtifactPortGrpc.newBlockingStub(daemon.loopbackChannel()).withDeadlineAfter(30, TimeUnit.SECONDS);
+        Artifact artifact = stub.getArtifact(GetArtifactRequest.newBuilder().setArtifactId(id).build());
+        assertThat(artifact.getTagsMap()).containsEntry("snapshot", "restart");
+        assertThat(stub.findByLogicalKey(FindByLogicalKeyRequest.newBuilder().setType("ohlcv_slice").setLogicalKey(artifact.getLogicalKey()).build())
+                .getArtifactsCount()).isEqualTo(1);
+        assertThat(publish("restart", "Restart1111111111111111111111111111111111", LakeFixtures.minuteCandles(T0, 5)).deduped()).isTrue();
+    }
+
+    private String sealRun(String sweep, List<String> inputs) throws Exception {
+        var run = stub.createRun(CreateRunRequest.newBuilder().setSweepId(sweep).setScenarioId("s").addAllInputArtifactIds(inputs).build()).getRun();
+        var done = new java.util.concurrent.CompletableFuture<Void>();
+        var requests = ArtifactPortGrpc.newStub(daemon.loopbackChannel()).appendRunRows(new io.grpc.stub.StreamObserver<>() {
+            @Override
+            public void onNext(io.quantbot.storage.v1.AppendRunRowsResponse value) {}
+
+            @Override
+            public void onError(Throwable t) {
+                done.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                done.complete(null);
+            }
+        });
+        requests.onNext(AppendRunRowsRequest.newBuilder().setRunId(run.getRunId()).setChunkSeq(1).setRows(RowChunks.chunk(0, 10)).build());
+        requests.onCompleted();
+        done.get(30, TimeUnit.SECONDS);
+        return stub.finishRun(FinishRunRequest.newBuilder().setRunId(run.getRunId()).setStatus(RunStatus.RUN_STATUS_SUCCEEDED).build()).getResultArtifactId();
+    }
+}
