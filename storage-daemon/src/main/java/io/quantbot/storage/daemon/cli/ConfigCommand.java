@@ -85,12 +85,12 @@ public final class ConfigCommand implements Callable<Integer> {
             int valueWidth = "VALUE".length();
             for (ConfigValue value : config.values()) {
                 keyWidth = Math.max(keyWidth, value.key().length());
-                valueWidth = Math.max(valueWidth, display(value.value()).length());
+                valueWidth = Math.max(valueWidth, display(value).length());
             }
             String format = "%-" + keyWidth + "s  %-" + valueWidth + "s  %s%n";
             out.printf(format, "KEY", "VALUE", "ORIGIN");
             for (ConfigValue value : config.values()) {
-                out.printf(format, value.key(), display(value.value()), value.origin());
+                out.printf(format, value.key(), display(value), value.origin());
                 if (describe) {
                     ConfigProperty<?> property = property(value.key());
                     out.printf("    env %s: %s%n", property.environmentVariable(), property.description());
@@ -105,7 +105,7 @@ public final class ConfigCommand implements Callable<Integer> {
                 ConfigValue value = values.get(i);
                 ConfigProperty<?> property = property(value.key());
                 out.printf("  {\"key\": %s, \"value\": %s, \"origin\": %s, \"env\": %s, \"default\": %s, \"description\": %s}%s%n",
-                        quote(value.key()), quote(value.value()), quote(value.origin()), quote(property.environmentVariable()),
+                        quote(value.key()), quote(shown(value)), quote(value.origin()), quote(property.environmentVariable()),
                         quote(property.defaultValue()), quote(property.description()), i + 1 < values.size() ? "," : "");
             }
             out.println("]");
@@ -127,7 +127,7 @@ public final class ConfigCommand implements Callable<Integer> {
             out.println("key,value,origin,env,default");
             for (ConfigValue value : config.values()) {
                 ConfigProperty<?> property = property(value.key());
-                out.println(String.join(",", csv(value.key()), csv(value.value()), csv(value.origin()), csv(property.environmentVariable()),
+                out.println(String.join(",", csv(value.key()), csv(shown(value)), csv(value.origin()), csv(property.environmentVariable()),
                         csv(property.defaultValue())));
             }
         }
@@ -136,8 +136,14 @@ public final class ConfigCommand implements Callable<Integer> {
             return ConfigOptions.properties().stream().filter(p -> p.key().equals(key)).findFirst().orElseThrow();
         }
 
-        private static String display(String value) {
-            return value.isEmpty() ? "\"\"" : value;
+        private static String display(ConfigValue value) {
+            String shown = shown(value);
+            return shown.isEmpty() ? "\"\"" : shown;
+        }
+
+        /** Secrets are never printed, only whether one is set. */
+        private static String shown(ConfigValue value) {
+            return property(value.key()).secret() && !value.value().isEmpty() ? "****" : value.value();
         }
 
         private static String csv(String value) {

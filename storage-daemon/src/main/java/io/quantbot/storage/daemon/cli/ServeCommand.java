@@ -10,6 +10,8 @@ import io.quantbot.storage.daemon.config.ResolvedConfig;
 import io.quantbot.storage.daemon.logging.LoggingConfigurator;
 import io.quantbot.storage.daemon.server.StorageDaemon;
 import io.quantbot.storage.daemon.storage.duckdb.DatabaseLockedException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -54,10 +56,17 @@ public final class ServeCommand implements Callable<Integer> {
             Injector injector = Guice.createInjector(Stage.PRODUCTION, Main.modules(config));
             daemon = injector.getInstance(StorageDaemon.class);
         } catch (com.google.inject.CreationException | com.google.inject.ProvisionException e) {
-            Throwable cause = rootCause(e);
-            if (cause instanceof ConfigException configProblem) {
+            java.util.Collection<com.google.inject.spi.Message> messages = e instanceof com.google.inject.CreationException creation
+                    ? creation.getErrorMessages() : ((com.google.inject.ProvisionException) e).getErrorMessages();
+            List<String> problems = new ArrayList<>();
+            for (com.google.inject.spi.Message message : messages) {
+                if (rootCause(message.getCause()) instanceof ConfigException configProblem) {
+                    problems.addAll(configProblem.problems());
+                }
+            }
+            if (!problems.isEmpty()) {
                 System.err.println("quantbot-storage-daemon: bad configuration:");
-                configProblem.problems().forEach(problem -> System.err.println("  " + problem));
+                problems.forEach(problem -> System.err.println("  " + problem));
                 return ExitCodes.USAGE;
             }
             log.error("The daemon could not be assembled", e);
@@ -88,7 +97,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     private static Throwable rootCause(Throwable throwable) {
         Throwable current = throwable;
-        while (current.getCause() != null && current.getCause() != current) {
+        while (current != null && current.getCause() != null && current.getCause() != current) {
             current = current.getCause();
         }
         return current;

@@ -53,6 +53,12 @@ public final class ConfigModule extends AbstractModule {
 
     @Provides
     @Singleton
+    SecurityConfig securityConfig() {
+        return SecurityConfig.from(config);
+    }
+
+    @Provides
+    @Singleton
     LoggingConfig loggingConfig() {
         return LoggingConfig.from(config);
     }

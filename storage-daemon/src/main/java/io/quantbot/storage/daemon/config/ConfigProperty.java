@@ -10,7 +10,7 @@ import java.util.function.Function;
  * rejects bad values with a message. Its environment variable is derived from the key
  * ({@code grpc.port} → {@code QUANTBOT_GRPC_PORT}).
  */
-public record ConfigProperty<T>(String key, String defaultValue, String description, Function<String, T> parser) {
+public record ConfigProperty<T>(String key, String defaultValue, String description, Function<String, T> parser, boolean secret) {
     public ConfigProperty {
         requireNonNull(key, "key is null");
         requireNonNull(defaultValue, "defaultValue is null");
@@ -19,7 +19,12 @@ public record ConfigProperty<T>(String key, String defaultValue, String descript
     }
 
     public static <T> ConfigProperty<T> of(String key, String defaultValue, String description, Function<String, T> parser) {
-        return new ConfigProperty<>(key, defaultValue, description, parser);
+        return new ConfigProperty<>(key, defaultValue, description, parser, false);
+    }
+
+    /** A key whose value is a secret: `config print` shows it masked. */
+    public static <T> ConfigProperty<T> secret(String key, String defaultValue, String description, Function<String, T> parser) {
+        return new ConfigProperty<>(key, defaultValue, description, parser, true);
     }
 
     public String environmentVariable() {

@@ -11,6 +11,7 @@ public final class DaemonConfiguration {
         List<ConfigProperty<?>> all = new ArrayList<>();
         all.addAll(DatabaseConfig.PROPERTIES);
         all.addAll(ServerConfig.PROPERTIES);
+        all.addAll(SecurityConfig.PROPERTIES);
         all.addAll(StateConfig.PROPERTIES);
         all.addAll(RunsConfig.PROPERTIES);
         all.addAll(CandlesConfig.PROPERTIES);

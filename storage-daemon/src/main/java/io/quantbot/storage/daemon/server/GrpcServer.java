@@ -10,6 +10,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.quantbot.storage.daemon.config.SecurityConfig;
 import io.quantbot.storage.daemon.config.ServerConfig;
 import io.quantbot.storage.daemon.lifecycle.Managed;
 import jakarta.inject.Inject;
@@ -40,15 +44,18 @@ public final class GrpcServer implements Managed {
     private final Set<BindableService> services;
     private final List<io.grpc.ServerInterceptor> interceptors;
     private final HealthStatusManager health;
+    private final SecurityConfig security;
     private Server server;
     private ExecutorService executor;
 
     @Inject
-    public GrpcServer(ServerConfig config, Set<BindableService> services, ServerInterceptorChain interceptors, HealthStatusManager health) {
+    public GrpcServer(ServerConfig config, Set<BindableService> services, ServerInterceptorChain interceptors, HealthStatusManager health,
+            SecurityConfig security) {
         this.config = requireNonNull(config, "config is null");
         this.services = requireNonNull(services, "services is null");
         this.interceptors = requireNonNull(interceptors, "interceptors is null").interceptors();
         this.health = requireNonNull(health, "health is null");
+        this.security = requireNonNull(security, "security is null");
     }
 
     /** The services as the server exposes them, interceptors applied; also used by in-process test servers. */
@@ -83,11 +90,20 @@ public final class GrpcServer implements Managed {
                 .maxInboundMessageSize((int) config.maxInboundMessageSize())
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
+        if (security.tlsEnabled()) {
+            SslContextBuilder tls = GrpcSslContexts.forServer(security.tlsCertFile().get().toFile(), security.tlsKeyFile().get().toFile());
+            if (security.tlsClientCaFile().isPresent()) {
+                tls.trustManager(security.tlsClientCaFile().get().toFile()).clientAuth(ClientAuth.REQUIRE);
+            }
+            builder.sslContext(tls.build());
+        }
         for (ServerServiceDefinition definition : definitions()) {
             builder.addService(definition);
         }
         server = builder.build().start();
-        log.info("gRPC listening on {}:{}", config.grpcHost(), server.getPort());
+        log.info("gRPC listening on {}:{} ({}, {})", config.grpcHost(), server.getPort(),
+                security.tlsEnabled() ? (security.tlsClientCaFile().isPresent() ? "mutual TLS" : "TLS") : "plaintext",
+                security.authEnabled() ? "bearer-token auth" : "no auth: loopback only");
     }
 
     public int port() {

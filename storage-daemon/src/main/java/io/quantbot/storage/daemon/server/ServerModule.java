@@ -16,8 +16,9 @@ public final class ServerModule extends AbstractModule {
 
     @Provides
     @Singleton
-    ServerInterceptorChain interceptorChain(CallObservingInterceptor observing) {
-        // ServerInterceptors.intercept runs the last interceptor first: observation wraps everything.
-        return new ServerInterceptorChain(List.of(observing));
+    ServerInterceptorChain interceptorChain(CallObservingInterceptor observing, AuthInterceptor auth) {
+        // ServerInterceptors.intercept runs the last interceptor first: observation wraps everything, so refused
+        // calls are counted and logged too; auth runs before any service code.
+        return new ServerInterceptorChain(List.of(auth, observing));
     }
 }
