@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.quantbot.storage.daemon.config.ServerConfig;
 import io.quantbot.storage.daemon.lifecycle.Managed;
 import io.quantbot.storage.daemon.lifecycle.Readiness;
+import io.quantbot.storage.daemon.storage.duckdb.DatabaseBackup;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -33,14 +34,16 @@ public final class HttpOpsServer implements Managed {
     private final ServerConfig config;
     private final PrometheusMeterRegistry registry;
     private final Readiness readiness;
+    private final DatabaseBackup backup;
     private HttpServer server;
     private ExecutorService executor;
 
     @Inject
-    public HttpOpsServer(ServerConfig config, PrometheusMeterRegistry registry, Readiness readiness) {
+    public HttpOpsServer(ServerConfig config, PrometheusMeterRegistry registry, Readiness readiness, DatabaseBackup backup) {
         this.config = requireNonNull(config, "config is null");
         this.registry = requireNonNull(registry, "registry is null");
         this.readiness = requireNonNull(readiness, "readiness is null");
+        this.backup = requireNonNull(backup, "backup is null");
     }
 
     @Override
@@ -76,6 +79,7 @@ public final class HttpOpsServer implements Managed {
                 respond(exchange, 503, "text/plain; charset=utf-8", body.toString());
             }
         });
+        server.createContext("/admin/backup", this::backup);
         server.createContext("/", exchange -> respond(exchange, 404, "text/plain; charset=utf-8", "not found; try /metrics, /healthz or /readyz\n"));
         server.start();
         log.info("HTTP ops endpoint on http://{}:{}/ (metrics, healthz, readyz)", config.httpHost(), port());
@@ -83,6 +87,45 @@ public final class HttpOpsServer implements Managed {
 
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /**
+     * POST /admin/backup?to=/absolute/new/folder: an online, consistent copy of the data dir. Only from
+     * the machine itself (a loopback peer), whatever http.host is.
+     */
+    private void backup(HttpExchange exchange) throws IOException {
+        if (!exchange.getRequestMethod().equals("POST")) {
+            exchange.getResponseHeaders().add("Allow", "POST");
+            respond(exchange, 405, "text/plain; charset=utf-8", "use POST /admin/backup?to=/absolute/new/folder\n");
+            return;
+        }
+        if (!exchange.getRemoteAddress().getAddress().isLoopbackAddress()) {
+            respond(exchange, 403, "text/plain; charset=utf-8", "backups can only be started from the daemon's own machine\n");
+            return;
+        }
+        String query = exchange.getRequestURI().getRawQuery();
+        String to = null;
+        if (query != null) {
+            for (String parameter : query.split("&")) {
+                if (parameter.startsWith("to=")) {
+                    to = java.net.URLDecoder.decode(parameter.substring(3), StandardCharsets.UTF_8);
+                }
+            }
+        }
+        if (to == null || to.isBlank() || !java.nio.file.Path.of(to).isAbsolute()) {
+            respond(exchange, 400, "text/plain; charset=utf-8", "missing ?to=/absolute/new/folder\n");
+            return;
+        }
+        try {
+            DatabaseBackup.Result result = backup.backupTo(java.nio.file.Path.of(to));
+            respond(exchange, 200, "application/json", "{\"backup\": \"" + result.target().toString().replace("\"", "\\\"") + "\", \"lake_files\": "
+                    + result.lakeFiles() + ", \"millis\": " + result.millis() + "}\n");
+        } catch (io.quantbot.storage.daemon.error.StorageException e) {
+            respond(exchange, 400, "text/plain; charset=utf-8", e.getMessage() + "\n");
+        } catch (RuntimeException e) {
+            log.error("Backup to {} failed", to, e);
+            respond(exchange, 500, "text/plain; charset=utf-8", "backup failed: " + e.getMessage() + "\n");
+        }
     }
 
     @Override
