@@ -39,7 +39,7 @@ public final class ConfigCommand implements Callable<Integer> {
         ConfigOptions options;
 
         @Option(names = "--output", paramLabel = "table|json|csv|markdown", defaultValue = "table",
-                description = "Output format (default table; markdown is the table of docs/configuration.md).")
+                description = "Output format (default table; markdown is the table of docs/operations.md).")
         String output;
 
         @Option(names = "--describe", description = "Add each key's environment variable and description.")
@@ -111,7 +111,7 @@ public final class ConfigCommand implements Callable<Integer> {
             out.println("]");
         }
 
-        /** The reference table of docs/configuration.md (defaults, not effective values). */
+        /** The reference table of docs/operations.md (defaults, not effective values). */
         private static void printMarkdown(ResolvedConfig config, PrintWriter out) {
             out.println("| key | default | environment variable | meaning |");
             out.println("|---|---|---|---|");

@@ -6,14 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** docs/configuration.md lists every key with its default and environment variable. */
+/** docs/operations.md lists every key with its default and environment variable. */
 class ConfigurationDocTest {
     @Test
     void everyKeyIsDocumented() throws Exception {
-        String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
+        String doc = Files.readString(Path.of("..", "docs", "operations.md"));
         for (ConfigProperty<?> property : DaemonConfiguration.properties()) {
             String defaultValue = property.defaultValue().isEmpty() ? "(empty)" : property.defaultValue();
-            assertThat(doc).as("docs/configuration.md row for %s", property.key())
+            assertThat(doc).as("docs/operations.md row for %s", property.key())
                     .contains("| `" + property.key() + "` | `" + defaultValue + "` | `" + property.environmentVariable() + "` |");
         }
     }
