@@ -15,7 +15,8 @@ public record DatabaseConfig(
         long checkpointWalSize,
         int groupCommitMaxBatch,
         int groupCommitQueueCapacity,
-        int groupCommitCompletionThreads) {
+        int groupCommitCompletionThreads,
+        Duration groupCommitMaxDelay) {
 
     /** The special duckdb.path value for a database that lives only in memory (tests). */
     public static final String IN_MEMORY = ":memory:";
@@ -47,9 +48,21 @@ public record DatabaseConfig(
             "Threads that answer callers after a commit; 0 = the writer thread answers them itself (fastest on few cores).",
             ConfigValueParsers::parseInt);
 
+    public static final ConfigProperty<Duration> GROUP_COMMIT_MAX_DELAY = ConfigProperty.of(
+            "group-commit.max-delay", "1ms",
+            "How long the writer may wait for the rest of a wave of concurrent writes before committing (only when the previous"
+                    + " transaction held several); 0 = commit at once.",
+            value -> {
+                Duration delay = ConfigValueParsers.parseDuration(value);
+                if (delay.compareTo(Duration.ofMillis(50)) > 0) {
+                    throw new IllegalArgumentException("must be at most 50ms, got " + value);
+                }
+                return delay;
+            });
+
     public static final List<ConfigProperty<?>> PROPERTIES = List.of(
             DATA_DIR, DUCKDB_PATH, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, DUCKDB_CHECKPOINT_INTERVAL, DUCKDB_CHECKPOINT_WAL_SIZE,
-            GROUP_COMMIT_MAX_BATCH, GROUP_COMMIT_QUEUE_CAPACITY, GROUP_COMMIT_COMPLETION_THREADS);
+            GROUP_COMMIT_MAX_BATCH, GROUP_COMMIT_QUEUE_CAPACITY, GROUP_COMMIT_COMPLETION_THREADS, GROUP_COMMIT_MAX_DELAY);
 
     public static DatabaseConfig from(ResolvedConfig config) {
         Path dataDir = config.get(DATA_DIR).toAbsolutePath().normalize();
@@ -74,7 +87,8 @@ public record DatabaseConfig(
                 config.get(DUCKDB_CHECKPOINT_WAL_SIZE),
                 config.get(GROUP_COMMIT_MAX_BATCH),
                 config.get(GROUP_COMMIT_QUEUE_CAPACITY),
-                config.get(GROUP_COMMIT_COMPLETION_THREADS));
+                config.get(GROUP_COMMIT_COMPLETION_THREADS),
+                config.get(GROUP_COMMIT_MAX_DELAY));
     }
 
     public Path lakeDir() {

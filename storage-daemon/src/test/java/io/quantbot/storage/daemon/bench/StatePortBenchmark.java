@@ -41,7 +41,7 @@ public final class StatePortBenchmark {
         List<String> rows = new ArrayList<>();
         LatencyRecorder.Summary set16 = null;
         LatencyRecorder.Summary get1 = null;
-        try (TestingStorageDaemon daemon = TestingStorageDaemon.builder().onDisk(dir.resolve("daemon")).set("log.access", "off").build()) {
+        try (TestingStorageDaemon daemon = TestingStorageDaemon.builder().onDisk(dir.resolve("daemon")).set("log.access", "off").set("grpc.executor-threads", System.getProperty("bench.executor-threads", "16")).build()) {
             List<ManagedChannel> channels = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 channels.add(daemon.loopbackChannel());

@@ -56,6 +56,8 @@ public final class GroupCommitWriter {
     private final Timer commitLatency;
     private final Counter rolledBackBatches;
 
+    private final long maxDelayNanos;
+    private int lastBatchSize;
     private volatile boolean accepting;
     private volatile boolean running;
     private Thread thread;
@@ -66,6 +68,7 @@ public final class GroupCommitWriter {
         this.readiness = requireNonNull(readiness, "readiness is null");
         requireNonNull(registry, "registry is null");
         this.maxBatch = config.groupCommitMaxBatch();
+        this.maxDelayNanos = config.groupCommitMaxDelay().toNanos();
         this.queue = new ArrayBlockingQueue<>(config.groupCommitQueueCapacity());
         this.completions = config.groupCommitCompletionThreads() == 0 ? null
                 : Executors.newFixedThreadPool(config.groupCommitCompletionThreads(), runnable -> {
@@ -173,7 +176,9 @@ public final class GroupCommitWriter {
                 }
                 batch.clear();
                 batch.add(first);
+                gatherFollowers(batch.size() + queue.size());
                 queue.drainTo(batch, maxBatch - 1);
+                lastBatchSize = batch.size();
                 runBatch(batch);
             } catch (InterruptedException e) {
                 // stop() interrupts to end the wait; the loop drains what is left without waiting.
@@ -186,6 +191,23 @@ public final class GroupCommitWriter {
             }
         }
         closeAppenders();
+    }
+
+    /**
+     * With several writers in flight, their requests reach the queue in waves; committing as soon as the
+     * first one arrives splits every wave in two commits. When the previous batch was big and this one
+     * is starting small, wait a moment (at most group-commit.max-delay) for the rest of the wave: one
+     * fsync then covers all of it. A lone writer (previous batch of 1) never waits.
+     */
+    private void gatherFollowers(int queued) {
+        if (maxDelayNanos <= 0 || lastBatchSize <= 1 || queued >= lastBatchSize) {
+            return;
+        }
+        long deadline = System.nanoTime() + maxDelayNanos;
+        int target = Math.min(lastBatchSize, maxBatch) - 1;
+        while (queue.size() < target && System.nanoTime() < deadline && running) {
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+        }
     }
 
     private void runBatch(List<Pending<?>> batch) {
