@@ -124,7 +124,7 @@ final class ArchitectureRules {
     // ---- The hexagon: domain in the middle, adapters at the edge ----------------------------------
 
     static final ArchRule domain_never_imports_generated_proto_or_grpc = noClasses()
-            .that().resideInAnyPackage("..daemon.state..", "..daemon.artifact..", "..daemon.run..", "..daemon.candles..")
+            .that().resideInAnyPackage("..daemon.state..", "..daemon.artifact..", "..daemon.run..", "..daemon.candles..", "..daemon.batch..")
             .should().dependOnClassesThat().resideInAnyPackage(
                     API_STUBS,
                     WORKER_PROTOCOL,
