@@ -1,5 +1,7 @@
 package io.quantbot.sweep.cli;
 
+import io.quantbot.storage.client.UnavailableException;
+import io.quantbot.sweep.remote.SweepListener;
 import io.quantbot.sweep.spec.InvalidSweepSpecException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -11,14 +13,15 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 
 /**
- * {@code sweep-runner}: parameter sweeps over calls. Subcommands that need the storage daemon ({@code run},
- * {@code demo}, {@code bench}) are added with the client SDK integration.
+ * {@code sweep-runner}: parameter sweeps over calls, locally ({@code simulate-local}) or through the storage
+ * daemon ({@code run}, {@code demo}).
  */
 @Command(name = "sweep-runner",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Backtests calls over candles for a grid of intervals × entry lags × overlay sets.",
-        subcommands = {GenerateSnapshotCommand.class, ValidateCommand.class, SimulateLocalCommand.class},
+        subcommands = {RunCommand.class, DemoCommand.class, GenerateSnapshotCommand.class, ValidateCommand.class,
+            SimulateLocalCommand.class},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {ExitCodes.OK_LINE, ExitCodes.RUN_FAILED_LINE, ExitCodes.BAD_USAGE_LINE,
             ExitCodes.DAEMON_UNREACHABLE_LINE, ExitCodes.INTERRUPTED_LINE})
@@ -35,7 +38,25 @@ public final class SweepRunnerCommand implements Callable<Integer> {
 
     /** A configured command line; stdout gets data, stderr everything else. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        CommandLine commandLine = new CommandLine(new SweepRunnerCommand());
+        return commandLine(out, err, SweepListener.NONE);
+    }
+
+    /** As {@link #commandLine(PrintWriter, PrintWriter)}, with a listener that hears every finished scenario (tests). */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, SweepListener listener) {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                if (type == RunCommand.class) {
+                    return type.cast(new RunCommand(listener));
+                }
+                if (type == DemoCommand.class) {
+                    return type.cast(new DemoCommand(listener));
+                }
+                return defaults.create(type);
+            }
+        };
+        CommandLine commandLine = new CommandLine(new SweepRunnerCommand(), factory);
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
@@ -58,7 +79,11 @@ public final class SweepRunnerCommand implements Callable<Integer> {
                 errors.println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
                 code = ExitCodes.BAD_USAGE;
             }
-            else if (exception instanceof InterruptedException) {
+            else if (exception instanceof DaemonUnreachableException || exception instanceof UnavailableException) {
+                errors.println("error: " + exception.getMessage());
+                code = ExitCodes.DAEMON_UNREACHABLE;
+            }
+            else if (exception instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
                 errors.println("interrupted");
                 code = ExitCodes.INTERRUPTED;
             }
@@ -75,7 +100,11 @@ public final class SweepRunnerCommand implements Callable<Integer> {
 
     /** Runs the command line and returns the exit code. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        int code = commandLine(out, err).execute(args);
+        return execute(args, out, err, SweepListener.NONE);
+    }
+
+    static int execute(String[] args, PrintWriter out, PrintWriter err, SweepListener listener) {
+        int code = commandLine(out, err, listener).execute(args);
         out.flush();
         err.flush();
         return code;

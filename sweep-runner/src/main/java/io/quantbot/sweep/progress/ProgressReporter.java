@@ -123,6 +123,23 @@ public final class ProgressReporter {
         return done.get();
     }
 
+    /**
+     * Prints a line of its own (e.g. one per finished scenario) without breaking the bar: on a terminal the
+     * bar is erased, the line printed and the bar drawn again below it. Printed in every mode, OFF included.
+     */
+    public void println(String line) {
+        requireNonNull(line, "line is null");
+        synchronized (renderLock) {
+            if (mode == Mode.TERMINAL && !finished) {
+                out.print("\r" + ERASE_TO_END_OF_LINE + line + "\n" + line(done.get(), nanoClock.getAsLong()));
+            }
+            else {
+                out.println(line);
+            }
+            out.flush();
+        }
+    }
+
     /** Prints the final state (and ends the terminal line). Idempotent. */
     public void finish() {
         if (mode == Mode.OFF) {

@@ -1,0 +1,218 @@
+package io.quantbot.sweep.cli;
+
+import static java.util.Objects.requireNonNull;
+
+import io.quantbot.storage.client.NotFoundException;
+import io.quantbot.storage.client.QuantbotStorageClient;
+import io.quantbot.storage.client.StorageException;
+import io.quantbot.storage.client.UnavailableException;
+import io.quantbot.storage.v1.AnalyzeSweepRequest;
+import io.quantbot.storage.v1.Artifact;
+import io.quantbot.storage.v1.GenerateReportRequest;
+import io.quantbot.storage.v1.GenerateReportResponse;
+import io.quantbot.storage.v1.ServerInfo;
+import io.quantbot.sweep.leaderboard.Leaderboard;
+import io.quantbot.sweep.output.LeaderboardPrinter;
+import io.quantbot.sweep.output.LeaderboardSort;
+import io.quantbot.sweep.output.OutputFormat;
+import io.quantbot.sweep.output.TablePrinter;
+import io.quantbot.sweep.progress.ProgressReporter;
+import io.quantbot.sweep.remote.CallsArtifacts;
+import io.quantbot.sweep.remote.CallsNotFoundException;
+import io.quantbot.sweep.remote.Leaderboards;
+import io.quantbot.sweep.remote.RemoteSweep;
+import io.quantbot.sweep.remote.RemoteSweepResult;
+import io.quantbot.sweep.remote.ScenarioOutcome;
+import io.quantbot.sweep.remote.SdkCandleSource;
+import io.quantbot.sweep.remote.SweepListener;
+import io.quantbot.sweep.simulation.Call;
+import io.quantbot.sweep.spec.SweepSpec;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * One sweep through a daemon, as {@code run} and {@code demo} do it: spawn count before, calls, the
+ * sweep (skipping what is done), leaderboards from AnalyzeSweep, the report, spawn count after, failures.
+ * Progress and messages go to stderr, leaderboards to stdout.
+ */
+final class SweepExecution {
+    /** Top rows AnalyzeSweep returns per leaderboard: all of them, so that --sort and --top work on full groups. */
+    private static final int ANALYZE_TOP_N = 10_000;
+
+    /** What the user chose on the command line. */
+    record Settings(List<String> leaderboards, int top, LeaderboardSort sort, OutputFormat output, boolean noProgress,
+            int uploadStreams, boolean report) {
+        Settings {
+            leaderboards = List.copyOf(requireNonNull(leaderboards, "leaderboards is null"));
+            requireNonNull(sort, "sort is null");
+            requireNonNull(output, "output is null");
+        }
+    }
+
+    private final Settings settings;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final SweepListener listener;
+
+    SweepExecution(Settings settings, PrintWriter out, PrintWriter err, SweepListener listener) {
+        this.settings = requireNonNull(settings, "settings is null");
+        this.out = requireNonNull(out, "out is null");
+        this.err = requireNonNull(err, "err is null");
+        this.listener = requireNonNull(listener, "listener is null");
+    }
+
+    /** The spawn count now; the first call to the daemon, so an unreachable daemon is reported here. */
+    static ServerInfo serverInfo(QuantbotStorageClient client, String target) throws DaemonUnreachableException {
+        try {
+            return client.artifacts().getServerInfo();
+        }
+        catch (UnavailableException e) {
+            throw unreachable(target, e);
+        }
+    }
+
+    static DaemonUnreachableException unreachable(String target, UnavailableException e) {
+        return new DaemonUnreachableException("cannot reach the storage daemon at " + target + " (" + e.getMessage()
+                + "); start one with: java -jar storage-daemon/target/storage-daemon.jar", e);
+    }
+
+    /**
+     * Runs the sweep and prints everything; returns the exit code.
+     *
+     * @param resumeCommand what to print if the sweep is interrupted
+     */
+    int execute(QuantbotStorageClient client, String target, SweepSpec spec, String resumeCommand)
+            throws DaemonUnreachableException, UsageException, InterruptedException, IOException {
+        try {
+            return executeOrThrow(client, target, spec, resumeCommand);
+        }
+        catch (UnavailableException e) {
+            err.println("the storage daemon at " + target + " went away; finished scenarios are recorded. Resume with:");
+            err.println("  " + resumeCommand);
+            throw unreachable(target, e);
+        }
+    }
+
+    private int executeOrThrow(QuantbotStorageClient client, String target, SweepSpec spec, String resumeCommand)
+            throws DaemonUnreachableException, UsageException, InterruptedException, IOException {
+        ServerInfo before = serverInfo(client, target);
+        err.println(String.format(Locale.ROOT, "daemon %s at %s (data %s, %d python workers, %d spawned so far)",
+                before.getVersion(), target, before.getDataDir(), before.getWorkerPoolSize(), before.getWorkerSpawnCount()));
+
+        long loadStart = System.nanoTime();
+        Artifact alerts;
+        try {
+            alerts = CallsArtifacts.resolve(client.artifacts(), spec.calls());
+        }
+        catch (CallsNotFoundException e) {
+            throw new UsageException(e.getMessage());
+        }
+        List<Call> calls = CallsArtifacts.load(client.artifacts(), alerts);
+        err.println(String.format(Locale.ROOT, "calls: %,d from alerts artifact %s (%s) in %.2f s", calls.size(),
+                alerts.getId(), alerts.getLogicalKey(), (System.nanoTime() - loadStart) / 1e9));
+        err.flush();
+
+        SdkCandleSource candles = new SdkCandleSource(client.artifacts());
+        RemoteSweep sweep = new RemoteSweep(client, candles, spec, alerts.getId(),
+                new RemoteSweep.Options(settings.uploadStreams(), ProgressReporter.detectMode(settings.noProgress())),
+                Clock.systemUTC());
+        RemoteSweepResult result = sweep.run(calls, listener, err);
+        if (result.interrupted()) {
+            err.println(String.format(Locale.ROOT,
+                    "interrupted: %d scenarios finished now and %d before are recorded; %d left. Resume with:",
+                    result.succeeded(), result.skipped(), result.scenarios() - result.skipped() - result.succeeded()));
+            err.println("  " + resumeCommand);
+            err.flush();
+            return ExitCodes.INTERRUPTED;
+        }
+        if (result.outcomes().isEmpty()) {
+            err.println("all " + result.scenarios() + " scenarios were completed before; nothing to run");
+        }
+        else {
+            err.println(String.format(Locale.ROOT,
+                    "ran %d scenarios (%,d backtests) in %.2f s: %,.0f backtests/s; %d skipped (done before), %d failed; "
+                            + "candles: %,d series in %,d BatchGetCandles calls",
+                    result.outcomes().size(), result.backtests(), result.elapsed().toNanos() / 1e9,
+                    result.backtestsPerSecond(), result.skipped(), result.failures().size(), candles.requestCount(),
+                    candles.callCount()));
+            err.println("time per phase, summed over threads: " + result.describePhases());
+        }
+        err.flush();
+
+        printLeaderboards(client, spec.sweepId());
+        if (settings.report()) {
+            printReport(client, spec.sweepId());
+        }
+
+        ServerInfo after = serverInfo(client, target);
+        long spawns = after.getWorkerSpawnCount() - before.getWorkerSpawnCount();
+        err.println("python worker spawns during sweep: " + spawns);
+
+        List<ScenarioOutcome> failures = result.failures();
+        if (!failures.isEmpty()) {
+            err.println("failed scenarios (" + failures.size() + "):");
+            for (ScenarioOutcome failure : failures) {
+                err.println("  " + failure.scenarioId() + ": " + failure.error().orElse(""));
+            }
+            err.println("re-run the same command to retry them (completed scenarios are skipped):");
+            err.println("  " + resumeCommand);
+        }
+        err.flush();
+        if (spawns > 0) {
+            err.println("error: the daemon spawned " + spawns + " Python worker(s) during the sweep; a sweep must not");
+            return ExitCodes.RUN_FAILED;
+        }
+        return failures.isEmpty() ? ExitCodes.OK : ExitCodes.RUN_FAILED;
+    }
+
+    private void printLeaderboards(QuantbotStorageClient client, String sweepId) {
+        long start = System.nanoTime();
+        List<Leaderboard> all;
+        try {
+            all = Leaderboards.fromProto(client.artifacts().analyzeSweep(AnalyzeSweepRequest.newBuilder()
+                    .setSweepId(sweepId)
+                    .setTopN(ANALYZE_TOP_N)
+                    .build()));
+        }
+        catch (NotFoundException e) {
+            err.println("no leaderboards: " + e.getMessage());
+            return;
+        }
+        err.println(String.format(Locale.ROOT, "AnalyzeSweep: %.2f s", (System.nanoTime() - start) / 1e9));
+        err.flush();
+        List<Leaderboard> chosen = new ArrayList<>();
+        for (String name : settings.leaderboards()) {
+            Optional<Leaderboard> board = Leaderboards.named(all, name);
+            if (board.isPresent()) {
+                chosen.add(board.get());
+            }
+            else {
+                err.println("the daemon's AnalyzeSweep has no leaderboard " + name);
+            }
+        }
+        out.print(new LeaderboardPrinter(new TablePrinter(), settings.sort(), settings.top()).render(chosen, settings.output()));
+        out.flush();
+    }
+
+    private void printReport(QuantbotStorageClient client, String sweepId) {
+        long start = System.nanoTime();
+        try {
+            GenerateReportResponse report = client.artifacts().generateReport(GenerateReportRequest.newBuilder()
+                    .setSweepId(sweepId)
+                    .setTitle("Sweep " + sweepId)
+                    .build());
+            err.println(String.format(Locale.ROOT, "report: %s (%.2f s)", report.getPath(), (System.nanoTime() - start) / 1e9));
+        }
+        catch (UnavailableException e) {
+            throw e;
+        }
+        catch (StorageException e) {
+            err.println("no report: " + e.getMessage());
+        }
+    }
+}

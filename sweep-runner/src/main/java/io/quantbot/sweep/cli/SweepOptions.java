@@ -1,0 +1,94 @@
+package io.quantbot.sweep.cli;
+
+import io.quantbot.storage.client.QuantbotStorageClient;
+import io.quantbot.sweep.leaderboard.LeaderboardCalculator;
+import io.quantbot.sweep.output.LeaderboardSort;
+import io.quantbot.sweep.output.OutputFormat;
+import io.quantbot.sweep.spec.SweepSpec;
+import java.util.List;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Option;
+
+/** The options {@code run} and {@code demo} share: where the daemon is, how to show results, how to upload. */
+final class SweepOptions {
+    static final String DEFAULT_TARGET = "127.0.0.1:50051";
+    private static final Pattern SWEEP_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    @Option(names = "--target", paramLabel = "HOST:PORT",
+            defaultValue = "${env:QUANTBOT_TARGET:-" + DEFAULT_TARGET + "}",
+            description = "The storage daemon's gRPC address; also QUANTBOT_TARGET (default: " + DEFAULT_TARGET + ").")
+    String target;
+
+    @Option(names = "--sweep-id", paramLabel = "ID",
+            description = "Use this sweep id instead of the file's (or the derived one); the same id resumes a sweep.")
+    String sweepId;
+
+    @Option(names = "--leaderboard", split = ",", paramLabel = "NAME",
+            description = "Leaderboards to print: by_overlay, by_lag_interval, by_caller, by_scenario "
+                    + "(default: by_overlay,by_lag_interval,by_caller).")
+    List<String> leaderboards = List.of(LeaderboardCalculator.BY_OVERLAY, LeaderboardCalculator.BY_LAG_INTERVAL,
+            LeaderboardCalculator.BY_CALLER);
+
+    @Option(names = "--top", paramLabel = "N", description = "Rows per leaderboard, 0 for all (default: ${DEFAULT-VALUE}).")
+    int top = 10;
+
+    @Option(names = "--sort", paramLabel = "STAT",
+            description = "mean, p5, p50, p95, win_rate, count or skipped, best first (default: mean).")
+    LeaderboardSort sort = LeaderboardSort.MEAN;
+
+    @Option(names = "--output", paramLabel = "FORMAT", description = "table, json or csv (default: table).")
+    OutputFormat output = OutputFormat.TABLE;
+
+    @Option(names = "--no-progress", description = "Plain progress lines instead of a redrawn bar (also NO_COLOR, "
+            + "or when stderr is not a terminal).")
+    boolean noProgress;
+
+    @Option(names = "--parallelism", paramLabel = "N", description = "Simulation threads; overrides the sweep file's.")
+    Integer parallelism;
+
+    @Option(names = "--upload-streams", paramLabel = "N",
+            description = "Runs uploaded at once, each its own AppendRunRows stream (default: ${DEFAULT-VALUE}).")
+    int uploadStreams = 16;
+
+    @Option(names = "--no-report", description = "Skip GenerateReport.")
+    boolean noReport;
+
+    SweepExecution.Settings settings() throws UsageException {
+        for (String name : leaderboards) {
+            if (!LeaderboardCalculator.NAMES.contains(name)) {
+                throw new UsageException("unknown leaderboard '" + name + "' (known: "
+                        + String.join(", ", LeaderboardCalculator.NAMES) + ")");
+            }
+        }
+        if (top < 0) {
+            throw new UsageException("--top must be >= 0");
+        }
+        if (parallelism != null && parallelism < 1) {
+            throw new UsageException("--parallelism must be >= 1");
+        }
+        if (uploadStreams < 1 || uploadStreams > 256) {
+            throw new UsageException("--upload-streams must be between 1 and 256");
+        }
+        if (sweepId != null && !SWEEP_ID.matcher(sweepId).matches()) {
+            throw new UsageException("--sweep-id must match [A-Za-z0-9._-]{1,64}");
+        }
+        return new SweepExecution.Settings(leaderboards, top, sort, output, noProgress, uploadStreams, !noReport);
+    }
+
+    /** The sweep with the command line's overrides. */
+    SweepSpec apply(SweepSpec sweep) {
+        return new SweepSpec(sweepId == null ? sweep.sweepId() : sweepId, sweep.calls(), sweep.intervals(),
+                sweep.entryLagsMillis(), sweep.overlaySets(), sweep.takerFeeBps(), sweep.slippageBps(), sweep.notionalUsd(),
+                sweep.timeFrameMillis(), parallelism == null ? sweep.parallelism() : parallelism, sweep.chunkRows());
+    }
+
+    /** A client for the target; the channel connects lazily, so nothing is checked before the first call. */
+    QuantbotStorageClient client() throws UsageException {
+        try {
+            return QuantbotStorageClient.builder().target(target).build();
+        }
+        catch (IllegalArgumentException e) {
+            throw new UsageException("--target " + target + ": " + e.getMessage());
+        }
+    }
+}

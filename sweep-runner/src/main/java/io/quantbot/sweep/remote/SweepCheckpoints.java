@@ -1,0 +1,77 @@
+package io.quantbot.sweep.remote;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quantbot.storage.client.StateClient;
+import io.quantbot.storage.v1.StateEntry;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * Completed scenarios of a sweep, recorded in StatePort: namespace {@value #NAMESPACE}, key
+ * {@code <sweep_id>/<scenario_id>}, a JSON value naming the run. A scenario is recorded only after its run
+ * finished SUCCEEDED with every row, so a recorded scenario is never run again.
+ */
+public final class SweepCheckpoints {
+    public static final String NAMESPACE = "sweeps";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final StateClient state;
+
+    /** What is kept per completed scenario. */
+    public record Checkpoint(String scenarioId, String runId, long rows, long tradeable, OptionalDouble meanNetReturn) {
+        public Checkpoint {
+            requireNonNull(scenarioId, "scenarioId is null");
+            requireNonNull(runId, "runId is null");
+            requireNonNull(meanNetReturn, "meanNetReturn is null");
+        }
+    }
+
+    public SweepCheckpoints(StateClient state) {
+        this.state = requireNonNull(state, "state is null");
+    }
+
+    public static String key(String sweepId, String scenarioId) {
+        return sweepId + "/" + scenarioId;
+    }
+
+    /** The completed scenarios of the sweep by scenario id (one paged List call). */
+    public Map<String, Checkpoint> completed(String sweepId) {
+        requireNonNull(sweepId, "sweepId is null");
+        String prefix = sweepId + "/";
+        Map<String, Checkpoint> completed = new LinkedHashMap<>();
+        state.list(NAMESPACE, prefix).forEach(entry -> {
+            Checkpoint checkpoint = parse(entry.getKey().substring(prefix.length()), entry);
+            completed.put(checkpoint.scenarioId(), checkpoint);
+        });
+        return completed;
+    }
+
+    public void record(String sweepId, Checkpoint checkpoint, long finishedAtMillis) {
+        ObjectNode value = JSON.createObjectNode();
+        value.put("run_id", checkpoint.runId());
+        value.put("rows", checkpoint.rows());
+        value.put("tradeable", checkpoint.tradeable());
+        checkpoint.meanNetReturn().ifPresent(mean -> value.put("mean_net_return", mean));
+        value.put("finished_at_ms", finishedAtMillis);
+        state.setJson(NAMESPACE, key(sweepId, checkpoint.scenarioId()), value.toString());
+    }
+
+    private static Checkpoint parse(String scenarioId, StateEntry entry) {
+        try {
+            JsonNode value = JSON.readTree(entry.getValue().getJson());
+            JsonNode mean = value.path("mean_net_return");
+            return new Checkpoint(scenarioId, value.path("run_id").asText(""), value.path("rows").asLong(),
+                    value.path("tradeable").asLong(), mean.isNumber() ? OptionalDouble.of(mean.asDouble()) : OptionalDouble.empty());
+        }
+        catch (JsonProcessingException e) {
+            throw new IllegalStateException("the checkpoint " + NAMESPACE + "/" + entry.getKey() + " is not the JSON this runner writes: "
+                    + e.getOriginalMessage(), e);
+        }
+    }
+}
