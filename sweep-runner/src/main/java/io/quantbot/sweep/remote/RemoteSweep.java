@@ -47,6 +47,7 @@ import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -83,6 +84,8 @@ public final class RemoteSweep {
     /** Merged candle requests per BatchGetCandles: one task of the simulation pool. */
     private static final int GROUPS_PER_FETCH = 16;
     private static final int MAX_ATTEMPTS = 20;
+    /** How long scenarios in flight may take to reach a clean stop once the sweep is interrupted. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(15);
 
     private final ArtifactClient artifacts;
     private final SweepCheckpoints checkpoints;
@@ -209,19 +212,18 @@ public final class RemoteSweep {
         }
         catch (InterruptedException e) {
             interrupted = true;
-            uploads.stop();
         }
         finally {
+            // Uploads in flight stop at their next step rather than being interrupted mid-call: a stream is
+            // cancelled between chunks (committed chunks stay, a resume sends the rest), and a run whose rows are
+            // all sent is finished and recorded, so what is recorded is exactly what was reported.
+            uploads.stop();
             simulation.shutdownNow();
-            uploaders.shutdownNow();
+            uploaders.shutdown();
+            if (!uploaders.awaitTermination(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                uploaders.shutdownNow();
+            }
             progress.finish();
-        }
-        if (interrupted) {
-            // Let cancelled uploads unwind so that no stream outlives the sweep.
-            uploaders.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
-        }
-        else if (uploads.stopped.get()) {
-            interrupted = true;
         }
         return new RemoteSweepResult(spec.sweepId(), scenarios.size(), skipped, uploads.outcomes(), interrupted, sealed,
                 uploads.backtests.get(), Duration.ofNanos(System.nanoTime() - start), timings.snapshot());
@@ -377,9 +379,7 @@ public final class RemoteSweep {
         ScenarioOutcome upload(ScenarioResults results, SealMode sealMode) throws InterruptedException {
             Scenario scenario = results.scenario();
             long start = System.nanoTime();
-            if (stopped.get() || Thread.currentThread().isInterrupted()) {
-                throw new InterruptedException("sweep stopped before " + scenario.id());
-            }
+            checkNotStopped(scenario);
             ScenarioSummary summary = results.summary();
             OptionalDouble mean = Double.isNaN(summary.meanNetReturn()) ? OptionalDouble.empty()
                     : OptionalDouble.of(summary.meanNetReturn());
@@ -398,6 +398,7 @@ public final class RemoteSweep {
                             + ", expected " + calls.size() + " (one per call)");
                 }
                 if (run.getStatus() != RunStatus.RUN_STATUS_SUCCEEDED) {
+                    checkNotStopped(scenario);
                     artifacts.finishRun(FinishRunRequest.newBuilder()
                             .setRunId(run.getRunId())
                             .setStatus(RunStatus.RUN_STATUS_SUCCEEDED)
@@ -430,6 +431,12 @@ public final class RemoteSweep {
             }
             catch (StorageException | IllegalStateException | IllegalArgumentException e) {
                 return failed(scenario, runId, resumed, start, e, sealMode);
+            }
+        }
+
+        private void checkNotStopped(Scenario scenario) throws InterruptedException {
+            if (stopped.get() || Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException("sweep stopped before " + scenario.id() + " was finished");
             }
         }
 
@@ -512,7 +519,7 @@ public final class RemoteSweep {
         }
 
         /** Streams the chunks after the run's committed chunk sequence; returns the run's row count. */
-        private long sendRows(Run run, ScenarioResults results) {
+        private long sendRows(Run run, ScenarioResults results) throws InterruptedException {
             int chunkRows = spec.chunkRows();
             int chunkCount = results.chunkCount(chunkRows);
             long committed = run.getCommittedChunkSeq();
@@ -525,6 +532,8 @@ public final class RemoteSweep {
             }
             try (RunRowsWriter writer = artifacts.newRunRowsWriter(run.getRunId(), committed + 1)) {
                 for (int sequence = (int) committed; sequence < chunkCount; sequence++) {
+                    // Closing the writer unfinished cancels the stream; the daemon keeps the chunks it committed.
+                    checkNotStopped(results.scenario());
                     writer.write(RowChunks.of(results.chunk(sequence, chunkRows)));
                 }
                 AppendRunRowsResponse response = writer.finish();

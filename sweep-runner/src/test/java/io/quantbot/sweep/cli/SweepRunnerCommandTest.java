@@ -27,7 +27,7 @@ class SweepRunnerCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "generate-snapshot", "validate", "simulate-local"})
+    @ValueSource(strings = {"", "run", "demo", "generate-snapshot", "validate", "simulate-local"})
     void help_and_version_on_every_command_exit_0_and_document_exit_codes(String command) {
         String[] help = command.isEmpty() ? new String[] {"--help"} : new String[] {command, "--help"};
         Result helpResult = run(help);
