@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+import threading
 import time
 
 import duckdb
@@ -15,7 +16,7 @@ from quantbot.storage.worker.v1 import worker_pb2
 from quantbot_worker import __version__
 from quantbot_worker.errors import ErrorCode
 from quantbot_worker.framing import MAX_FRAME_BYTES, FramingError, encode_frame, read_frame
-from quantbot_worker.worker import EXIT_CONFIG, EXIT_PROTOCOL, main
+from quantbot_worker.worker import EXIT_CONFIG, EXIT_PROTOCOL, Watchdog, main
 
 from conftest import Code, Env, LiveWorker, configure_frame, parse_replies, request_frame
 
@@ -192,3 +193,87 @@ def test_eof_lets_the_running_request_finish(live: LiveWorker) -> None:
     live.send(sleep_request(51, 300))
     assert live.close() == 0
     assert live.next().response.WhichOneof("outcome") == "result"
+
+
+# ---------------------------------------------------------------- timeouts: one watchdog thread
+
+
+def test_timeout_counts_from_receipt_while_queued(env: Env) -> None:
+    started = time.monotonic()
+    code, replies = env.run(sleep_request(1, 400), sleep_request(2, 10_000, timeout_ms=800))
+    assert code == 0
+    assert replies[1].response.WhichOneof("outcome") == "result"
+    error = replies[2].response.error
+    assert error.code == Code.DEADLINE_EXCEEDED and "exceeded its timeout of 800 ms" in error.message
+    assert time.monotonic() - started < 3  # about 0.8 s after receipt, not 0.8 s after it started
+
+
+def test_timeout_that_passed_in_the_queue(env: Env) -> None:
+    code, replies = env.run(sleep_request(1, 400), sleep_request(2, 1, timeout_ms=100))
+    assert code == 0
+    error = replies[2].response.error
+    assert error.code == Code.DEADLINE_EXCEEDED and "before it ran" in error.message
+
+
+def test_a_short_timeout_after_a_long_one(live: LiveWorker) -> None:
+    live.send(sleep_request(1, 1, timeout_ms=600_000))
+    assert live.next().response.WhichOneof("outcome") == "result"
+    started = time.monotonic()
+    live.send(sleep_request(2, 30_000, timeout_ms=300))
+    response = live.next().response
+    assert response.id == 2 and response.error.code == Code.DEADLINE_EXCEEDED
+    assert time.monotonic() - started < 3
+    assert live.close() == 0
+
+
+def test_a_finished_request_leaves_no_deadline_behind(live: LiveWorker) -> None:
+    live.send(sleep_request(1, 1, timeout_ms=200))
+    assert live.next().response.WhichOneof("outcome") == "result"
+    live.send(sleep_request(2, 600))  # runs past request 1's deadline
+    live.send(sleep_request(3, 600, timeout_ms=60_000))
+    for request_id in (2, 3):
+        response = live.next().response
+        assert response.id == request_id and response.WhichOneof("outcome") == "result", response.error
+    assert live.close() == 0
+
+
+def test_timeouts_start_no_thread_per_request(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_timer(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a Timer thread was started for a request")
+
+    monkeypatch.setattr(threading, "Timer", no_timer)
+    before = threading.active_count()
+    code, replies = env.run(*(sleep_request(i, 0, timeout_ms=60_000) for i in range(1, 51)))
+    assert code == 0
+    assert all(r.response.WhichOneof("outcome") == "result" for r in replies[1:])
+    assert threading.active_count() <= before + 2  # the runner and the watchdog, both ending
+
+
+class FakeContext:
+    def __init__(self) -> None:
+        self.aborted: list[tuple[ErrorCode, str, float]] = []
+
+    def abort(self, code: ErrorCode, message: str) -> bool:
+        self.aborted.append((code, message, time.monotonic()))
+        return True
+
+
+def test_watchdog_fires_at_the_deadline_of_the_armed_request() -> None:
+    watchdog = Watchdog()
+    watchdog.start()
+    try:
+        slow, quick, done = FakeContext(), FakeContext(), FakeContext()
+        armed = time.monotonic()
+        watchdog.arm(time.monotonic_ns() + 10_000_000_000, slow, "slow")  # type: ignore[arg-type]
+        watchdog.arm(time.monotonic_ns() + 100_000_000, quick, "quick")  # type: ignore[arg-type]
+        time.sleep(0.5)
+        assert slow.aborted == []
+        assert [(code, message) for code, message, _ in quick.aborted] == [(ErrorCode.DEADLINE_EXCEEDED, "quick")]
+        assert 0.09 <= quick.aborted[0][2] - armed < 0.4
+        watchdog.arm(time.monotonic_ns() + 100_000_000, done, "done")  # type: ignore[arg-type]
+        watchdog.disarm(done)  # type: ignore[arg-type]
+        watchdog.disarm(slow)  # not armed any more: no effect
+        time.sleep(0.3)
+        assert done.aborted == [] and len(quick.aborted) == 1
+    finally:
+        watchdog.close()

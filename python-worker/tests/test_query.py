@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import pytest
 from quantbot.storage.worker.v1 import worker_pb2
 
 from quantbot_worker.errors import WorkerFailure
+from quantbot_worker.handlers import query as query_handler
+from quantbot_worker.handlers.query import _json_rows
 from quantbot_worker.sandbox import check_select_only
 
 from conftest import Code, Env, write_parquet
@@ -200,3 +204,196 @@ def test_check_refuses_pragma_rewrites() -> None:
 def test_repeated_column_names_stay_distinct_in_json(env: Env) -> None:
     rows = json.loads(env.ok("query", query("SELECT 1 AS a, 2 AS a, 3 AS a")).query.json_rows)
     assert rows == [{"a": 1, "a_2": 2, "a_3": 3}]
+
+
+# ---------------------------------------------------------------- views live and die with the request's cursor
+
+
+def test_views_never_reach_the_next_request(env: Env) -> None:
+    a, b = make_lake(env)
+
+    def request(request_id: int, op: worker_pb2.QueryOp) -> worker_pb2.DaemonFrame:
+        return worker_pb2.DaemonFrame(request=worker_pb2.Request(id=request_id, query=op))
+
+    code, replies = env.run(
+        request(1, query("SELECT count(*) AS n FROM v", [("v", [a])])),
+        request(2, query("SELECT nope FROM v", [("v", [a])])),  # fails after its view exists
+        # Had a view v survived, creating v again would fail with "already exists".
+        request(3, query("SELECT count(*) AS n FROM v", [("v", [b])])),
+        request(
+            4,
+            query(
+                "SELECT v.n + w.n AS n FROM (SELECT count(*) AS n FROM v) v, (SELECT count(*) AS n FROM w) w",
+                [("v", [a]), ("w", [b])],
+            ),
+        ),
+        request(5, query("SELECT count(*) AS n FROM w")),
+    )
+    assert code == 0
+    responses = [r.response for r in replies[1:]]
+    assert json.loads(responses[0].result.query.json_rows) == [{"n": 2}]
+    assert responses[1].error.code == Code.INVALID_SQL
+    assert json.loads(responses[2].result.query.json_rows) == [{"n": 1}]
+    assert json.loads(responses[3].result.query.json_rows) == [{"n": 3}]
+    assert responses[4].error.code == Code.INVALID_SQL and "w" in responses[4].error.message
+
+
+def test_temporary_views_belong_to_one_cursor() -> None:
+    """What the handler relies on instead of DROP VIEW (checked here in case DuckDB changes it)."""
+    con = duckdb.connect()
+    first = con.cursor()
+    first.execute("CREATE TEMP VIEW v AS SELECT 1 AS x")
+    other = con.cursor()
+    with pytest.raises(duckdb.CatalogException):
+        other.execute("SELECT * FROM v")
+    first.close()
+    with pytest.raises(duckdb.CatalogException):
+        con.cursor().execute("SELECT * FROM v")
+    with pytest.raises(duckdb.CatalogException):
+        con.execute("SELECT * FROM v")
+
+
+# ---------------------------------------------------------------- row limits: streamed or top-N
+
+
+def test_row_limit_stops_a_streamed_statement_early(env: Env) -> None:
+    started = time.monotonic()
+    result = env.ok("query", query("SELECT range AS i FROM range(1000000000000000)", limit=5)).query
+    assert [r["i"] for r in json.loads(result.json_rows)] == [0, 1, 2, 3, 4]
+    assert result.row_count == 5 and result.truncated
+    assert time.monotonic() - started < 10
+
+
+def test_row_limit_with_order_by(env: Env) -> None:
+    result = env.ok("query", query("SELECT range AS i FROM range(100000) ORDER BY i DESC", limit=3)).query
+    assert [r["i"] for r in json.loads(result.json_rows)] == [99999, 99998, 99997]
+    assert result.row_count == 3 and result.truncated
+
+
+def test_plain_json_results_build_no_arrow_table(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, _ = make_lake(env)
+
+    def no_arrow(*args: object) -> None:
+        raise AssertionError("Arrow was built for a JSON result of plain types")
+
+    for name in ("_json_rows", "_arrow_prefix", "_arrow_table"):
+        monkeypatch.setattr(query_handler, name, no_arrow)
+    for sql in ("SELECT count(*) AS n, avg(close) AS c, min(token) AS t FROM v",
+                "SELECT token, close FROM v ORDER BY ts"):  # fmt: skip
+        result = env.ok("query", query(sql, [("v", [a])])).query
+        assert result.row_count >= 1
+
+
+# ---------------------------------------------------------------- JSON values: what the Arrow conversion gave
+
+# One value per DuckDB type; each is sent with a NULL of the same type, both without ORDER BY
+# (streamed, fetched as Python values where the type allows) and with one (the LIMIT relation).
+TYPED_VALUES = {
+    "boolean": "true",
+    "tinyint": "-1::TINYINT",
+    "smallint": "-3::SMALLINT",
+    "integer": "2147483647",
+    "bigint": "-9223372036854775808",
+    "utinyint": "255::UTINYINT",
+    "usmallint": "65535::USMALLINT",
+    "uinteger": "4294967295::UINTEGER",
+    "ubigint": "18446744073709551615::UBIGINT",
+    "hugeint": "170141183460469231731687303715884105727::HUGEINT",
+    "uhugeint": "1::UHUGEINT",
+    "float": "0.1::FLOAT",
+    "float_nan": "'nan'::FLOAT",
+    "double": "0.1::DOUBLE",
+    "double_nan": "'nan'::DOUBLE",
+    "double_inf": "'-inf'::DOUBLE",
+    "double_negative_zero": "-0.0::DOUBLE",
+    "decimal": "1.25::DECIMAL(5,2)",
+    "decimal_18": "-123456789012.345678::DECIMAL(18,6)",
+    "decimal_38": "12345678901234567890.123456789012345678::DECIMAL(38,18)",
+    "varchar": "'héllo \"x\"\n\t\\'",
+    "varchar_empty": "''",
+    "json": "'{\"a\": [1, 2]}'::JSON",
+    "blob": "'\\x00\\xFF'::BLOB",
+    "uuid": "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::UUID",
+    "enum": "'b'::ENUM('a', 'b')",
+    "date": "DATE '2024-01-02'",
+    "date_bc": "DATE '0044-03-15 (BC)'",
+    "date_infinity": "'infinity'::DATE",
+    "timestamp": "TIMESTAMP '2024-01-02 03:04:05.123456'",
+    "timestamp_infinity": "'infinity'::TIMESTAMP",
+    "timestamp_s": "TIMESTAMP_S '2024-01-02 03:04:05'",
+    "timestamp_ms": "TIMESTAMP_MS '2024-01-02 03:04:05.123'",
+    "timestamp_ns": "TIMESTAMP_NS '2024-01-02 03:04:05.123456789'",
+    "timestamptz": "TIMESTAMPTZ '2024-01-02 03:04:05+02'",
+    "time": "TIME '03:04:05.5'",
+    "timetz": "TIMETZ '03:04:05+02'",
+    "interval": "INTERVAL 1 DAY + INTERVAL 3 SECOND",
+    "bit": "'0101'::BIT",
+    "bignum": "1::VARINT",
+    "list": "[1, 2, NULL]",
+    "list_of_doubles": "['nan'::DOUBLE, 1.5]",
+    "list_of_decimals": "[1.5::DECIMAL(4,1)]",
+    "list_of_timestamps": "[TIMESTAMP '2024-01-01']",
+    "list_of_blobs": "['\\x01'::BLOB]",
+    "nested_list": "[[1], [2, 3]]",
+    "array": "[1, 2]::INTEGER[2]",
+    "struct": "{'a': 1, 'b': 'x', 'c': NULL}",
+    "struct_nested": "{'a': [DATE '2024-01-01'], 'b': {'c': 1.5::DECIMAL(4,1)}}",
+    "map": "MAP {'k': 1}",
+    "union": "union_value(num := 2)::UNION(num INTEGER, str VARCHAR)",
+    "null": "NULL",
+}
+
+
+def reference_answer(sql: str, limit: int) -> tuple[str, list[tuple[str, str]]]:
+    """The handler's answer before this change: LIMIT relation -> Arrow table -> to_pylist -> JSON."""
+    relation = duckdb.connect().sql(sql).limit(limit + 1)
+    try:
+        table = relation.to_arrow_table().slice(0, limit)
+        text = json.dumps(_json_rows(table), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except Exception as e:  # the worker reports such failures as INTERNAL "<type>: <message>"
+        return f"error: {type(e).__name__}: {e}", []
+    return text, list(zip(table.column_names, [str(t) for t in relation.types], strict=True))
+
+
+def test_json_values_are_what_the_arrow_conversion_gave(env: Env) -> None:
+    cases: list[tuple[str, str]] = []
+    for name, expression in TYPED_VALUES.items():
+        inner = f"SELECT {expression} AS v, CASE WHEN false THEN {expression} END AS n, 1 AS k"
+        cases.append((f"{name} streamed", f"SELECT * FROM ({inner})"))
+        cases.append((f"{name} sorted", f"SELECT * FROM ({inner}) ORDER BY k"))
+    frames = [
+        worker_pb2.DaemonFrame(request=worker_pb2.Request(id=i + 1, query=query(sql, limit=5)))
+        for i, (_, sql) in enumerate(cases)
+    ]
+    code, replies = env.run(*frames)
+    assert code == 0
+    different = {}
+    for (label, sql), reply in zip(cases, replies[1:], strict=True):
+        expected_text, expected_columns = reference_answer(sql, 5)
+        response = reply.response
+        if response.WhichOneof("outcome") == "error":
+            got_text, got_columns = f"error: {response.error.message}", []
+        else:
+            got_text = response.result.query.json_rows
+            got_columns = [(c.name, c.type) for c in response.result.query.columns]
+        if (got_text, got_columns) != (expected_text, expected_columns):
+            different[label] = (got_text, expected_text, got_columns, expected_columns)
+    assert different == {}
+
+
+def test_repeated_column_names_keep_their_columns(env: Env) -> None:
+    for sql in ("SELECT 1 AS a, 2 AS a", "SELECT 1 AS a, 2 AS a ORDER BY 1"):
+        result = env.ok("query", query(sql)).query
+        assert [(c.name, c.type) for c in result.columns] == [("a", "INTEGER"), ("a", "INTEGER")]
+        assert json.loads(result.json_rows) == [{"a": 1, "a_2": 2}]
+
+
+def test_the_sql_check_remembers_only_what_passed() -> None:
+    for _ in range(3):
+        assert check_select_only("SELECT 42") == "SELECT 42"
+        with pytest.raises(WorkerFailure):
+            check_select_only("COPY (SELECT 42) TO '/tmp/x.csv'")
+    padding = "/*" + "x" * 5000 + "*/ "
+    assert check_select_only(padding + "SELECT 1") == padding + "SELECT 1"
+    with pytest.raises(WorkerFailure):
+        check_select_only(padding + "SELECT 1; COPY (SELECT 42) TO '/tmp/x.csv'")

@@ -1,7 +1,8 @@
 """The worker loop: Configure -> Ready, then requests one at a time, Ping/Cancel at any time.
 
 The calling thread reads frames. Requests run in order on one request thread, each with its own
-DuckDB cursor, so the reader can answer Ping and act on Cancel while a request runs. Errors
+DuckDB cursor, so the reader can answer Ping and act on Cancel while a request runs. One watchdog
+thread enforces timeouts (counted from receipt) for the whole life of the worker. Errors
 travel back as WorkerError frames matched by request id; only a broken stream ends the worker.
 
 Exit codes: 0 on EOF of stdin, 2 on a malformed frame or protocol violation, 3 when Configure
@@ -54,6 +55,67 @@ def rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+class Watchdog:
+    """One long-lived thread that aborts the running request when its timeout passes.
+
+    ``arm`` and ``disarm`` only touch a slot under a lock; the thread is woken only when a new
+    deadline is earlier than the one it already sleeps until (after an idle spell, say). A thread
+    that wakes for a deadline that no longer applies looks at the slot again and goes back to
+    sleep, so a stream of requests with timeouts costs no thread start and no wake-up each.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition(threading.Lock())
+        self._armed: tuple[int, RequestContext, str] | None = None
+        self._sleeping_until: int | None = None  # None: until notified
+        self._closed = False
+        self._thread = threading.Thread(target=self._loop, name="request-watchdog", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def arm(self, deadline_ns: int, ctx: RequestContext, message: str) -> None:
+        """From ``deadline_ns`` (monotonic) on, ``ctx`` is aborted with DEADLINE_EXCEEDED."""
+        with self._condition:
+            self._armed = (deadline_ns, ctx, message)
+            if self._sleeping_until is None or deadline_ns < self._sleeping_until:
+                self._condition.notify()
+
+    def disarm(self, ctx: RequestContext) -> None:
+        with self._condition:
+            if self._armed is not None and self._armed[1] is ctx:
+                self._armed = None
+
+    def close(self) -> None:
+        with self._condition:
+            self._closed = True
+            self._condition.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._condition:
+                if self._closed:
+                    return
+                armed = self._armed
+                if armed is None:
+                    self._sleeping_until = None
+                    self._condition.wait()
+                    continue
+                deadline_ns, ctx, message = armed
+                remaining = deadline_ns - time.monotonic_ns()
+                if remaining > 0:
+                    self._sleeping_until = deadline_ns
+                    self._condition.wait(remaining / 1e9)
+                    continue
+                self._armed = None
+            # Outside the lock: abort takes the request's own lock. A request that finished in
+            # the meantime ignores it (RequestContext.abort after finish is a no-op).
+            try:
+                ctx.abort(ErrorCode.DEADLINE_EXCEEDED, message)
+            except Exception:  # the watchdog must outlive one failed abort (no thread left, say)
+                log.exception("cannot abort request %d at its deadline", ctx.request_id)
+
+
 @dataclass
 class _Pending:
     request: worker_pb2.Request
@@ -68,14 +130,16 @@ class RequestRunner:
         self._connection = connection
         self._config = config
         self._writer = writer
-        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._pending: dict[int, _Pending] = {}
         self._running: RequestContext | None = None
         self.requests_served = 0
+        self._watchdog = Watchdog()
         self._thread = threading.Thread(target=self._loop, name="request-runner", daemon=True)
 
     def start(self) -> None:
+        self._watchdog.start()
         self._thread.start()
 
     def submit(self, request: worker_pb2.Request) -> None:
@@ -107,6 +171,7 @@ class RequestRunner:
         """Lets queued requests run, then stops the thread."""
         self._queue.put(None)
         self._thread.join(timeout)
+        self._watchdog.close()
 
     def _loop(self) -> None:
         while (pending := self._queue.get()) is not None:
@@ -142,7 +207,6 @@ class RequestRunner:
         cursor = self._connection.cursor()
         staging = StagingArea(self._config.staging_dir)
         ctx = RequestContext(request.id, cursor, self._config, staging)
-        timer: threading.Timer | None = None
         with self._lock:
             # Checked under the lock that cancel() takes, so a Cancel is never lost in between.
             if pending.cancelled:
@@ -152,13 +216,9 @@ class RequestRunner:
                 )
             self._running = ctx
         if deadline_ns is not None:
-            timer = threading.Timer(
-                (deadline_ns - started) / 1e9,
-                ctx.abort,
-                (ErrorCode.DEADLINE_EXCEEDED, f"request {request.id} exceeded its timeout of {request.timeout_ms} ms"),
+            self._watchdog.arm(
+                deadline_ns, ctx, f"request {request.id} exceeded its timeout of {request.timeout_ms} ms"
             )
-            timer.daemon = True
-            timer.start()
         log.debug("request %d: %s", request.id, op)
         try:
             result = HANDLERS[op](ctx, getattr(request, op))
@@ -174,8 +234,8 @@ class RequestRunner:
             return worker_pb2.Response(id=request.id, error=error, elapsed_us=_micros_since(started))
         finally:
             ctx.finish()
-            if timer is not None:
-                timer.cancel()
+            if deadline_ns is not None:
+                self._watchdog.disarm(ctx)
             with self._lock:
                 self._running = None
             with contextlib.suppress(duckdb.Error):
