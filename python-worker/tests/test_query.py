@@ -397,3 +397,21 @@ def test_the_sql_check_remembers_only_what_passed() -> None:
     assert check_select_only(padding + "SELECT 1") == padding + "SELECT 1"
     with pytest.raises(WorkerFailure):
         check_select_only(padding + "SELECT 1; COPY (SELECT 42) TO '/tmp/x.csv'")
+
+
+def test_one_file_and_a_list_of_files_read_alike(env: Env) -> None:
+    """A one-file view names the file as a string, a longer one as a list: DuckDB treats both alike."""
+    for name in ("we*ird.parquet", "weXird.parquet", "a[1].parquet", "a1.parquet", "it's.parquet"):
+        write_parquet(env.lake / name, ["x"], [(name,)])
+    con = duckdb.connect()
+    for name in ("we*ird.parquet", "a[1].parquet", "it's.parquet"):
+        path = str(env.lake / name)
+        single = query_handler._files_sql([path])
+        assert not single.startswith("[")
+        as_string = con.execute(f"SELECT list(x ORDER BY x) FROM read_parquet({single})").fetchall()
+        as_list = con.execute(f"SELECT list(x ORDER BY x) FROM read_parquet([{single}])").fetchall()
+        assert as_string == as_list
+        rows = json.loads(
+            env.ok("query", query("SELECT list(x ORDER BY x) AS x FROM v", [("v", [path])])).query.json_rows
+        )
+        assert rows == [{"x": as_list[0][0]}]
