@@ -135,12 +135,17 @@ final class SweepExecution {
         }
         else {
             err.println(String.format(Locale.ROOT,
-                    "ran %d scenarios (%,d backtests) in %.2f s: %,.0f backtests/s; %d skipped (done before), %d failed; "
-                            + "candles: %,d series in %,d BatchGetCandles calls",
+                    "ran %d scenarios (%,d backtests) in %.2f s (rows committed after %.2f s, then %d seal%s): %,.0f "
+                            + "backtests/s; %d skipped (done before), %d failed; candles: %,d series in %,d BatchGetCandles calls",
                     result.outcomes().size(), result.backtests(), result.elapsed().toNanos() / 1e9,
+                    result.rowsCommitted().toNanos() / 1e9, result.seals(), result.seals() == 1 ? "" : "s",
                     result.backtestsPerSecond(), result.skipped(), result.failures().size(), candles.requestCount(),
                     candles.callCount()));
             err.println("time per phase, summed over threads: " + result.describePhases());
+            if (result.seals() == 0 && result.succeeded() > 0) {
+                err.println("warning: no FinishRun sealed this sweep's runs (the scenario that seals a wave failed before "
+                        + "its run existed); AnalyzeSweep sees only sealed runs. Re-run the same command to seal them.");
+            }
         }
         err.flush();
 

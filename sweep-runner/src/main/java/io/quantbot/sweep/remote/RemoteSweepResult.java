@@ -14,17 +14,22 @@ import java.util.Map;
  * @param skipped scenarios completed by an earlier invocation (recorded in StatePort), not run again
  * @param outcomes scenarios run now, in the order they finished (failures included)
  * @param interrupted the invocation stopped early (Ctrl-C, thread interrupt); finished scenarios are recorded
- * @param sealed whether the final FinishRun sealed the sweep's succeeded runs (AnalyzeSweep reads sealed runs)
+ * @param seals FinishRun calls with SEAL_MODE_SWEEP made now, each sealing the sweep's finished runs into one
+ *     run_results artifact (AnalyzeSweep reads sealed runs): one per seal wave
  * @param backtests rows written now (succeeded scenarios only)
+ * @param rowsCommitted from the start until every row written now was committed (durable) in the daemon; the
+ *     rest of {@code elapsed} is finishing runs, checkpoints and the last seal
  * @param phases where the time went, summed over threads (so phases running in parallel add up to more than
  *     the elapsed time)
  */
 public record RemoteSweepResult(String sweepId, int scenarios, int skipped, List<ScenarioOutcome> outcomes,
-        boolean interrupted, boolean sealed, long backtests, Duration elapsed, Map<Phase, Duration> phases) {
+        boolean interrupted, int seals, long backtests, Duration elapsed, Duration rowsCommitted,
+        Map<Phase, Duration> phases) {
     public RemoteSweepResult {
         requireNonNull(sweepId, "sweepId is null");
         outcomes = List.copyOf(requireNonNull(outcomes, "outcomes is null"));
         requireNonNull(elapsed, "elapsed is null");
+        requireNonNull(rowsCommitted, "rowsCommitted is null");
         phases = Map.copyOf(requireNonNull(phases, "phases is null"));
     }
 

@@ -12,12 +12,19 @@ import io.quantbot.sweep.results.ResultBatch;
 import io.quantbot.sweep.results.ResultColumn;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Set;
 
 /**
  * The one mapper from a {@link ResultBatch} to the {@code RowChunk} of AppendRunRows: packed numbers,
  * dictionary-coded strings and null bitmaps, copied one to one (the shapes were made to match).
+ *
+ * <p>{@code sweep_id} and {@code scenario_id} are left out: AppendRunRows fills them from the run, which the
+ * runner created with exactly these values, and not sending them spares the daemon two string columns per row
+ * (measured: about a quarter of its ingest time for full run_results rows).
  */
 public final class RowChunks {
+    /** Columns AppendRunRows defaults to the run's own values. */
+    static final Set<String> RUN_DEFAULTED = Set.of("sweep_id", "scenario_id");
     /** Field number of {@code Column.null_bitmap} in common.proto. */
     private static final int NULL_BITMAP_FIELD = 7;
     private static final int LENGTH_DELIMITED = 2;
@@ -28,7 +35,9 @@ public final class RowChunks {
         requireNonNull(batch, "batch is null");
         RowChunk.Builder chunk = RowChunk.newBuilder().setRowCount(batch.rowCount());
         for (ResultColumn column : batch.columns()) {
-            chunk.addColumns(column(column, batch.rowCount()));
+            if (!RUN_DEFAULTED.contains(column.name())) {
+                chunk.addColumns(column(column, batch.rowCount()));
+            }
         }
         return chunk.build();
     }

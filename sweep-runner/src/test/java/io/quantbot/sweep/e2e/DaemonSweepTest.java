@@ -108,7 +108,7 @@ class DaemonSweepTest {
         assertThat(result.err().lines().filter(line -> line.matches("\\[\\s*\\d+/12\\] ok .*"))).hasSize(12);
         assertThat(daemon.spawnCount()).isEqualTo(spawnsBefore);
 
-        // One run per scenario, each with one row per call, all sealed together by the last FinishRun.
+        // One run per scenario, each with one row per call, sealed in one wave per interval.
         List<Run> runs = Sweeps.runs(client, sweepId);
         assertThat(runs).hasSize(12);
         assertThat(runs).allSatisfy(run -> {
@@ -120,10 +120,10 @@ class DaemonSweepTest {
             assertThat(run.getIdempotencyKey()).isEqualTo(sweepId + "/" + run.getScenarioId());
         });
         assertThat(runs.stream().map(Run::getScenarioId).distinct()).hasSize(12);
-        assertThat(runs.stream().map(Run::getResultArtifactId).distinct().toList()).hasSize(1).doesNotContain("");
+        assertThat(runs.stream().map(Run::getResultArtifactId).distinct().toList()).hasSize(2).doesNotContain("");
         List<Artifact> sealed = Sweeps.sealed(client, sweepId);
-        assertThat(sealed).hasSize(1);
-        assertThat(sealed.get(0).getRowCount()).isEqualTo(12 * CALLS);
+        assertThat(sealed).hasSize(2);
+        assertThat(sealed.stream().mapToLong(Artifact::getRowCount).sum()).isEqualTo(12 * CALLS);
         JsonNode totals = JSON.readTree(Sweeps.queryResults(client, sweepId,
                 "SELECT count(*) AS n, count(DISTINCT run_id || '/' || call_id) AS d, count(DISTINCT scenario_id) AS s, "
                         + "count(*) FILTER (WHERE sweep_id = 'e2e-run') AS own FROM r")).get(0);
@@ -164,7 +164,7 @@ class DaemonSweepTest {
                 .contains("python worker spawns during sweep: 0");
         assertThat(again.out()).contains("by_overlay (3 groups, by mean; net returns)");
         assertThat(Sweeps.runs(client, sweepId)).hasSize(12);
-        assertThat(Sweeps.sealed(client, sweepId)).hasSize(1);
+        assertThat(Sweeps.sealed(client, sweepId)).hasSize(2);
     }
 
     private static void assertNumber(JsonNode actual, double expected) {
@@ -215,7 +215,7 @@ class DaemonSweepTest {
                 .matcher(first.err());
         assertThat(interrupted.find()).as(first.err()).isTrue();
         assertThat(Long.parseLong(interrupted.group(1))).isEqualTo(recorded);
-        // Nothing was sealed yet: the final scenario (which seals the sweep) never ran.
+        // Nothing was sealed yet: the scenario that seals the first interval's wave never ran.
         assertThat(Sweeps.sealed(client, sweepId)).isEmpty();
 
         Sweeps.Result second = Sweeps.run("run", file.toString(), "--target", daemon.target(), "--no-progress",

@@ -68,10 +68,20 @@ class RowChunksTest {
     }
 
     @Test
-    void a_scenario_chunk_carries_every_run_results_column_but_run_id() {
-        ResultBatch batch = new ResultBatch("s", 0, 1, List.of(
-                new ResultColumn.DictionaryStringColumn("sweep_id", List.of("sw"), new int[1], new byte[0])));
-        assertThat(RowChunks.of(batch).getColumnsCount()).isEqualTo(1);
-        assertThat(RunResultColumns.COLUMNS).extracting(RunResultColumns.Definition::name).doesNotContain("run_id");
+    void the_columns_the_daemon_takes_from_the_run_are_not_sent() {
+        List<ResultColumn> columns = new ArrayList<>();
+        for (RunResultColumns.Definition definition : RunResultColumns.COLUMNS) {
+            columns.add(switch (definition.type()) {
+                case "BIGINT" -> new ResultColumn.LongColumn(definition.name(), new long[1], new byte[0]);
+                case "DOUBLE" -> new ResultColumn.DoubleColumn(definition.name(), new double[1], new byte[0]);
+                case "BOOLEAN" -> new ResultColumn.BooleanColumn(definition.name(), new boolean[1]);
+                default -> new ResultColumn.DictionaryStringColumn(definition.name(), List.of("x"), new int[1], new byte[0]);
+            });
+        }
+        RowChunk chunk = RowChunks.of(new ResultBatch("s", 0, 1, columns));
+        assertThat(chunk.getColumnsList()).extracting(Column::getName)
+                .hasSize(RunResultColumns.COLUMNS.size() - 2)
+                .doesNotContain("run_id", "sweep_id", "scenario_id")
+                .contains("interval", "lag_ms", "overlay_set", "call_id", "net_return", "tradeable", "skip_reason");
     }
 }
