@@ -137,4 +137,31 @@ class SweepRunnerCommandTest {
         assertThat(badBoard.code()).isEqualTo(2);
         assertThat(badBoard.err()).contains("unknown leaderboard 'by_moon'");
     }
+
+    @Test
+    void run_and_demo_exit_3_when_no_daemon_answers_and_2_for_a_bad_sweep_file() throws Exception {
+        // A port nothing listens on: bind one, note it, close it.
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        String target = "127.0.0.1:" + port;
+        Result run = run("run", "examples/demo-sweep.yaml", "--target", target, "--no-progress");
+        assertThat(run.code()).isEqualTo(3);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).contains("cannot reach the storage daemon at " + target)
+                .contains("java -jar storage-daemon/target/storage-daemon.jar");
+        Result demo = run("demo", "--target", target, "--no-progress");
+        assertThat(demo.code()).isEqualTo(3);
+        assertThat(demo.err()).contains("cannot reach the storage daemon at " + target);
+
+        Path bad = temporary.resolve("bad-run.yaml");
+        Files.writeString(bad, "calls: {snapshot: demo}\nintervals: [2m]\n");
+        Result badSpec = run("run", bad.toString(), "--target", target);
+        assertThat(badSpec.code()).isEqualTo(2);
+        assertThat(badSpec.err()).contains("intervals[0]").contains("entry_lags: is required");
+        assertThat(run("run", "examples/demo-sweep.yaml", "--top", "-1").code()).isEqualTo(2);
+        assertThat(run("run", "examples/demo-sweep.yaml", "--sweep-id", "no spaces allowed").code()).isEqualTo(2);
+        assertThat(run("run", "examples/demo-sweep.yaml", "--target", "").code()).isEqualTo(2);
+    }
 }

@@ -75,4 +75,27 @@ class ProgressReporterTest {
         assertThat(ProgressReporter.detectMode(true, Map.of("NO_COLOR", ""), false)).isEqualTo(ProgressReporter.Mode.PLAIN);
         assertThat(ProgressReporter.detectMode(true, Map.of(), true)).isEqualTo(ProgressReporter.Mode.PLAIN);
     }
+
+    @Test
+    void lines_of_their_own_keep_the_bar_below_them_on_a_terminal_and_are_plain_elsewhere() {
+        StringWriter terminal = new StringWriter();
+        AtomicLong clock = new AtomicLong();
+        ProgressReporter bar = new ProgressReporter("backtests", 10, ProgressReporter.Mode.TERMINAL,
+                new PrintWriter(terminal), clock::get, Duration.ofSeconds(5));
+        clock.set(SECOND);
+        bar.advance(5);
+        bar.println("[1/2] ok      i=1m/lag=0s/ov=hold");
+        assertThat(terminal.toString()).endsWith("\r\u001b[K[1/2] ok      i=1m/lag=0s/ov=hold\nbacktests 5/10 (50.0%) 5/s ETA 0:01");
+        bar.finish();
+        bar.println("after the end");
+        assertThat(terminal.toString()).endsWith("\nafter the end\n");
+
+        for (ProgressReporter.Mode mode : new ProgressReporter.Mode[] {ProgressReporter.Mode.PLAIN, ProgressReporter.Mode.OFF}) {
+            StringWriter plain = new StringWriter();
+            ProgressReporter lines = new ProgressReporter("backtests", 10, mode, new PrintWriter(plain), clock::get,
+                    Duration.ofSeconds(5));
+            lines.println("[1/2] ok");
+            assertThat(plain.toString()).as(mode.name()).isEqualTo("[1/2] ok" + System.lineSeparator());
+        }
+    }
 }
