@@ -16,7 +16,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One AppendRunRows stream. Each chunk is validated and queued for group commit as it arrives; at
  * most maxInFlight chunks wait for their commit before the stream is read further (flow control).
- * A failed chunk fails the stream: chunks before it still commit, chunks after it are not applied. A cancelled stream
+ * A failed chunk fails the stream: chunks before it still commit, chunks after it are not applied, and the error is
+ * sent only once the chunks before it settled, so a client that sees the error and calls GetRun sees them. A cancelled stream
  * stops where it is: chunks committed before the cancel stay (they are acknowledged in
  * Run.committed_chunk_seq), chunks not yet committed are dropped.
  */
@@ -38,6 +39,8 @@ final class AppendRunRowsStream implements StreamObserver<AppendRunRowsRequest> 
     private volatile boolean cancelled;
     /** Index (1-based, in arrival order) of the message that failed the stream; later chunks are not applied. */
     private volatile long failedAt = Long.MAX_VALUE;
+    /** The error that failed the stream, held back until the chunks still in flight settled. */
+    private Throwable pendingFailure;
 
     AppendRunRowsStream(ServerCallStreamObserver<AppendRunRowsResponse> call, RunService runs, int maxInFlight) {
         this.call = requireNonNull(call, "call is null");
@@ -89,6 +92,7 @@ final class AppendRunRowsStream implements StreamObserver<AppendRunRowsRequest> 
             return;
         }
         if (done) {
+            sendPendingFailure();
             return;
         }
         if (chunk.duplicate()) {
@@ -145,9 +149,20 @@ final class AppendRunRowsStream implements StreamObserver<AppendRunRowsRequest> 
 
     private void fail(Throwable failure) {
         if (done) {
+            sendPendingFailure();
             return;
         }
         done = true;
+        pendingFailure = failure;
+        sendPendingFailure();
+    }
+
+    private void sendPendingFailure() {
+        if (pendingFailure == null || inFlight > 0) {
+            return;
+        }
+        Throwable failure = pendingFailure;
+        pendingFailure = null;
         if (!cancelled) {
             call.onError(StatusMapper.toStatusException(failure));
         }
