@@ -52,6 +52,9 @@ RULES = {
 # Inside a src/ tree only caches and dot-directories are skipped: a Java package may be called "build".
 PRUNED_DIRECTORIES = {"target", "build", "node_modules", "venv", "site-packages", "__pycache__"}
 PRUNED_IN_SOURCES = {"__pycache__"}
+# At the root only: the daemon's default data dir (./data), which holds the copy of the worker package the
+# pool runs (data/worker-code/), snapshots and the lake; it is runtime state, not source.
+PRUNED_AT_ROOT = {"data"}
 
 # ---- Java ---------------------------------------------------------------------------------------
 
@@ -300,7 +303,8 @@ def scan_python(relative: str, source: str, report: Report, warn: Callable[[str]
 
 def source_files(root: Path) -> Iterator[Tuple[str, str, Path]]:
     for directory, subdirectories, files in os.walk(root):
-        pruned = PRUNED_IN_SOURCES if "src" in Path(directory).relative_to(root).parts else PRUNED_DIRECTORIES
+        parts = Path(directory).relative_to(root).parts
+        pruned = PRUNED_IN_SOURCES if "src" in parts else PRUNED_DIRECTORIES | (PRUNED_AT_ROOT if not parts else set())
         subdirectories[:] = sorted(d for d in subdirectories if d not in pruned and not d.startswith("."))
         for file in sorted(files):
             path = Path(directory, file)

@@ -336,6 +336,8 @@ class VerifyWorkerFenceTest {
         // Build output is never scanned.
         write("storage-daemon/target/generated-sources/Generated.java", "class Generated { ProcessBuilder b; }");
         write("python-worker/target/classes/spawn.py", "import subprocess");
+        // Nor is the daemon's default data dir: it holds the copy of the worker package the pool runs.
+        write("data/worker-code/d5c712a1629a4968/quantbot_worker/worker.py", "from quantbot_worker.config import WorkerConfig");
 
         write(WORKER + "__init__.py", "\"\"\"The worker never spawns: no subprocess, no os.system.\"\"\"");
         write(WORKER + "worker.py",

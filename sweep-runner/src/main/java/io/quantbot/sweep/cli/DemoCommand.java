@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "demo",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = {"The whole loop against the daemon at --target (start one first: java -jar "
+        description = {"The whole loop against the daemon at --target (bash sweep-runner/bin/demo starts one and stops it after; or start one: java -jar "
                 + "storage-daemon/target/storage-daemon.jar): generates the synthetic snapshot (200 tokens × 3 days of 1m "
                 + "candles, 2,000 calls from 20 callers) into <the daemon's data dir>/imports/demo-<seed> unless it is "
                 + "there; imports it (ImportSnapshot; a re-import dedups); runs examples/demo-sweep.yaml (96 scenarios, "

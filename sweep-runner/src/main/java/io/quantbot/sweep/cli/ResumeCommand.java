@@ -10,6 +10,8 @@ import java.util.regex.Pattern;
 
 /** The exact command line that resumes an interrupted sweep: how this one was started, with the sweep id pinned. */
 final class ResumeCommand {
+    /** Environment variable naming the command that stands for {@code java -jar sweep-runner.jar <subcommand>}. */
+    static final String LAUNCHER_ENV = "SWEEP_RUNNER_LAUNCHER";
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_./:=@%+,-]+");
 
     private ResumeCommand() {}
@@ -19,21 +21,39 @@ final class ResumeCommand {
      * @param sweepId pinned with {@code --sweep-id} unless the arguments already name it
      */
     static String of(List<String> originalArgs, String sweepId) {
-        List<String> words = new ArrayList<>(launcher());
+        return of(originalArgs, sweepId, System.getenv(LAUNCHER_ENV));
+    }
+
+    /**
+     * @param launcher what stands for {@code java -jar sweep-runner.jar <subcommand>} (the demo script sets
+     *     {@value #LAUNCHER_ENV}, so the resume line restarts the daemon too); null or blank for this process's own
+     */
+    static String of(List<String> originalArgs, String sweepId, String launcher) {
+        List<String> words = new ArrayList<>();
+        List<String> args = originalArgs;
+        if (launcher != null && !launcher.isBlank() && !originalArgs.isEmpty()) {
+            words.add(launcher.strip());
+            args = originalArgs.subList(1, originalArgs.size());
+        }
+        else {
+            words.addAll(launcher());
+        }
         boolean hasSweepId = false;
         for (String arg : originalArgs) {
             if (arg.equals("--sweep-id") || arg.startsWith("--sweep-id=")) {
                 hasSweepId = true;
             }
         }
-        words.addAll(originalArgs);
+        words.addAll(args);
         if (!hasSweepId) {
             words.add("--sweep-id");
             words.add(sweepId);
         }
         List<String> quoted = new ArrayList<>(words.size());
-        for (String word : words) {
-            quoted.add(quote(word));
+        for (int index = 0; index < words.size(); index++) {
+            // The launcher is a command line already (it may hold spaces); the arguments are quoted for the shell.
+            boolean isLauncherLine = index == 0 && launcher != null && !launcher.isBlank() && !originalArgs.isEmpty();
+            quoted.add(isLauncherLine ? words.get(index) : quote(words.get(index)));
         }
         return String.join(" ", quoted);
     }

@@ -5,6 +5,9 @@ import io.quantbot.sweep.leaderboard.LeaderboardCalculator;
 import io.quantbot.sweep.output.LeaderboardSort;
 import io.quantbot.sweep.output.OutputFormat;
 import io.quantbot.sweep.spec.SweepSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
@@ -18,6 +21,19 @@ final class SweepOptions {
             defaultValue = "${env:QUANTBOT_TARGET:-" + DEFAULT_TARGET + "}",
             description = "The storage daemon's gRPC address; also QUANTBOT_TARGET (default: " + DEFAULT_TARGET + ").")
     String target;
+
+    @Option(names = "--token-file", paramLabel = "PATH", defaultValue = "${env:QUANTBOT_TOKEN_FILE}",
+            description = "File holding the bearer token sent with every call (a daemon with auth needs one); "
+                    + "also QUANTBOT_TOKEN_FILE. QUANTBOT_TOKEN holds the token itself when no file is given.")
+    Path tokenFile;
+
+    @Option(names = "--tls-ca", paramLabel = "PEM", defaultValue = "${env:QUANTBOT_TLS_CA}",
+            description = "Connect with TLS, trusting the CA certificate(s) in this PEM file; also QUANTBOT_TLS_CA.")
+    Path tlsCa;
+
+    @Option(names = "--tls-authority", paramLabel = "HOST",
+            description = "Check the daemon's certificate against this host name instead of the target's.")
+    String tlsAuthority;
 
     @Option(names = "--sweep-id", paramLabel = "ID",
             description = "Use this sweep id instead of the file's (or the derived one); the same id resumes a sweep.")
@@ -85,10 +101,46 @@ final class SweepOptions {
     /** A client for the target; the channel connects lazily, so nothing is checked before the first call. */
     QuantbotStorageClient client() throws UsageException {
         try {
-            return QuantbotStorageClient.builder().target(target).build();
+            QuantbotStorageClient.Builder builder = QuantbotStorageClient.builder().target(target);
+            String token = token();
+            if (token != null) {
+                builder.bearerToken(token);
+            }
+            if (tlsCa != null) {
+                if (!Files.isReadable(tlsCa)) {
+                    throw new UsageException("--tls-ca " + tlsCa + ": no readable file there");
+                }
+                builder.tls(tlsCa);
+            }
+            if (tlsAuthority != null) {
+                if (tlsCa == null) {
+                    throw new UsageException("--tls-authority needs --tls-ca");
+                }
+                builder.overrideAuthority(tlsAuthority);
+            }
+            return builder.build();
         }
         catch (IllegalArgumentException e) {
             throw new UsageException("--target " + target + ": " + e.getMessage());
         }
+    }
+
+    /** The bearer token from --token-file, else QUANTBOT_TOKEN, else none. */
+    private String token() throws UsageException {
+        if (tokenFile != null) {
+            String token;
+            try {
+                token = Files.readString(tokenFile).strip();
+            }
+            catch (IOException e) {
+                throw new UsageException("--token-file " + tokenFile + ": cannot read it (" + e.getMessage() + ")");
+            }
+            if (token.isEmpty()) {
+                throw new UsageException("--token-file " + tokenFile + " is empty; it must hold the bearer token");
+            }
+            return token;
+        }
+        String env = System.getenv("QUANTBOT_TOKEN");
+        return env == null || env.isBlank() ? null : env.strip();
     }
 }

@@ -1,5 +1,7 @@
 package io.quantbot.sweep.cli;
 
+import io.quantbot.storage.client.PermissionDeniedException;
+import io.quantbot.storage.client.UnauthenticatedException;
 import io.quantbot.storage.client.UnavailableException;
 import io.quantbot.sweep.remote.SweepListener;
 import io.quantbot.sweep.spec.InvalidSweepSpecException;
@@ -82,6 +84,13 @@ public final class SweepRunnerCommand implements Callable<Integer> {
             else if (exception instanceof DaemonUnreachableException || exception instanceof UnavailableException) {
                 errors.println("error: " + exception.getMessage());
                 code = ExitCodes.DAEMON_UNREACHABLE;
+            }
+            else if (exception instanceof UnauthenticatedException || exception instanceof PermissionDeniedException) {
+                errors.println("error: " + exception.getMessage());
+                errors.println(exception instanceof UnauthenticatedException
+                        ? "The daemon requires a bearer token: pass --token-file PATH (or set QUANTBOT_TOKEN_FILE or QUANTBOT_TOKEN)."
+                        : "The token's role is not allowed this call: a sweep needs a token with the write role.");
+                code = ExitCodes.BAD_USAGE;
             }
             else if (exception instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
                 errors.println("interrupted");

@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quantbot.storage.client.ArtifactClient;
 import io.quantbot.storage.client.CancelledException;
+import io.quantbot.storage.client.PermissionDeniedException;
 import io.quantbot.storage.client.QuantbotStorageClient;
 import io.quantbot.storage.client.RunRowsWriter;
 import io.quantbot.storage.client.StorageException;
+import io.quantbot.storage.client.UnauthenticatedException;
 import io.quantbot.storage.client.UnavailableException;
 import io.quantbot.storage.v1.AppendRunRowsResponse;
 import io.quantbot.storage.v1.CreateRunRequest;
@@ -480,7 +482,8 @@ public final class RemoteSweep {
                 progress.advance(calls.size());
                 return finished(outcome);
             }
-            catch (UnavailableException e) {
+            catch (UnavailableException | UnauthenticatedException | PermissionDeniedException e) {
+                // The daemon is gone or refuses this token: every later scenario would fail the same way.
                 throw e;
             }
             catch (CancelledException e) {
