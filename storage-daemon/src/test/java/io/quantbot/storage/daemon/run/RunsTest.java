@@ -329,6 +329,41 @@ class RunsTest {
     }
 
     @Test
+    void concurrentSweepSealsSealEveryRunExactlyOnce() throws Exception {
+        int runCount = 12;
+        List<Run> runs = new ArrayList<>();
+        for (int i = 0; i < runCount; i++) {
+            Run run = create("sw-race", "scenario-" + i);
+            append(run.getRunId(), chunks(run.getRunId(), 1, 2, 25));
+            runs.add(run);
+        }
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(runCount);
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<Run>> finished = new ArrayList<>();
+            for (Run run : runs) {
+                finished.add(callers.submit(() -> {
+                    go.await();
+                    return stub.finishRun(FinishRunRequest.newBuilder().setRunId(run.getRunId())
+                            .setStatus(RunStatus.RUN_STATUS_SUCCEEDED).setSeal(SealMode.SEAL_MODE_SWEEP).build());
+                }));
+            }
+            go.countDown();
+            for (java.util.concurrent.Future<Run> future : finished) {
+                assertThat(future.get(60, java.util.concurrent.TimeUnit.SECONDS).getResultArtifactId()).isNotEmpty();
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        // Every row is in exactly one sealed artifact: no run went into two seals.
+        assertThat(count("SELECT coalesce(sum(a.row_count), 0) FROM artifacts a JOIN artifact_tags t ON t.artifact_id = a.artifact_id "
+                + "WHERE t.tag_key = 'sweep_id' AND t.tag_value = 'sw-race'")).isEqualTo(runCount * 50L);
+        for (Run run : runs) {
+            assertThat(hotRows(run.getRunId())).isZero();
+        }
+    }
+
+    @Test
     void listRunsPagesInCreationOrderAndFiltersByStatus() {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 7; i++) {

@@ -71,6 +71,8 @@ public final class DuckDbRunLedger implements RunLedger {
     private final ConcurrentSkipListSet<String> allRuns = new ConcurrentSkipListSet<>();
     private final Map<String, ConcurrentSkipListSet<String>> bySweep = new ConcurrentHashMap<>();
     private final Map<String, String> byIdempotencyKey = new ConcurrentHashMap<>();
+    /** Runs whose seal is under way, each with the seal that claimed it: a run is sealed once, whoever asks. */
+    private final Map<String, CompletableFuture<Void>> sealing = new ConcurrentHashMap<>();
     private final Counter duplicateChunks;
     private final Counter appendedRows;
 
@@ -199,8 +201,42 @@ public final class DuckDbRunLedger implements RunLedger {
         return CompletableFuture.allOf(seals.toArray(CompletableFuture[]::new));
     }
 
-    private CompletableFuture<Void> seal(List<RunRecord> toSeal) {
-        return sealer.seal(toSeal).thenCompose(artifactId -> writer.submit(new MarkSealedTask(toSeal, artifactId)));
+    /**
+     * Seals these runs into one artifact. Concurrent seals of the same sweep (two FinishRun SWEEP calls, or
+     * one racing the start-up resume) must not seal a run twice: each run is claimed first; a run another seal
+     * holds is waited for, a run sealed meanwhile is skipped.
+     */
+    private CompletableFuture<Void> seal(List<RunRecord> candidates) {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        List<RunRecord> claimed = new ArrayList<>();
+        List<CompletableFuture<Void>> waits = new ArrayList<>();
+        for (RunRecord candidate : candidates) {
+            CompletableFuture<Void> other = sealing.putIfAbsent(candidate.runId(), mine);
+            if (other != null) {
+                waits.add(other);
+                continue;
+            }
+            RunRecord current = runs.get(candidate.runId());
+            if (current == null || current.resultArtifactId().isPresent()) {
+                sealing.remove(candidate.runId(), mine);
+            } else {
+                claimed.add(current);
+            }
+        }
+        if (!claimed.isEmpty()) {
+            sealer.seal(claimed)
+                    .thenCompose(artifactId -> writer.submit(new MarkSealedTask(claimed, artifactId)))
+                    .whenComplete((ignored, failure) -> {
+                        claimed.forEach(run -> sealing.remove(run.runId(), mine));
+                        if (failure != null) {
+                            mine.completeExceptionally(failure);
+                        } else {
+                            mine.complete(null);
+                        }
+                    });
+            waits.add(mine);
+        }
+        return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new));
     }
 
     private void index(RunRecord record) {
