@@ -43,7 +43,16 @@ public final class StatePortBenchmark {
         List<String> rows = new ArrayList<>();
         LatencyRecorder.Summary set16 = null;
         LatencyRecorder.Summary get1 = null;
-        try (TestingStorageDaemon daemon = TestingStorageDaemon.builder().onDisk(dir.resolve("daemon")).set("log.access", "off").set("grpc.executor-threads", System.getProperty("bench.executor-threads", "16")).build()) {
+        TestingStorageDaemon.Builder builder = TestingStorageDaemon.builder().onDisk(dir.resolve("daemon")).set("log.access", "off")
+                .set("grpc.executor-threads", System.getProperty("bench.executor-threads", "16"));
+        // -Dbench.daemon.<key>=<value> sets any daemon key, e.g. -Dbench.daemon.group-commit.max-delay=0ms.
+        for (String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith("bench.daemon.")) {
+                builder.set(name.substring("bench.daemon.".length()), System.getProperty(name));
+                System.out.printf(Locale.ROOT, "daemon setting %s=%s%n", name.substring("bench.daemon.".length()), System.getProperty(name));
+            }
+        }
+        try (TestingStorageDaemon daemon = builder.build()) {
             List<ManagedChannel> channels = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 channels.add(daemon.loopbackChannel());
