@@ -415,3 +415,66 @@ def test_one_file_and_a_list_of_files_read_alike(env: Env) -> None:
             env.ok("query", query("SELECT list(x ORDER BY x) AS x FROM v", [("v", [path])])).query.json_rows
         )
         assert rows == [{"x": as_list[0][0]}]
+
+
+# ---------------------------------------------------------------- views inlined as CTEs, temporary views as fallback
+
+
+def _no_temporary_views(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object) -> None:
+        raise AssertionError("temporary views were created for a statement the CTEs can carry")
+
+    monkeypatch.setattr(query_handler, "create_views", refuse)
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT count(*) AS n FROM v", [{"n": 3}]),
+        ("SELECT count(*) AS n FROM v a JOIN v b USING (token)", [{"n": 5}]),
+        ("FROM v SELECT count(*) AS n", [{"n": 3}]),
+        ("WITH t AS (SELECT token FROM v) SELECT count(*) AS n FROM t", [{"n": 3}]),
+        ("-- leading comment\n/* and another */ with t as (select * from v) select count(*) as n from t", [{"n": 3}]),
+        (
+            "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < (SELECT count(*) FROM v)) "
+            "SELECT max(i) AS n FROM r",
+            [{"n": 3}],
+        ),
+        ("(SELECT count(*) AS n FROM v) UNION ALL (SELECT 7)", [{"n": 3}, {"n": 7}]),
+    ],
+)
+def test_views_are_inlined_as_ctes_joining_a_statements_own_with(
+    env: Env, monkeypatch: pytest.MonkeyPatch, sql: str, expected: list[dict[str, int]]
+) -> None:
+    a, b = make_lake(env)
+    _no_temporary_views(monkeypatch)
+    for fmt in ("json", "arrow"):
+        result = env.ok("query", query(sql, [("v", [a, b])], fmt=fmt)).query
+        rows = (
+            json.loads(result.json_rows)
+            if fmt == "json"
+            else ipc.open_stream(pa.py_buffer(result.arrow_ipc)).read_all().to_pylist()
+        )
+        assert rows == expected, (fmt, sql)
+
+
+def test_statements_ctes_cannot_carry_run_over_temporary_views_as_before(env: Env) -> None:
+    a, b = make_lake(env)
+    views = [("v", [a, b])]
+    # DESCRIBE and SUMMARIZE do not parse after a WITH.
+    described = json.loads(env.ok("query", query("DESCRIBE v", views)).query.json_rows)
+    assert [row["column_name"] for row in described] == ["token", "ts", "close"]
+    summary = json.loads(env.ok("query", query("SUMMARIZE v", views)).query.json_rows)
+    assert {row["column_name"]: row["count"] for row in summary} == {"token": 3, "ts": 3, "close": 3}
+    # The statement's own CTE named like a view shadows the view, as it does over a temporary view.
+    shadowed = env.ok("query", query("WITH v AS (SELECT 42 AS x) SELECT x FROM v", views)).query
+    assert json.loads(shadowed.json_rows) == [{"x": 42}]
+
+
+def test_errors_over_views_name_the_users_mistake(env: Env) -> None:
+    a, _ = make_lake(env)
+    error = env.error("query", query("SELECT nope FROM v", [("v", [a])]))
+    assert error.code == Code.INVALID_SQL and "nope" in error.message
+    assert "NOT MATERIALIZED" not in error.message
+    missing = env.error("query", query("SELECT * FROM not_a_view", [("v", [a])]))
+    assert missing.code == Code.INVALID_SQL and "not_a_view" in missing.message

@@ -81,7 +81,14 @@ public final class WorkerPoolBenchmark {
 
         List<ConfigProperty<?>> properties = new ArrayList<>(DatabaseConfig.PROPERTIES);
         properties.addAll(PythonWorkerConfig.PROPERTIES);
-        ResolvedConfig config = ResolvedConfig.of(properties, Map.of("data-dir", dataDir.toString(), "python-worker.python", python.toString()));
+        Map<String, String> settingsByKey = new java.util.HashMap<>(Map.of("data-dir", dataDir.toString(), "python-worker.python", python.toString()));
+        // -Dbench.daemon.<key>=<value> sets any pool key for A/B runs, e.g. -Dbench.daemon.python-worker.max-requests=0.
+        for (String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith("bench.daemon.")) {
+                settingsByKey.put(name.substring("bench.daemon.".length()), System.getProperty(name));
+            }
+        }
+        ResolvedConfig config = ResolvedConfig.of(properties, settingsByKey);
         Readiness readiness = new Readiness();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Injector injector = Guice.createInjector(new AbstractModule() {
