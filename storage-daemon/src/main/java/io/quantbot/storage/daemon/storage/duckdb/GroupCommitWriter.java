@@ -13,6 +13,7 @@ import io.quantbot.storage.daemon.error.StorageException;
 import io.quantbot.storage.daemon.lifecycle.Readiness;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -52,6 +53,8 @@ public final class GroupCommitWriter {
     private final BlockingQueue<Pending<?>> queue;
     private final ExecutorService completions;
     private final Map<String, DuckDBAppender> appenders = new HashMap<>();
+    /** Owned by the writer thread, like the appenders. */
+    private TransactionStatements transactionStatements;
     private final DistributionSummary batchSize;
     private final Timer commitLatency;
     private final Counter rolledBackBatches;
@@ -191,6 +194,14 @@ public final class GroupCommitWriter {
             }
         }
         closeAppenders();
+        dropTransactionStatements();
+    }
+
+    private void dropTransactionStatements() {
+        if (transactionStatements != null) {
+            transactionStatements.close();
+            transactionStatements = null;
+        }
     }
 
     /**
@@ -240,7 +251,7 @@ public final class GroupCommitWriter {
         DuckDBConnection connection;
         try {
             connection = database.primaryConnection();
-            execute(connection, "BEGIN TRANSACTION");
+            transactionStatements(connection).begin().execute();
         } catch (SQLException | RuntimeException e) {
             failAll(tasks, e);
             return true;
@@ -259,7 +270,7 @@ public final class GroupCommitWriter {
                 }
             }
             flushAppenders();
-            execute(connection, "COMMIT");
+            transactionStatements(connection).commit().execute();
         } catch (SQLException | RuntimeException e) {
             rollback(connection);
             rolledBackBatches.increment();
@@ -348,6 +359,7 @@ public final class GroupCommitWriter {
     private void recover(Throwable cause) {
         readiness.markNotReady(Readiness.STORAGE, "database invalidated (" + cause.getMessage() + "); reopening");
         appenders.clear();
+        dropTransactionStatements();
         for (int attempt = 1; running; attempt++) {
             try {
                 database.reopen();
@@ -402,6 +414,35 @@ public final class GroupCommitWriter {
             }
         }
         appenders.clear();
+    }
+
+    /**
+     * BEGIN and COMMIT prepared once per connection: a plain Statement parses and plans them again for every
+     * batch, ~60 us of a ~0.5 ms transaction (duckdb_jdbc 1.5.6, measured in a bare JDBC loop).
+     */
+    private TransactionStatements transactionStatements(DuckDBConnection connection) throws SQLException {
+        TransactionStatements current = transactionStatements;
+        if (current == null || current.connection() != connection) {
+            if (current != null) {
+                current.close();
+            }
+            current = new TransactionStatements(connection, connection.prepareStatement("BEGIN TRANSACTION"),
+                    connection.prepareStatement("COMMIT"));
+            transactionStatements = current;
+        }
+        return current;
+    }
+
+    private record TransactionStatements(DuckDBConnection connection, PreparedStatement begin, PreparedStatement commit) {
+        void close() {
+            for (PreparedStatement statement : new PreparedStatement[] {begin, commit}) {
+                try {
+                    statement.close();
+                } catch (SQLException | RuntimeException e) {
+                    // The connection is closed or being replaced: nothing to keep.
+                }
+            }
+        }
     }
 
     private static void execute(DuckDBConnection connection, String sql) throws SQLException {
