@@ -1,0 +1,62 @@
+// A TypeScript client generated from proto/ with no hand-written code (protoc-gen-es message and service
+// descriptors, Connect's gRPC transport), called against a running daemon. Compiled with tsc (strict) and
+// run by GeneratedTypeScriptClientTest: node out/client_check.js 127.0.0.1:PORT. Prints one JSON object.
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { ArtifactPort } from "./gen/quantbot/storage/v1/artifact_pb.js";
+import { StatePort } from "./gen/quantbot/storage/v1/state_pb.js";
+
+async function codeOf(call: () => Promise<unknown>): Promise<string> {
+  try {
+    await call();
+    return "OK";
+  } catch (error) {
+    return Code[ConnectError.from(error).code];
+  }
+}
+
+async function main(): Promise<void> {
+  const transport = createGrpcTransport({ baseUrl: `http://${process.argv[2]}` });
+  const states = createClient(StatePort, transport);
+  const artifacts = createClient(ArtifactPort, transport);
+
+  const info = await artifacts.getServerInfo({});
+  const written = await states.set({ namespace: "ts-client", key: "k1", value: { kind: { case: "json", value: '{"done": true}' } } });
+  const read = await states.get({ namespace: "ts-client", key: "k1" });
+  const conflict = await codeOf(() =>
+    states.set({ namespace: "ts-client", key: "k1", value: { kind: { case: "json", value: "1" } }, expectedVersion: written.version + 5n }));
+  const missing = await codeOf(() => states.get({ namespace: "ts-client", key: "missing" }));
+
+  const run = (await artifacts.createRun({ sweepId: "ts-sweep", scenarioId: "s1" })).run!;
+  async function* chunks() {
+    yield {
+      runId: run.runId,
+      chunkSeq: 1n,
+      rows: {
+        rowCount: 2n,
+        columns: [
+          { name: "call_id", values: { case: "strings" as const, value: { values: ["c1", "c2"] } } },
+          { name: "net_return", values: { case: "doubles" as const, value: { values: [0.1, -0.05] } } },
+        ],
+      },
+    };
+  }
+  const appended = await artifacts.appendRunRows(chunks());
+  const stored = await artifacts.getRun({ runId: run.runId });
+
+  const value = read.entry?.value?.kind;
+  console.log(JSON.stringify({
+    server_version: info.version,
+    set_version: Number(written.version),
+    get_json: value?.case === "json" ? value.value : null,
+    conflict,
+    missing,
+    rows_committed: Number(appended.rowsCommitted),
+    run_row_count: Number(stored.rowCount),
+  }));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
