@@ -6,12 +6,13 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ArtifactPort } from "./gen/quantbot/storage/v1/artifact_pb.js";
 import { StatePort } from "./gen/quantbot/storage/v1/state_pb.js";
 
+// The gRPC code's canonical name (NOT_FOUND), as the other languages' checks report it.
 async function codeOf(call: () => Promise<unknown>): Promise<string> {
   try {
     await call();
     return "OK";
   } catch (error) {
-    return Code[ConnectError.from(error).code];
+    return Code[ConnectError.from(error).code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
   }
 }
 

@@ -210,15 +210,20 @@ public final class QuantbotStorageClient implements AutoCloseable {
             return this;
         }
 
-        /** Reads the bearer token from a file (surrounding whitespace ignored), once, now. */
+        /** Reads the bearer token from a file (surrounding whitespace ignored), once, now; an empty file is an error. */
         public Builder bearerTokenFile(Path tokenFile) {
             requireNonNull(tokenFile, "tokenFile is null");
+            String token;
             try {
-                return bearerToken(Files.readString(tokenFile, StandardCharsets.UTF_8).strip());
+                token = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
             }
             catch (IOException failure) {
                 throw new UncheckedIOException("cannot read the bearer token file " + tokenFile, failure);
             }
+            if (token.isEmpty()) {
+                throw new IllegalArgumentException("the bearer token file " + tokenFile + " is empty");
+            }
+            return bearerToken(token);
         }
 
         /** Connects with TLS, trusting the CA certificate(s) in this PEM file. Only for an owned channel. */

@@ -80,11 +80,15 @@ class CredentialsTest {
     }
 
     @Test
-    void badTokensAreRejectedAtBuildTime() {
+    void badTokensAreRejectedAtBuildTime() throws Exception {
         assertThatThrownBy(() -> QuantbotStorageClient.builder().bearerToken(" ")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> QuantbotStorageClient.builder().bearerToken("two words")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> QuantbotStorageClient.builder().bearerTokenFile(temporary.resolve("missing")))
                 .isInstanceOf(UncheckedIOException.class);
+        Path empty = temporary.resolve("empty-token");
+        Files.writeString(empty, " \n");
+        assertThatThrownBy(() -> QuantbotStorageClient.builder().bearerTokenFile(empty))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is empty").hasMessageContaining(empty.toString());
     }
 
     @Test

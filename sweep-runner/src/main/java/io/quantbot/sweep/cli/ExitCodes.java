@@ -11,7 +11,7 @@ public final class ExitCodes {
     static final String HEADING = "%nExit codes:%n";
     static final String OK_LINE = "0:ok";
     static final String RUN_FAILED_LINE = "1:the run failed";
-    static final String BAD_USAGE_LINE = "2:bad usage or invalid sweep file";
+    static final String BAD_USAGE_LINE = "2:bad usage or invalid sweep file, or a missing or refused token";
     static final String DAEMON_UNREACHABLE_LINE = "3:storage daemon unreachable";
     static final String INTERRUPTED_LINE = "130:interrupted (Ctrl-C)";
 

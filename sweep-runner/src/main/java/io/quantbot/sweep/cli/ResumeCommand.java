@@ -29,31 +29,20 @@ final class ResumeCommand {
      *     {@value #LAUNCHER_ENV}, so the resume line restarts the daemon too); null or blank for this process's own
      */
     static String of(List<String> originalArgs, String sweepId, String launcher) {
-        List<String> words = new ArrayList<>();
-        List<String> args = originalArgs;
-        if (launcher != null && !launcher.isBlank() && !originalArgs.isEmpty()) {
-            words.add(launcher.strip());
-            args = originalArgs.subList(1, originalArgs.size());
-        }
-        else {
-            words.addAll(launcher());
-        }
-        boolean hasSweepId = false;
-        for (String arg : originalArgs) {
-            if (arg.equals("--sweep-id") || arg.startsWith("--sweep-id=")) {
-                hasSweepId = true;
-            }
-        }
-        words.addAll(args);
+        boolean standIn = launcher != null && !launcher.isBlank() && !originalArgs.isEmpty();
+        List<String> words = new ArrayList<>(standIn ? List.of() : launcher());
+        words.addAll(standIn ? originalArgs.subList(1, originalArgs.size()) : originalArgs);
+        boolean hasSweepId = originalArgs.stream().anyMatch(arg -> arg.equals("--sweep-id") || arg.startsWith("--sweep-id="));
         if (!hasSweepId) {
             words.add("--sweep-id");
             words.add(sweepId);
         }
-        List<String> quoted = new ArrayList<>(words.size());
-        for (int index = 0; index < words.size(); index++) {
-            // The launcher is a command line already (it may hold spaces); the arguments are quoted for the shell.
-            boolean isLauncherLine = index == 0 && launcher != null && !launcher.isBlank() && !originalArgs.isEmpty();
-            quoted.add(isLauncherLine ? words.get(index) : quote(words.get(index)));
+        List<String> quoted = new ArrayList<>(words.size() + 1);
+        if (standIn) {
+            quoted.add(launcher.strip()); // a command line already (it may hold spaces): not quoted as one word
+        }
+        for (String word : words) {
+            quoted.add(quote(word));
         }
         return String.join(" ", quoted);
     }

@@ -5,7 +5,7 @@ import io.quantbot.sweep.leaderboard.LeaderboardCalculator;
 import io.quantbot.sweep.output.LeaderboardSort;
 import io.quantbot.sweep.output.OutputFormat;
 import io.quantbot.sweep.spec.SweepSpec;
-import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -100,47 +100,37 @@ final class SweepOptions {
 
     /** A client for the target; the channel connects lazily, so nothing is checked before the first call. */
     QuantbotStorageClient client() throws UsageException {
+        QuantbotStorageClient.Builder builder;
         try {
-            QuantbotStorageClient.Builder builder = QuantbotStorageClient.builder().target(target);
-            String token = token();
-            if (token != null) {
-                builder.bearerToken(token);
-            }
-            if (tlsCa != null) {
-                if (!Files.isReadable(tlsCa)) {
-                    throw new UsageException("--tls-ca " + tlsCa + ": no readable file there");
-                }
-                builder.tls(tlsCa);
-            }
-            if (tlsAuthority != null) {
-                if (tlsCa == null) {
-                    throw new UsageException("--tls-authority needs --tls-ca");
-                }
-                builder.overrideAuthority(tlsAuthority);
-            }
-            return builder.build();
+            builder = QuantbotStorageClient.builder().target(target);
         }
         catch (IllegalArgumentException e) {
             throw new UsageException("--target " + target + ": " + e.getMessage());
         }
-    }
-
-    /** The bearer token from --token-file, else QUANTBOT_TOKEN, else none. */
-    private String token() throws UsageException {
-        if (tokenFile != null) {
-            String token;
-            try {
-                token = Files.readString(tokenFile).strip();
+        String envToken = System.getenv("QUANTBOT_TOKEN");
+        try {
+            if (tokenFile != null) {
+                builder.bearerTokenFile(tokenFile);
             }
-            catch (IOException e) {
-                throw new UsageException("--token-file " + tokenFile + ": cannot read it (" + e.getMessage() + ")");
+            else if (envToken != null && !envToken.isBlank()) {
+                builder.bearerToken(envToken.strip());
             }
-            if (token.isEmpty()) {
-                throw new UsageException("--token-file " + tokenFile + " is empty; it must hold the bearer token");
-            }
-            return token;
         }
-        String env = System.getenv("QUANTBOT_TOKEN");
-        return env == null || env.isBlank() ? null : env.strip();
+        catch (UncheckedIOException | IllegalArgumentException e) {
+            throw new UsageException((tokenFile != null ? "--token-file: " : "QUANTBOT_TOKEN: ") + e.getMessage());
+        }
+        if (tlsCa != null) {
+            if (!Files.isReadable(tlsCa)) {
+                throw new UsageException("--tls-ca " + tlsCa + ": no readable file there");
+            }
+            builder.tls(tlsCa);
+        }
+        if (tlsAuthority != null) {
+            if (tlsCa == null) {
+                throw new UsageException("--tls-authority needs --tls-ca");
+            }
+            builder.overrideAuthority(tlsAuthority);
+        }
+        return builder.build();
     }
 }

@@ -113,7 +113,7 @@ class AuthenticatedSweepTest {
         Sweeps.Result missing = Sweeps.run("run", spec("auth-missing").toString(), "--target", target,
                 "--token-file", temporary.resolve("nope").toString());
         assertThat(missing.code()).isEqualTo(2);
-        assertThat(missing.err()).contains("--token-file").contains("cannot read it");
+        assertThat(missing.err()).contains("--token-file").contains("cannot read the bearer token file");
 
         Sweeps.Result empty = Sweeps.run("run", spec("auth-empty").toString(), "--target", target,
                 "--token-file", tokenFile(" ").toString());

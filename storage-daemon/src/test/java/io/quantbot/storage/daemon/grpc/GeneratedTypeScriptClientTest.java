@@ -3,18 +3,14 @@ package io.quantbot.storage.daemon.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -22,9 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The proto is the contract for TypeScript too: protoc-gen-es generates the messages and service descriptors from
- * proto/, tsc compiles them with a small caller in strict mode, and Connect's gRPC transport calls a real daemon —
- * StatePort Set/Get, a version conflict, a missing key, and ArtifactPort GetServerInfo, CreateRun, a
- * client-streaming AppendRunRows and GetRun. The npm packages are pinned by src/test/typescript/package-lock.json.
+ * proto/, tsc compiles them with a small caller in strict mode, and Connect's gRPC transport makes the calls of
+ * {@link GeneratedClients#assertCalledTheDaemon} against a real daemon. The npm packages are pinned by src/test/typescript/package-lock.json.
  * Skipped, with the reason, where Node.js is not installed or the npm registry cannot be reached.
  */
 class GeneratedTypeScriptClientTest {
@@ -34,23 +29,6 @@ class GeneratedTypeScriptClientTest {
 
     @TempDir
     Path work;
-
-    private record Result(int exitCode, String output) {}
-
-    private static Result run(Path directory, Duration timeout, String... command) throws IOException, InterruptedException {
-        Path log = Files.createTempFile("ts-client-", ".log");
-        try {
-            Process process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
-                    .redirectOutput(log.toFile()).start();
-            if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                return new Result(-1, "timed out after " + timeout + ": " + String.join(" ", command) + "\n" + Files.readString(log));
-            }
-            return new Result(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
-        } finally {
-            Files.deleteIfExists(log);
-        }
-    }
 
     private static boolean onPath(String program) {
         String path = System.getenv("PATH");
@@ -72,7 +50,7 @@ class GeneratedTypeScriptClientTest {
         for (String file : List.of("package.json", "package-lock.json", "tsconfig.json", "client_check.ts")) {
             Files.copy(SOURCES.resolve(file), work.resolve(file));
         }
-        Result install = run(work, Duration.ofMinutes(3), "npm", "ci", "--no-audit", "--no-fund");
+        GeneratedClients.Result install = GeneratedClients.run(work, Duration.ofMinutes(3), List.of("npm", "ci", "--no-audit", "--no-fund"));
         if (install.exitCode() != 0 && NETWORK_FAILURE.matcher(install.output()).find()) {
             assumeTrue(false, "the npm registry cannot be reached, so the pinned packages cannot be installed:\n" + install.output());
         }
@@ -92,26 +70,20 @@ class GeneratedTypeScriptClientTest {
                 "--es_out=gen", "--es_opt=target=ts,import_extension=js",
                 "quantbot/storage/v1/common.proto", "quantbot/storage/v1/state.proto", "quantbot/storage/v1/artifact.proto",
                 "google/rpc/status.proto"));
-        Result generated = run(work, Duration.ofMinutes(1), generate.toArray(String[]::new));
+        GeneratedClients.Result generated = GeneratedClients.run(work, Duration.ofMinutes(1), generate);
         assertThat(generated.exitCode()).as("protoc:%n%s", generated.output()).isZero();
         assertThat(work.resolve("gen/quantbot/storage/v1/state_pb.ts")).exists();
         assertThat(work.resolve("gen/quantbot/storage/v1/artifact_pb.ts")).exists();
 
-        Result compiled = run(work, Duration.ofMinutes(2), work.resolve("node_modules/.bin/tsc").toString(), "-p", ".");
+        GeneratedClients.Result compiled = GeneratedClients.run(work, Duration.ofMinutes(2),
+                List.of(work.resolve("node_modules/.bin/tsc").toString(), "-p", "."));
         assertThat(compiled.exitCode()).as("tsc (strict):%n%s", compiled.output()).isZero();
 
         try (TestingStorageDaemon daemon = TestingStorageDaemon.builder().set("log.access", "off").build()) {
-            Result called = run(work, Duration.ofMinutes(1), "node", "out/client_check.js", "127.0.0.1:" + daemon.grpcPort());
+            GeneratedClients.Result called = GeneratedClients.run(work, Duration.ofMinutes(1),
+                    List.of("node", "out/client_check.js", "127.0.0.1:" + daemon.grpcPort()));
             assertThat(called.exitCode()).as("node:%n%s", called.output()).isZero();
-            String json = called.output().lines().filter(line -> line.startsWith("{")).reduce((first, second) -> second).orElseThrow();
-            JsonNode report = new ObjectMapper().readTree(json);
-            assertThat(report.get("server_version").asText()).isNotEmpty();
-            assertThat(report.get("set_version").asLong()).isPositive();
-            assertThat(report.get("get_json").asText()).isEqualTo("{\"done\": true}");
-            assertThat(report.get("conflict").asText()).isEqualTo("Aborted");
-            assertThat(report.get("missing").asText()).isEqualTo("NotFound");
-            assertThat(report.get("rows_committed").asLong()).isEqualTo(2);
-            assertThat(report.get("run_row_count").asLong()).isEqualTo(2);
+            GeneratedClients.assertCalledTheDaemon(called.report());
         }
     }
 }
