@@ -286,6 +286,7 @@ public final class GroupCommitWriter {
                 Pending<?> first = running ? queue.poll(100, TimeUnit.MILLISECONDS) : queue.poll();
                 probeIfDue();
                 if (first == null) {
+                    checkFreeSpace(); // readiness follows the free space even while nobody writes
                     continue;
                 }
                 batch.clear();
