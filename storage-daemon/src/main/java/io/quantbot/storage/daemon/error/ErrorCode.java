@@ -44,7 +44,9 @@ public enum ErrorCode {
     UNAUTHENTICATED(ErrorCategory.USER),
     PERMISSION_DENIED(ErrorCategory.USER),
     INTERNAL(ErrorCategory.INTERNAL),
-    WORKER_FAILED(ErrorCategory.INTERNAL);
+    WORKER_FAILED(ErrorCategory.INTERNAL),
+    /** A lake file no longer matches its catalog entry (changed or missing): served to nobody. */
+    LAKE_FILE_CHANGED(ErrorCategory.INTERNAL);
 
     private final ErrorCategory category;
 

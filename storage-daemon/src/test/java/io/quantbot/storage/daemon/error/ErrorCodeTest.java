@@ -26,7 +26,9 @@ class ErrorCodeTest {
     void userErrorsNeverMapToInternalOrUnknown() {
         for (ErrorCode code : ErrorCode.values()) {
             Status.Code status = StatusMapper.codeOf(code);
-            if (code.category() == ErrorCategory.INTERNAL) {
+            if (code == ErrorCode.LAKE_FILE_CHANGED) {
+                assertThat(status).isEqualTo(Status.Code.DATA_LOSS);
+            } else if (code.category() == ErrorCategory.INTERNAL) {
                 assertThat(status).isEqualTo(Status.Code.INTERNAL);
             } else {
                 assertThat(status).isNotIn(Status.Code.INTERNAL, Status.Code.UNKNOWN, Status.Code.OK);
