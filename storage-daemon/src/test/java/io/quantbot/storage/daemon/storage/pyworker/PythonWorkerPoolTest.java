@@ -188,7 +188,7 @@ class PythonWorkerPoolTest {
         assertThat(analysis.rows()).isEqualTo(96);
         assertThat(analysis.runs()).isEqualTo(8);
         assertThat(analysis.leaderboards()).extracting(Leaderboard::name)
-                .containsExactly("by_overlay", "by_lag_interval", "by_caller", "by_scenario");
+                .containsExactly("by_overlay", "by_lag_interval", "by_caller", "by_scenario", "overall");
         Leaderboard byOverlay = analysis.leaderboards().get(0);
         assertThat(byOverlay.dimensions()).containsExactly("overlay_set");
         assertThat(byOverlay.rows()).hasSize(2);
@@ -197,6 +197,14 @@ class PythonWorkerPoolTest {
         // 12 calls x 4 scenarios per overlay, every 7th call skipped (1 of 12).
         assertThat(byOverlay.rows().get(0).count()).isEqualTo(44);
         assertThat(byOverlay.rows().get(0).skipped()).isEqualTo(4);
+        assertThat(byOverlay.rows().get(0).skipReasons()).isEqualTo(Map.of("no_candles", 4L));
+        Leaderboard overall = analysis.leaderboards().get(4);
+        assertThat(overall.dimensions()).isEmpty();
+        assertThat(overall.rows()).singleElement().satisfies(row -> {
+            assertThat(row.keys()).isEmpty();
+            assertThat(row.count() + row.skipped()).isEqualTo(96);
+            assertThat(row.skipReasons()).isEqualTo(Map.of("no_candles", 8L));
+        });
         assertThat(analysis.leaderboards().get(3).rows()).hasSize(3);
     }
 
