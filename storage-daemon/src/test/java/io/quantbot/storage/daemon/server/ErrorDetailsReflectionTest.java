@@ -1,5 +1,6 @@
 package io.quantbot.storage.daemon.server;
 
+import static io.quantbot.storage.daemon.testing.Reflection.ask;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,44 +10,18 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.v1.GetRequest;
 import io.quantbot.storage.v1.StatePortGrpc;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Issue 11 item 8: generic tools decode our errors (reflection knows google.rpc), and x-request-id comes back on errors too. */
 class ErrorDetailsReflectionTest {
-    private static ServerReflectionResponse ask(ManagedChannel channel, ServerReflectionRequest request) throws Exception {
-        CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
-        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel).serverReflectionInfo(new StreamObserver<>() {
-            @Override
-            public void onNext(ServerReflectionResponse value) {
-                answer.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                answer.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {}
-        });
-        requests.onNext(request);
-        ServerReflectionResponse response = answer.get(10, TimeUnit.SECONDS);
-        requests.onCompleted();
-        return response;
-    }
-
     private static List<String> files(ServerReflectionResponse response) throws InvalidProtocolBufferException {
         assertThat(response.hasErrorResponse()).as("error: %s", response.getErrorResponse().getErrorMessage()).isFalse();
         List<String> names = new ArrayList<>();
