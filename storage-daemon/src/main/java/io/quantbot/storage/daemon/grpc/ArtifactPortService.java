@@ -372,7 +372,8 @@ final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
     @Override
     public void generateReport(GenerateReportRequest request, StreamObserver<GenerateReportResponse> observer) {
         try {
-            Responses.whenDone(batch.generateReport(request.getSweepId(), request.getTitle(), BatchCalls.options()),
+            Responses.whenDone(batch.generateReport(request.getSweepId(), request.getTitle(), request.getSpecText(),
+                    request.getFactsMap(), BatchCalls.options()),
                     registration -> GenerateReportResponse.newBuilder()
                             .setArtifact(ArtifactProtoMapper.toProto(registration.artifact()))
                             .setPath(batch.absolutePath(registration.artifact()).toString())
