@@ -73,10 +73,14 @@ try {
   for (const width of WIDTHS) {
     await page.setViewportSize({ width, height: 1000 });
     // plotly resizes on window resize (responsive config); wait until every plot matches its box
-    await page.waitForFunction(() => [...document.querySelectorAll("div.plot")].every((div) => {
-      const svg = div.querySelector("svg.main-svg");
-      return svg && Math.abs(svg.getBoundingClientRect().width - div.getBoundingClientRect().width) < 2;
-    }), null, { timeout: 30_000 });
+    try {
+      await page.waitForFunction(() => [...document.querySelectorAll("div.plot")].every((div) => {
+        const svg = div.querySelector("svg.main-svg");
+        return svg && Math.abs(svg.getBoundingClientRect().width - div.getBoundingClientRect().width) < 2;
+      }), null, { timeout: 30_000 });
+    } catch (error) {
+      problems.push(`${width}px: not every chart drew at its box's width within 30 s`);
+    }
 
     const charts = await page.evaluate(() => [...document.querySelectorAll("div.plot")].map((div) => {
       const box = div.getBoundingClientRect();

@@ -184,17 +184,17 @@ public final class BatchOperations {
      * A report of the sweep's sealed results.
      *
      * @param specText the sweep's spec as written (at most {@value #MAX_SPEC_CHARS} characters)
-     * @param facts the client's measurements, printed as sent (the tag limits apply)
+     * @param clientFacts the client's measurements, printed as sent (the tag limits apply)
      */
-    public CompletableFuture<Registration> generateReport(String sweepId, String title, String specText, Map<String, String> facts,
+    public CompletableFuture<Registration> generateReport(String sweepId, String title, String specText, Map<String, String> clientFacts,
             BatchCallOptions options) {
         if (specText.length() > MAX_SPEC_CHARS) {
             throw invalid("spec_text", "spec_text is at most " + MAX_SPEC_CHARS + " characters, got " + specText.length());
         }
-        if (facts.size() > 64) {
+        if (clientFacts.size() > 64) {
             throw invalid("facts", "at most 64 facts");
         }
-        for (Map.Entry<String, String> fact : facts.entrySet()) {
+        for (Map.Entry<String, String> fact : clientFacts.entrySet()) {
             if (fact.getKey().isEmpty() || fact.getKey().length() > 128 || fact.getValue().length() > 1024) {
                 throw invalid("facts", "fact keys are 1 to 128 characters and values at most 1024");
             }
@@ -224,7 +224,7 @@ public final class BatchOperations {
         about.put("java", facts.javaVersion());
         List<Path> paths = sealed.stream().map(catalog::absolutePath).toList();
         String reportTitle = title.isBlank() ? "Sweep " + sweepId : title;
-        return engine.generateReport(new GenerateReportCommand(sweepId, reportTitle, paths, summaries, about, specText, facts), options)
+        return engine.generateReport(new GenerateReportCommand(sweepId, reportTitle, paths, summaries, about, specText, clientFacts), options)
                 .thenCompose(produced -> catalog.register(toStaged(produced, Map.of("sweep_id", sweepId),
                         sealed.stream().map(ArtifactRecord::id).toList(), "python-worker/generate_report", false)));
     }
