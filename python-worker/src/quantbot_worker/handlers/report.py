@@ -969,7 +969,7 @@ def handle(ctx: RequestContext, op: worker_pb2.GenerateReportOp) -> worker_pb2.R
     ).fetchone()
     assert totals is not None
     ctx.check()
-    boards = [leaderboard(cursor, board, TOP_ROWS) for board in BOARDS]
+    boards = [leaderboard(cursor, board, TOP_ROWS, "skip_reason" in columns) for board in BOARDS]
     ranked = [
         str(s)
         for (s,) in cursor.execute(

@@ -119,10 +119,10 @@ final class SweepsCommand implements Callable<Integer> {
     /** The leaderboard options {@code show} and {@code compare} share. */
     static final class BoardOptions {
         @Option(names = "--leaderboard", split = ",", paramLabel = "NAME",
-                description = "Leaderboards: by_overlay, by_lag_interval, by_caller, by_scenario "
-                        + "(default: by_overlay,by_lag_interval,by_caller).")
+                description = "Leaderboards: by_overlay, by_lag_interval, by_caller, by_scenario, overall "
+                        + "(default: by_overlay,by_lag_interval,by_caller,overall).")
         List<String> leaderboards = List.of(LeaderboardCalculator.BY_OVERLAY, LeaderboardCalculator.BY_LAG_INTERVAL,
-                LeaderboardCalculator.BY_CALLER);
+                LeaderboardCalculator.BY_CALLER, LeaderboardCalculator.OVERALL);
 
         @Option(names = "--top", paramLabel = "N", description = "Rows per leaderboard, 0 for all (default: ${DEFAULT-VALUE}).")
         int top = 10;
