@@ -76,6 +76,9 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
     private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(1);
     private static final Duration THREAD_WAIT = Duration.ofSeconds(2);
 
+    /** Recycle cause: a request changed the worker's shared database (the worker sent retire_reason). */
+    static final String STATE_CHANGED = "state_changed";
+
     private enum State { STARTING, IDLE, BUSY, RETIRING }
 
     private final PythonWorkerConfig config;
@@ -136,7 +139,7 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
         for (String cause : List.of("crashed", "broke_framing", "start_failed", "start_timeout", "cancel_timeout", "unresponsive")) {
             replacements(cause);
         }
-        for (String cause : List.of("max_requests", "max_rss")) {
+        for (String cause : List.of("max_requests", "max_rss", STATE_CHANGED)) {
             recycles(cause);
         }
     }
@@ -488,9 +491,16 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
             worker.cancelTimers();
             complete = !call.done;
             call.finish();
+            if (!response.getRetireReason().isEmpty() && worker.recycleCause == null) {
+                // The worker takes no more requests: whatever the request did to its database must not reach later callers.
+                log.error("Python worker {} reports that request {} ({}) changed its database: {}; retiring it",
+                        process.pid(), response.getId(), call.op, response.getRetireReason());
+                worker.recycleCause = STATE_CHANGED;
+            }
             if (worker.state == State.BUSY) {
                 worker.state = State.IDLE;
-                String recycle = config.maxRequests() > 0 && worker.served >= config.maxRequests() ? "max_requests" : worker.recycleCause;
+                String recycle = STATE_CHANGED.equals(worker.recycleCause) ? STATE_CHANGED
+                        : config.maxRequests() > 0 && worker.served >= config.maxRequests() ? "max_requests" : worker.recycleCause;
                 if (recycle != null) {
                     retireGracefully(worker, recycle);
                 } else if (running) {
@@ -847,7 +857,8 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
 
     private Counter recycles(String cause) {
         return Counter.builder("quantbot.python_worker.recycles")
-                .description("Healthy python workers retired and replaced, by cause (max_requests, max_rss)")
+                .description("Python workers retired and replaced while answering, by cause (max_requests, max_rss,"
+                        + " state_changed: a request changed the worker's shared database)")
                 .tag("cause", cause)
                 .register(registry);
     }
