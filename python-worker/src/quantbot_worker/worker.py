@@ -1,5 +1,7 @@
 """The worker loop: Configure -> Ready, then requests one at a time, Ping/Cancel at any time.
 
+Every request is acknowledged with an Accepted frame as soon as it is read, before it runs.
+
 The calling thread reads frames. Requests run in order on one request thread, each with its own
 DuckDB cursor, so the reader can answer Ping and act on Cancel while a request runs. One watchdog
 thread enforces timeouts (counted from receipt) for the whole life of the worker. Errors
@@ -407,6 +409,9 @@ def _main(infile: BinaryIO, outfile: BinaryIO) -> int:
             frame = _parse(payload)
             kind = frame.WhichOneof("frame")
             if kind == "request":
+                # Before the request can run: a worker that dies without this frame never ran it,
+                # and the daemon may hand the request to another worker.
+                writer.write(worker_pb2.WorkerFrame(accepted=worker_pb2.Accepted(request_id=frame.request.id)))
                 runner.submit(frame.request)
             elif kind == "cancel":
                 runner.cancel(frame.cancel.request_id)

@@ -33,6 +33,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -99,7 +100,7 @@ class DaemonSweepTest {
         long spawnsBefore = daemon.spawnCount();
 
         Sweeps.Result result = Sweeps.run("run", file.toString(), "--target", daemon.target(), "--no-progress",
-                "--output", "json", "--top", "0", "--leaderboard", "by_overlay,by_lag_interval,by_caller,by_scenario");
+                "--output", "json", "--top", "0", "--leaderboard", "by_overlay,by_lag_interval,by_caller,by_scenario,overall");
 
         assertThat(result.code()).as(result.err()).isZero();
         assertThat(result.err()).contains("sweep e2e-run: 12 scenarios × 40 calls = 480 backtests; none done before")
@@ -136,7 +137,7 @@ class DaemonSweepTest {
         // The daemon's leaderboards (AnalyzeSweep over the sealed rows) equal the in-memory calculation.
         Map<String, Leaderboard> local = localLeaderboards(file);
         JsonNode printed = JSON.readTree(result.out()).get("leaderboards");
-        assertThat(printed).hasSize(4);
+        assertThat(printed).hasSize(5);
         for (JsonNode board : printed) {
             Leaderboard expected = local.get(board.get("name").asText());
             assertThat(board.get("rows")).as(board.get("name").asText()).hasSize(expected.rows().size());
@@ -148,6 +149,9 @@ class DaemonSweepTest {
                 assertThat(want).as("%s %s", board.get("name"), keys).isNotNull();
                 assertThat(row.get("count").asLong()).isEqualTo(want.count());
                 assertThat(row.get("skipped").asLong()).isEqualTo(want.skipped());
+                Map<String, Long> reasons = new TreeMap<>();
+                row.get("skip_reasons").fields().forEachRemaining(reason -> reasons.put(reason.getKey(), reason.getValue().asLong()));
+                assertThat(reasons).as("%s %s", board.get("name"), keys).isEqualTo(want.skipReasons());
                 assertNumber(row.get("mean"), want.mean());
                 assertNumber(row.get("p5"), want.p5());
                 assertNumber(row.get("p50"), want.p50());

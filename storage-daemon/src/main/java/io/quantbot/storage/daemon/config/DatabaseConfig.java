@@ -16,7 +16,9 @@ public record DatabaseConfig(
         int groupCommitMaxBatch,
         int groupCommitQueueCapacity,
         int groupCommitCompletionThreads,
-        Duration groupCommitMaxDelay) {
+        Duration groupCommitMaxDelay,
+        long lowSpaceThreshold,
+        Duration readerWait) {
 
     /** The special duckdb.path value for a database that lives only in memory (tests). */
     public static final String IN_MEMORY = ":memory:";
@@ -60,8 +62,22 @@ public record DatabaseConfig(
                 return delay;
             });
 
+    public static final ConfigProperty<Long> DUCKDB_LOW_SPACE_THRESHOLD = ConfigProperty.of(
+            "duckdb.low-space-threshold", "256MiB",
+            "Refuse new writes with RESOURCE_EXHAUSTED (DISK_FULL) and report not ready while the file system holding the database"
+                    + " has less free space than this, so the disk never fills up under the WAL; writes resume by themselves once"
+                    + " space is freed. 0 = only react to a full disk.",
+            ConfigValueParsers::parseSize);
+
+    public static final ConfigProperty<Duration> DUCKDB_READER_WAIT = ConfigProperty.of(
+            "duckdb.reader-wait", "30s",
+            "Longest wait for one of the pooled read connections when the call has no earlier deadline; then UNAVAILABLE"
+                    + " (STORAGE_UNAVAILABLE) with a retry hint.",
+            ConfigValueParsers::parseDuration);
+
     public static final List<ConfigProperty<?>> PROPERTIES = List.of(
             DATA_DIR, DUCKDB_PATH, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, DUCKDB_CHECKPOINT_INTERVAL, DUCKDB_CHECKPOINT_WAL_SIZE,
+            DUCKDB_LOW_SPACE_THRESHOLD, DUCKDB_READER_WAIT,
             GROUP_COMMIT_MAX_BATCH, GROUP_COMMIT_QUEUE_CAPACITY, GROUP_COMMIT_COMPLETION_THREADS, GROUP_COMMIT_MAX_DELAY);
 
     public static DatabaseConfig from(ResolvedConfig config) {
@@ -88,7 +104,9 @@ public record DatabaseConfig(
                 config.get(GROUP_COMMIT_MAX_BATCH),
                 config.get(GROUP_COMMIT_QUEUE_CAPACITY),
                 config.get(GROUP_COMMIT_COMPLETION_THREADS),
-                config.get(GROUP_COMMIT_MAX_DELAY));
+                config.get(GROUP_COMMIT_MAX_DELAY),
+                config.get(DUCKDB_LOW_SPACE_THRESHOLD),
+                config.get(DUCKDB_READER_WAIT));
     }
 
     public Path lakeDir() {

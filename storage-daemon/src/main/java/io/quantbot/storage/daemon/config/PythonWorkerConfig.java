@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
  * @param memoryLimit DuckDB memory_limit inside each worker ("1GB")
  * @param threads DuckDB threads inside each worker
  * @param spawnStormLimit spawns per minute above which the pool reports a spawn storm
+ * @param acceptTimeout how long a worker may take to acknowledge a request (Accepted) before it is
+ *     killed and the request handed to another worker
  */
 public record PythonWorkerConfig(
         int poolSize,
@@ -33,7 +35,8 @@ public record PythonWorkerConfig(
         Duration startTimeout,
         String memoryLimit,
         int threads,
-        int spawnStormLimit) {
+        int spawnStormLimit,
+        Duration acceptTimeout) {
 
     /** The sizes DuckDB's memory_limit accepts (and the worker checks again). */
     private static final Pattern DUCKDB_SIZE = Pattern.compile("\\d+(\\.\\d+)?\\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)", Pattern.CASE_INSENSITIVE);
@@ -94,9 +97,16 @@ public record PythonWorkerConfig(
                     + " warning is logged, quantbot_python_worker_spawn_storms_total counts it and respawns wait instead of looping.",
             ConfigValueParsers::parseInt);
 
+    public static final ConfigProperty<Duration> ACCEPT_TIMEOUT = ConfigProperty.of(
+            "python-worker.accept-timeout", "2s",
+            "How long a worker may take to acknowledge a request it was handed (it does so on reading it, before it runs); a worker"
+                    + " that does not is killed and replaced, and the request, which provably never ran, goes to another worker."
+                    + " A stopped (SIGSTOP) or exited worker is never handed a request in the first place.",
+            ConfigValueParsers::parseDuration);
+
     public static final List<ConfigProperty<?>> PROPERTIES = List.of(
             POOL_SIZE, PYTHON, IMPORT_ROOTS, QUEUE_CAPACITY, DEFAULT_TIMEOUT, CANCEL_GRACE, PING_INTERVAL, MAX_REQUESTS, MAX_RSS,
-            START_TIMEOUT, MEMORY_LIMIT, THREADS, SPAWN_STORM_LIMIT);
+            START_TIMEOUT, MEMORY_LIMIT, THREADS, SPAWN_STORM_LIMIT, ACCEPT_TIMEOUT);
 
     public PythonWorkerConfig {
         importRoots = List.copyOf(importRoots);
@@ -130,7 +140,8 @@ public record PythonWorkerConfig(
                 config.get(START_TIMEOUT),
                 config.get(MEMORY_LIMIT),
                 config.get(THREADS),
-                config.get(SPAWN_STORM_LIMIT));
+                config.get(SPAWN_STORM_LIMIT),
+                config.get(ACCEPT_TIMEOUT));
         List<String> problems = result.problems();
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
@@ -154,6 +165,7 @@ public record PythonWorkerConfig(
         requirePositive(problems, CANCEL_GRACE, cancelGrace);
         requirePositive(problems, PING_INTERVAL, pingInterval);
         requirePositive(problems, START_TIMEOUT, startTimeout);
+        requirePositive(problems, ACCEPT_TIMEOUT, acceptTimeout);
         if (maxRequests < 0) {
             problems.add(MAX_REQUESTS.key() + " must be 0 (never) or more, got " + maxRequests);
         }

@@ -36,12 +36,13 @@ class PythonWorkerConfigTest {
         assertThat(config.memoryLimit()).isEqualTo("1GB");
         assertThat(config.threads()).isEqualTo(1);
         assertThat(config.spawnStormLimit()).isEqualTo(10);
+        assertThat(config.acceptTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(PythonWorkerConfig.PYTHON.defaultValue()).isEqualTo("python-worker/.venv/bin/python");
     }
 
     @Test
     void everyKeyIsDocumentedDashCaseAndItsDefaultParses() {
-        assertThat(PythonWorkerConfig.PROPERTIES).hasSize(13);
+        assertThat(PythonWorkerConfig.PROPERTIES).hasSize(14);
         for (ConfigProperty<?> property : PythonWorkerConfig.PROPERTIES) {
             assertThat(property.key()).startsWith("python-worker.").matches("[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)*");
             assertThat(property.description()).isNotBlank();
