@@ -29,6 +29,7 @@ import io.quantbot.sweep.results.SweepCalls;
 import io.quantbot.sweep.simulation.Call;
 import io.quantbot.sweep.simulation.CandleSeries;
 import io.quantbot.sweep.simulation.SweepSimulator;
+import io.quantbot.sweep.spec.EntryRule;
 import io.quantbot.sweep.spec.Overlay;
 import io.quantbot.sweep.spec.Scenario;
 import io.quantbot.sweep.spec.SweepSpec;
@@ -330,6 +331,18 @@ public final class RemoteSweep {
             else if (overlay instanceof Overlay.TimeExit timeExit) {
                 node.put("after_ms", timeExit.afterMillis());
             }
+            else if (overlay instanceof Overlay.TakeProfitLadder ladder) {
+                legs(node, ladder.legs());
+            }
+            else if (overlay instanceof Overlay.StopLadder ladder) {
+                legs(node, ladder.legs());
+            }
+        }
+        ObjectNode entry = params.putObject("entry");
+        entry.put("rule", spec.entryRule().kind().label());
+        if (spec.entryRule().kind() == EntryRule.Kind.LIMIT) {
+            entry.put("tolerance_pct", spec.entryRule().tolerancePct());
+            entry.put("window_ms", spec.entryRule().windowMillis());
         }
         params.put("taker_fee_bps", spec.takerFeeBps());
         params.put("slippage_bps", spec.slippageBps());
@@ -339,6 +352,13 @@ public final class RemoteSweep {
         params.put("calls", spec.calls().describe());
         params.put("calls_artifact_id", alertsArtifactId);
         return params.toString();
+    }
+
+    private static void legs(ObjectNode node, List<Overlay.Leg> legs) {
+        ArrayNode levels = node.putArray("levels");
+        for (Overlay.Leg leg : legs) {
+            levels.addObject().put("pct", leg.pct()).put("fraction", leg.fraction());
+        }
     }
 
     private static String percent(double fraction) {

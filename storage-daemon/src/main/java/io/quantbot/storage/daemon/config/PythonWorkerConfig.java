@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * PublishArtifact, Query, AnalyzeSweep, GenerateFeatures, GenerateReport).
  *
  * @param poolSize worker processes kept warm; 0 disables the pool
- * @param python the interpreter, absolute (resolved against the working directory)
+ * @param python the interpreter, absolute (the default resolved against the installation, a value set against the working directory)
  * @param importRoots absolute folders ImportSnapshot and PublishArtifact may read from
  * @param maxRequests requests per worker before it is recycled; 0 = never
  * @param maxRss resident memory above which a worker is recycled; 0 = no limit
@@ -51,11 +51,12 @@ public record PythonWorkerConfig(
             "Python DuckDB worker processes started with the daemon for the coarse calls (ImportSnapshot, PublishArtifact, Query,"
                     + " AnalyzeSweep, GenerateFeatures, GenerateReport); 0 disables the pool and those calls fail with UNAVAILABLE.",
             ConfigValueParsers::parseInt);
-    public static final ConfigProperty<Path> PYTHON = ConfigProperty.of(
+    public static final ConfigProperty<Path> PYTHON = ConfigProperty.path(
             "python-worker.python", "python-worker/.venv/bin/python",
-            "Python interpreter of the workers: the venv made by the python-worker build (python-worker/setup-venv.sh);"
-                    + " a relative path is resolved against the working directory.",
-            value -> Path.of(value.trim()));
+            "Python interpreter of the workers: the venv made by the python-worker build (python-worker/setup-venv.sh)."
+                    + " The default is found beside the installation (the checkout or folder of storage-daemon.jar), whatever the"
+                    + " working directory; a relative path you set is resolved against the working directory.",
+            ConfigProperty.PathBase.INSTALLATION);
     public static final ConfigProperty<List<String>> IMPORT_ROOTS = ConfigProperty.of(
             "python-worker.import-roots", "",
             "Comma-separated folders that ImportSnapshot and PublishArtifact may read from; a source path must resolve inside one"
@@ -132,6 +133,17 @@ public record PythonWorkerConfig(
      * together, and a missing interpreter is one of them when the pool is enabled.
      */
     public static PythonWorkerConfig from(ResolvedConfig config) {
+        PythonWorkerConfig result = read(config);
+        ConfigException.throwIfAny(result.problems());
+        return result;
+    }
+
+    /** Every bad value of this area (see {@link DaemonConfiguration#problems}). */
+    public static List<String> problems(ResolvedConfig config) {
+        return read(config).problems();
+    }
+
+    private static PythonWorkerConfig read(ResolvedConfig config) {
         Path dataDir = config.get(DatabaseConfig.DATA_DIR).toAbsolutePath().normalize();
         List<String> rootNames = config.get(IMPORT_ROOTS);
         List<Path> roots = new ArrayList<>();
@@ -142,7 +154,7 @@ public record PythonWorkerConfig(
                 roots.add(Path.of(root).toAbsolutePath().normalize());
             }
         }
-        PythonWorkerConfig result = new PythonWorkerConfig(
+        return new PythonWorkerConfig(
                 config.get(POOL_SIZE),
                 config.get(PYTHON).toAbsolutePath().normalize(),
                 roots,
@@ -159,11 +171,6 @@ public record PythonWorkerConfig(
                 config.get(ACCEPT_TIMEOUT),
                 config.get(COMPLETION_THREADS),
                 config.get(COMPLETION_QUEUE));
-        List<String> problems = result.problems();
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
-        }
-        return result;
     }
 
     public boolean enabled() {
