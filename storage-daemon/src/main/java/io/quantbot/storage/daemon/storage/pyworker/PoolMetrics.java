@@ -16,8 +16,10 @@ final class PoolMetrics {
     /** Why the pool replaced a worker it did not mean to lose. */
     static final List<String> REPLACEMENT_CAUSES = List.of(
             "crashed", "broke_framing", "start_failed", "start_timeout", "cancel_timeout", "unresponsive", "stopped", "unaccepted");
-    /** Why the pool retired a healthy worker. */
-    static final List<String> RECYCLE_CAUSES = List.of("max_requests", "max_rss");
+    /** Recycle cause: a request changed the worker's shared database (the worker sent retire_reason). */
+    static final String STATE_CHANGED = "state_changed";
+    /** Why the pool retired a worker that still answered. */
+    static final List<String> RECYCLE_CAUSES = List.of("max_requests", "max_rss", STATE_CHANGED);
 
     private final MeterRegistry registry;
     private final Counter spawnStorms;
@@ -99,7 +101,8 @@ final class PoolMetrics {
 
     private Counter recycles(String cause) {
         return Counter.builder("quantbot.python_worker.recycles")
-                .description("Healthy python workers retired and replaced, by cause (max_requests, max_rss)")
+                .description("Python workers retired and replaced while answering, by cause (max_requests, max_rss,"
+                        + " state_changed: a request changed the worker's shared database)")
                 .tag("cause", cause)
                 .register(registry);
     }

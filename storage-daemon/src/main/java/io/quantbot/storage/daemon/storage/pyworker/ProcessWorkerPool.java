@@ -68,6 +68,8 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
     private static final Duration THREAD_WAIT = Duration.ofSeconds(2);
     /** Times a call may be handed on after its worker ended before acknowledging it (a request that kills every worker that reads it stops here). */
     private static final int MAX_REDISPATCHES = 2;
+    /** Recycle cause: a request changed the worker's shared database (the worker sent retire_reason). */
+    static final String STATE_CHANGED = PoolMetrics.STATE_CHANGED;
 
     private final PythonWorkerConfig config;
     private final DatabaseConfig database;
@@ -463,8 +465,15 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
             call = worker.release(true);
             complete = !call.done();
             call.finish();
+            if (!response.getRetireReason().isEmpty() && worker.recycleCause == null) {
+                // The worker takes no more requests: whatever the request did to its database must not reach later callers.
+                log.error("Python worker {} reports that request {} ({}) changed its database: {}; retiring it",
+                        process.pid(), response.getId(), call.op, response.getRetireReason());
+                worker.recycleCause = STATE_CHANGED;
+            }
             if (busy) {
-                String recycle = config.maxRequests() > 0 && worker.served() >= config.maxRequests() ? "max_requests" : worker.recycleCause;
+                String recycle = STATE_CHANGED.equals(worker.recycleCause) ? STATE_CHANGED
+                        : config.maxRequests() > 0 && worker.served() >= config.maxRequests() ? "max_requests" : worker.recycleCause;
                 if (recycle != null) {
                     retireGracefully(worker, recycle);
                 } else if (running) {
