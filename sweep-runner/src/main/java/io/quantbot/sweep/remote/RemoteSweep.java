@@ -29,6 +29,7 @@ import io.quantbot.sweep.results.SweepCalls;
 import io.quantbot.sweep.simulation.Call;
 import io.quantbot.sweep.simulation.CandleSeries;
 import io.quantbot.sweep.simulation.SweepSimulator;
+import io.quantbot.sweep.meta.SweepMetadata;
 import io.quantbot.sweep.spec.EntryRule;
 import io.quantbot.sweep.spec.Overlay;
 import io.quantbot.sweep.spec.Scenario;
@@ -101,6 +102,7 @@ public final class RemoteSweep {
     private final CandleSource candles;
     private final SweepSpec spec;
     private final String alertsArtifactId;
+    private final SweepMetadata metadata;
     private final Options options;
     private final Clock clock;
 
@@ -116,14 +118,16 @@ public final class RemoteSweep {
         }
     }
 
+    /** @param metadata stored in every run's params_json under {@code metadata} */
     public RemoteSweep(QuantbotStorageClient client, CandleSource candles, SweepSpec spec, String alertsArtifactId,
-            Options options, Clock clock) {
+            SweepMetadata metadata, Options options, Clock clock) {
         requireNonNull(client, "client is null");
         this.artifacts = client.artifacts();
         this.checkpoints = new SweepCheckpoints(client.state());
         this.candles = requireNonNull(candles, "candles is null");
         this.spec = requireNonNull(spec, "spec is null");
         this.alertsArtifactId = requireNonNull(alertsArtifactId, "alertsArtifactId is null");
+        this.metadata = requireNonNull(metadata, "metadata is null");
         this.options = requireNonNull(options, "options is null");
         this.clock = requireNonNull(clock, "clock is null");
     }
@@ -351,6 +355,7 @@ public final class RemoteSweep {
         params.put("chunk_rows", spec.chunkRows());
         params.put("calls", spec.calls().describe());
         params.put("calls_artifact_id", alertsArtifactId);
+        params.set("metadata", metadata.toJson());
         return params.toString();
     }
 

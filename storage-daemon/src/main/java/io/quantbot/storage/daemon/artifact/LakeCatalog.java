@@ -41,7 +41,7 @@ public interface LakeCatalog {
     /**
      * Absolute path of an artifact's file, for serving it or handing it to a worker: checked first to
      * still hold the bytes the catalog registered (its file hash); a changed or missing file is
-     * DATA_LOSS (LAKE_FILE_CHANGED) and is never served.
+     * DATA_LOSS (FILE_CORRUPTED) and is never served.
      */
     java.nio.file.Path absolutePath(ArtifactRecord record);
 }

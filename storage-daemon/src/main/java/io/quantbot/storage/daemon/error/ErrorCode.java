@@ -46,8 +46,7 @@ public enum ErrorCode {
     PERMISSION_DENIED(ErrorCategory.USER),
     INTERNAL(ErrorCategory.INTERNAL),
     WORKER_FAILED(ErrorCategory.INTERNAL),
-    /** A lake file no longer matches its catalog entry (changed or missing): served to nobody. */
-    LAKE_FILE_CHANGED(ErrorCategory.INTERNAL);
+    FILE_CORRUPTED(ErrorCategory.INTERNAL);
 
     private final ErrorCategory category;
 

@@ -46,7 +46,7 @@ public final class StatusMapper {
             case UNAUTHENTICATED -> Status.Code.UNAUTHENTICATED;
             case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
             case INTERNAL, WORKER_FAILED -> Status.Code.INTERNAL;
-            case LAKE_FILE_CHANGED -> Status.Code.DATA_LOSS;
+            case FILE_CORRUPTED -> Status.Code.DATA_LOSS;
         };
     }
 

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * again whenever its fingerprint changes: size, modification time, inode and change time (ctime, which
  * any write or chmod moves and no unprivileged process can set back). Every other serve costs one
  * {@code stat}. A file whose bytes differ from the catalog's file hash, or that is missing, is never
- * served: the call fails with DATA_LOSS (reason LAKE_FILE_CHANGED), the daemon log says which file,
+ * served: the call fails with DATA_LOSS (reason FILE_CORRUPTED), the daemon log says which file,
  * and {@code quantbot_lake_integrity_failures_total} counts it. Limits: a change made between the check
  * and the read (a window of milliseconds) is not caught until the next serve; {@link #verify} re-hashes
  * everything regardless of fingerprints.
@@ -158,7 +158,7 @@ public final class LakeIntegrity {
         failures.increment();
         log.error("Refusing to serve artifact {}: the lake file {} no longer matches the catalog: {}. Run 'lake verify' (or POST /admin/verify)"
                 + " and restore the file from a backup.", record.id(), file, what);
-        return StorageException.builder(ErrorCode.LAKE_FILE_CHANGED, "artifact " + record.id() + " cannot be served: its lake file no longer matches"
+        return StorageException.builder(ErrorCode.FILE_CORRUPTED, "artifact " + record.id() + " cannot be served: its lake file no longer matches"
                         + " the catalog (" + what + "); the operator has to restore it (see the daemon log)")
                 .metadata("artifact_id", record.id())
                 .build();

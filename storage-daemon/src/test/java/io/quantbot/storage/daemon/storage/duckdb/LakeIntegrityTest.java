@@ -58,7 +58,7 @@ class LakeIntegrityTest {
 
     private static void expectChanged(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
         assertThatThrownBy(call).isInstanceOfSatisfying(StorageException.class,
-                e -> assertThat(e.code()).isEqualTo(ErrorCode.LAKE_FILE_CHANGED));
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.FILE_CORRUPTED));
     }
 
     private static GetCandlesRequest candles(String token) {
@@ -82,12 +82,12 @@ class LakeIntegrityTest {
 
             tamperInPlace(data.resolve(a.path()));
             tamperInPlace(data.resolve(b.path()));
-            var failure = expectError(() -> stub.getCandles(candles(TOKEN_A)), Status.Code.DATA_LOSS, "LAKE_FILE_CHANGED");
+            var failure = expectError(() -> stub.getCandles(candles(TOKEN_A)), Status.Code.DATA_LOSS, "FILE_CORRUPTED");
             assertThat(failure.getStatus().getDescription()).contains(a.id()).doesNotContain(data.toString());
             // A file already verified once is checked again: its change time moved, whatever its mtime says.
             expectChanged(() -> catalog.absolutePath(b));
             expectError(() -> stub.query(QueryRequest.newBuilder().setSql("SELECT count(*) FROM v")
-                    .addViews(ArtifactView.newBuilder().setName("v").addArtifactIds(b.id())).build()), Status.Code.DATA_LOSS, "LAKE_FILE_CHANGED");
+                    .addViews(ArtifactView.newBuilder().setName("v").addArtifactIds(b.id())).build()), Status.Code.DATA_LOSS, "FILE_CORRUPTED");
             // The untouched one is served.
             assertThat(stub.getCandles(candles(TOKEN_C)).getTsMsCount()).isEqualTo(50);
 
