@@ -78,6 +78,9 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
     /** Times a call may be handed on after its worker ended before acknowledging it (a request that kills every worker that reads it stops here). */
     private static final int MAX_REDISPATCHES = 2;
 
+    /** Recycle cause: a request changed the worker's shared database (the worker sent retire_reason). */
+    static final String STATE_CHANGED = "state_changed";
+
     private enum State { STARTING, IDLE, BUSY, RETIRING }
 
     private final PythonWorkerConfig config;
@@ -143,7 +146,7 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
                 "unaccepted")) {
             replacements(cause);
         }
-        for (String cause : List.of("max_requests", "max_rss")) {
+        for (String cause : List.of("max_requests", "max_rss", STATE_CHANGED)) {
             recycles(cause);
         }
     }
@@ -538,9 +541,16 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
             worker.cancelTimers();
             complete = !call.done;
             call.finish();
+            if (!response.getRetireReason().isEmpty() && worker.recycleCause == null) {
+                // The worker takes no more requests: whatever the request did to its database must not reach later callers.
+                log.error("Python worker {} reports that request {} ({}) changed its database: {}; retiring it",
+                        process.pid(), response.getId(), call.op, response.getRetireReason());
+                worker.recycleCause = STATE_CHANGED;
+            }
             if (worker.state == State.BUSY) {
                 worker.state = State.IDLE;
-                String recycle = config.maxRequests() > 0 && worker.served >= config.maxRequests() ? "max_requests" : worker.recycleCause;
+                String recycle = STATE_CHANGED.equals(worker.recycleCause) ? STATE_CHANGED
+                        : config.maxRequests() > 0 && worker.served >= config.maxRequests() ? "max_requests" : worker.recycleCause;
                 if (recycle != null) {
                     retireGracefully(worker, recycle);
                 } else if (running) {
@@ -943,7 +953,8 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
 
     private Counter recycles(String cause) {
         return Counter.builder("quantbot.python_worker.recycles")
-                .description("Healthy python workers retired and replaced, by cause (max_requests, max_rss)")
+                .description("Python workers retired and replaced while answering, by cause (max_requests, max_rss,"
+                        + " state_changed: a request changed the worker's shared database)")
                 .tag("cause", cause)
                 .register(registry);
     }

@@ -227,12 +227,16 @@ class PythonWorkerPoolTest {
         ProducedArtifact report = value(shared.engine.generateReport(new GenerateReportCommand("s2", "Sweep s2 <report>",
                         List.of(results),
                         List.of(new RunSummary("run-x", "tp_sl-0-1m", "failed", "{}", Map.of(), "no candles for the call")),
-                        Map.of("daemon", "test")),
+                        Map.of("daemon", "test"), "intervals: [1m]\n", Map.of("simulate_ms", "1500")),
                 BatchCallOptions.withTimeout(Duration.ofSeconds(60))));
         assertThat(report.type()).isEqualTo("report");
         assertThat(report.extension()).isEqualTo("html");
         String html = Files.readString(report.stagingPath().orElseThrow(), StandardCharsets.UTF_8);
-        assertThat(html).contains("Sweep s2 &lt;report&gt;").contains("no candles for the call").doesNotContain("http://");
+        // plotly.js is inlined and carries URLs in strings; the page's own markup must load nothing
+        String markup = html.replaceAll("(?s)<script>.*?</script>", "<script></script>");
+        assertThat(html).contains("Sweep s2 &lt;report&gt;").contains("no candles for the call").contains("intervals: [1m]")
+                .contains("1.5 s").contains("Plotly.newPlot");
+        assertThat(markup).doesNotContain("src=\"http").doesNotContain("href=\"http");
     }
 
     // ------------------------------------------------------------------ malformed and hostile inputs
