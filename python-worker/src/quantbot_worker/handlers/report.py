@@ -137,12 +137,13 @@ class Chart:
 
 def _layout(**extra: Any) -> dict[str, Any]:
     layout: dict[str, Any] = {
-        "margin": {"l": 60, "r": 20, "t": 10, "b": 50},
+        "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
         "font": {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "hoverlabel": {"namelength": -1},
-        "legend": {"orientation": "h", "y": -0.22},
+        # Above the plot: below it the legend collides with the x axis title as heights vary.
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
     }
     layout.update(extra)
     return layout
@@ -325,7 +326,7 @@ def _importance(factors: Factors, cells: Sequence[Cell]) -> Importance:
         "layout": _layout(
             xaxis=_axis("share of the variance of the target (%)", range=[0, max([*shares, 1]) * 1.18]),
             yaxis=_axis("", categoryorder="array", categoryarray=order),
-            margin={"l": 200, "r": 30, "t": 10, "b": 50},
+            margin={"l": 200, "r": 30, "t": 40, "b": 50},
             barmode="overlay",
         ),
     }
@@ -788,7 +789,7 @@ def _equity_and_drawdown(ctx: RequestContext, ranked: Sequence[str], has_call_ts
         "Equity of the best scenarios that can be told apart",
         {
             "data": equity_traces,
-            "layout": _layout(xaxis=x_axis, yaxis=_axis("cumulative net return (%, sum per trade)")),
+            "layout": _layout(xaxis=x_axis, yaxis=_axis("cumulative net return (%)")),
         },
         height=400,
         wide=True,
@@ -887,7 +888,7 @@ def _coverage(ctx: RequestContext, has_skip_reason: bool) -> Coverage:
             barmode="stack",
             xaxis=_axis("share of backtests (%)", range=[0, 100]),
             yaxis=_axis("", type="category", autorange="reversed"),
-            margin={"l": 140, "r": 20, "t": 10, "b": 50},
+            margin={"l": 140, "r": 20, "t": 40, "b": 50},
         ),
     }
     chart = Chart(
