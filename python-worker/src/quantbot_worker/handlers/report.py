@@ -226,7 +226,7 @@ def handle(ctx: RequestContext, op: worker_pb2.GenerateReportOp) -> worker_pb2.R
             ).fetchall()
         ]
     ctx.check()
-    boards = [leaderboard(cursor, board, TOP_ROWS) for board in BOARDS]
+    boards = [leaderboard(cursor, board, TOP_ROWS, "skip_reason" in columns) for board in BOARDS]
     scenario_board = next(b for b in boards if b.name == "by_scenario")
     top_scenarios = [row.keys[0] for row in scenario_board.rows if row.count > 0][:TOP_SCENARIOS]
     ctx.check()

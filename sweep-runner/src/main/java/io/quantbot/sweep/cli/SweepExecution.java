@@ -12,6 +12,8 @@ import io.quantbot.storage.v1.GenerateReportRequest;
 import io.quantbot.storage.v1.GenerateReportResponse;
 import io.quantbot.storage.v1.ServerInfo;
 import io.quantbot.sweep.leaderboard.Leaderboard;
+import io.quantbot.sweep.meta.RunnerBuild;
+import io.quantbot.sweep.meta.SweepMetadata;
 import io.quantbot.sweep.output.LeaderboardPrinter;
 import io.quantbot.sweep.output.LeaderboardSort;
 import io.quantbot.sweep.output.OutputFormat;
@@ -117,8 +119,16 @@ final class SweepExecution {
                 alerts.getId(), alerts.getLogicalKey(), (System.nanoTime() - loadStart) / 1e9));
         err.flush();
 
+        SweepMetadata metadata = new SweepMetadata(RunnerBuild.current(), SweepMetadata.specHash(spec), before.getVersion(),
+                before.getDuckdbVersion(), before.getSchemaVersion(), spec.calls().describe(), alerts.getId(),
+                alerts.getContentHash());
+        // Overwritten by every invocation of the sweep: the newest runner and daemon that worked on it.
+        client.state().setJson(SweepMetadata.NAMESPACE, spec.sweepId(), metadata.toJson().toString());
+        err.println(String.format(Locale.ROOT, "runner %s, spec hash %s", metadata.runner().describe(),
+                metadata.specHash().substring(0, 12)));
+
         SdkCandleSource candles = new SdkCandleSource(client.artifacts());
-        RemoteSweep sweep = new RemoteSweep(client, candles, spec, alerts.getId(),
+        RemoteSweep sweep = new RemoteSweep(client, candles, spec, alerts.getId(), metadata,
                 new RemoteSweep.Options(settings.uploadStreams(), ProgressReporter.detectMode(settings.noProgress())),
                 Clock.systemUTC());
         RemoteSweepResult result = sweep.run(calls, listener, err);

@@ -1,6 +1,7 @@
 package io.quantbot.storage.daemon.config;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Network endpoints and request handling. */
@@ -35,20 +36,31 @@ public record ServerConfig(
             GRPC_HOST, GRPC_PORT, GRPC_MAX_INBOUND_MESSAGE_SIZE, GRPC_EXECUTOR_THREADS, HTTP_HOST, HTTP_PORT, SHUTDOWN_GRACE_PERIOD);
 
     public static ServerConfig from(ResolvedConfig config) {
-        long maxMessage = config.get(GRPC_MAX_INBOUND_MESSAGE_SIZE);
-        if (maxMessage > Integer.MAX_VALUE) {
-            throw new ConfigException("grpc.max-inbound-message-size must be below 2GiB");
-        }
-        if (config.get(GRPC_EXECUTOR_THREADS) < 1) {
-            throw new ConfigException("grpc.executor-threads must be at least 1");
-        }
+        ConfigException.throwIfAny(problems(config));
         return new ServerConfig(
                 config.get(GRPC_HOST),
                 config.get(GRPC_PORT),
-                maxMessage,
+                config.get(GRPC_MAX_INBOUND_MESSAGE_SIZE),
                 config.get(GRPC_EXECUTOR_THREADS),
                 config.get(HTTP_HOST),
                 config.get(HTTP_PORT),
                 config.get(SHUTDOWN_GRACE_PERIOD));
+    }
+
+    /** Every bad value of this area, each named by its key (see {@link DaemonConfiguration#problems}). */
+    public static List<String> problems(ResolvedConfig config) {
+        List<String> problems = new ArrayList<>();
+        long maxMessage = config.get(GRPC_MAX_INBOUND_MESSAGE_SIZE);
+        if (maxMessage < 1 || maxMessage > Integer.MAX_VALUE) {
+            problems.add(GRPC_MAX_INBOUND_MESSAGE_SIZE.key() + " must be between 1 byte and 2GiB, got " + config.value(GRPC_MAX_INBOUND_MESSAGE_SIZE.key()).value());
+        }
+        ConfigChecks.atLeast(problems, config, GRPC_EXECUTOR_THREADS, 1);
+        ConfigChecks.notBlank(problems, config, GRPC_HOST);
+        ConfigChecks.notBlank(problems, config, HTTP_HOST);
+        if (config.get(GRPC_PORT) != 0 && config.get(GRPC_PORT).equals(config.get(HTTP_PORT))
+                && config.get(GRPC_HOST).equals(config.get(HTTP_HOST))) {
+            problems.add(GRPC_PORT.key() + " and " + HTTP_PORT.key() + " are both " + config.get(GRPC_PORT) + ": the gRPC and the HTTP ops endpoint need a port each");
+        }
+        return problems;
     }
 }

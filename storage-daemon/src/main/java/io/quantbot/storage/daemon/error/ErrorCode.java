@@ -22,6 +22,7 @@ public enum ErrorCode {
     REQUEST_TOO_LARGE(ErrorCategory.RESOURCE),
     QUOTA_EXCEEDED(ErrorCategory.RESOURCE),
     QUEUE_FULL(ErrorCategory.RESOURCE),
+    DISK_FULL(ErrorCategory.RESOURCE),
 
     KEY_NOT_FOUND(ErrorCategory.USER),
     ARTIFACT_NOT_FOUND(ErrorCategory.USER),

@@ -63,7 +63,7 @@ public final class GrpcServer implements Managed {
     public List<ServerServiceDefinition> definitions() {
         List<ServerServiceDefinition> definitions = new ArrayList<>();
         for (BindableService service : services) {
-            definitions.add(ServerInterceptors.intercept(service, interceptors));
+            definitions.add(ServerInterceptors.intercept(ErrorDetailsReflection.withErrorDetails(service.bindService()), interceptors));
         }
         definitions.add(ServerInterceptors.intercept(health.getHealthService(), interceptors));
         definitions.add(ProtoReflectionServiceV1.newInstance().bindService());

@@ -76,13 +76,37 @@ public final class TokenStore {
         }
     }
 
+    /** What is wrong with the configured tokens (file and inline), all at once; empty when auth is off or the tokens are good. */
+    public static List<String> problems(SecurityConfig config) {
+        if (!config.authEnabled()) {
+            return List.of();
+        }
+        List<String> problems = new ArrayList<>();
+        read(config, problems);
+        return problems;
+    }
+
     private Map<String, Principal> load() {
         List<String> problems = new ArrayList<>();
+        if (config.tokensFile().isPresent()) {
+            try {
+                loadedModified = Files.getLastModifiedTime(config.tokensFile().get());
+            } catch (IOException e) {
+                // read() reports the unreadable file
+            }
+        }
+        Map<String, Principal> tokens = read(config, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return tokens;
+    }
+
+    private static Map<String, Principal> read(SecurityConfig config, List<String> problems) {
         Map<String, Principal> tokens = new HashMap<>();
         if (config.tokensFile().isPresent()) {
             Path file = config.tokensFile().get();
             try {
-                loadedModified = Files.getLastModifiedTime(file);
                 List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
                 for (int i = 0; i < lines.size(); i++) {
                     String line = lines.get(i).strip();
@@ -110,9 +134,6 @@ public final class TokenStore {
         }
         if (problems.isEmpty() && tokens.isEmpty()) {
             problems.add("auth is configured but holds no token");
-        }
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
         }
         return Map.copyOf(tokens);
     }

@@ -269,6 +269,11 @@ class CoarseOperationsTest {
         var byCaller = analysis.getLeaderboardsList().stream().filter(board -> board.getName().equals("by_caller")).findFirst().orElseThrow();
         assertThat(byCaller.getRowsList()).extracting(row -> row.getKeys(0)).containsExactlyInAnyOrder("alice", "bob");
         assertThat(byCaller.getRowsList().stream().mapToLong(row -> row.getCount() + row.getSkipped()).sum()).isEqualTo(300);
+        var overall = analysis.getLeaderboardsList().stream().filter(board -> board.getName().equals("overall")).findFirst().orElseThrow();
+        assertThat(overall.getRowsList()).singleElement().satisfies(row -> {
+            assertThat(row.getCount() + row.getSkipped()).isEqualTo(300);
+            assertThat(row.getSkipReasonsMap().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(row.getSkipped());
+        });
         expectError(() -> stub.analyzeSweep(AnalyzeSweepRequest.newBuilder().setSweepId("sw-nothing").build()), Status.Code.NOT_FOUND, "ARTIFACT_NOT_FOUND");
 
         GenerateFeaturesResponse features = stub.generateFeatures(GenerateFeaturesRequest.newBuilder().addOhlcvArtifactIds(slice).addWindows(5).build());

@@ -75,6 +75,11 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
     private static final Duration QUEUE_FULL_RETRY = Duration.ofSeconds(1);
     private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(1);
     private static final Duration THREAD_WAIT = Duration.ofSeconds(2);
+    /** Times a call may be handed on after its worker ended before acknowledging it (a request that kills every worker that reads it stops here). */
+    private static final int MAX_REDISPATCHES = 2;
+
+    /** Recycle cause: a request changed the worker's shared database (the worker sent retire_reason). */
+    static final String STATE_CHANGED = "state_changed";
 
     private enum State { STARTING, IDLE, BUSY, RETIRING }
 
@@ -84,6 +89,7 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
     private final Readiness readiness;
     private final MeterRegistry registry;
     private final Counter spawnStorms;
+    private final Counter redispatches;
     private final AtomicLong requestIds = new AtomicLong();
     private final AtomicLong pingNonces = new AtomicLong();
 
@@ -118,6 +124,9 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
         this.spawnStorms = Counter.builder("quantbot.python_worker.spawn_storms")
                 .description("Times the pool hit python-worker.spawn-storm-limit spawns per minute and held respawns back")
                 .register(registry);
+        this.redispatches = Counter.builder("quantbot.python_worker.redispatches")
+                .description("Calls handed to another worker because theirs ended or was killed before it acknowledged (and so ran) them")
+                .register(registry);
         Gauge.builder("quantbot.python_worker.spawn_storm", this, pool -> pool.inStorm() ? 1 : 0)
                 .description("1 while the pool is in a spawn storm (readiness not ready, respawns held back), else 0")
                 .register(registry);
@@ -133,10 +142,11 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
         Gauge.builder("quantbot.python_worker.pool_size", this, ProcessWorkerPool::poolSize)
                 .description("Configured number of python workers (python-worker.pool-size)")
                 .register(registry);
-        for (String cause : List.of("crashed", "broke_framing", "start_failed", "start_timeout", "cancel_timeout", "unresponsive")) {
+        for (String cause : List.of("crashed", "broke_framing", "start_failed", "start_timeout", "cancel_timeout", "unresponsive", "stopped",
+                "unaccepted")) {
             replacements(cause);
         }
-        for (String cause : List.of("max_requests", "max_rss")) {
+        for (String cause : List.of("max_requests", "max_rss", STATE_CHANGED)) {
             recycles(cause);
         }
     }
@@ -198,7 +208,7 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
     public void stop() throws InterruptedException {
         List<Call> failed = new ArrayList<>();
         List<Worker> all;
-        Map<Worker, Call> inFlight = new LinkedHashMap<>();
+        Map<Worker, Attempt> inFlight = new LinkedHashMap<>();
         synchronized (this) {
             if (!running) {
                 stopped = true;
@@ -212,7 +222,7 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
             for (Worker worker : all) {
                 Call call = worker.call;
                 if (call != null) {
-                    inFlight.put(worker, call);
+                    inFlight.put(worker, call.attempt);
                     if (!call.done) {
                         failed.add(call);
                     }
@@ -231,10 +241,10 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
         }
         // Off this thread: a worker that stopped reading could block a write until it is killed below.
         for (Worker worker : all) {
-            Call call = inFlight.get(worker);
+            Attempt attempt = inFlight.get(worker);
             execute(() -> {
-                if (call != null) {
-                    requestCancel(worker, call);
+                if (attempt != null) {
+                    requestCancel(attempt);
                 }
                 worker.process.closeInput();
             });
@@ -278,15 +288,15 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
                     "the deadline of the " + op + " call passed before it reached a python worker"));
         }
         Call call = new Call(request.toBuilder().setId(requestIds.incrementAndGet()).build(), op, started, started + remaining.toNanos());
-        Worker worker;
+        Attempt attempt = null;
         synchronized (this) {
             StorageException rejection = admission(op);
             if (rejection != null) {
                 return rejected(op, started, rejection);
             }
-            worker = takeIdleWorker();
+            Worker worker = takeIdleWorker();
             if (worker != null) {
-                assign(worker, call);
+                attempt = assign(worker, call);
             } else {
                 queue.addLast(call);
             }
@@ -298,8 +308,8 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
                 abandon(call, ErrorCode.CANCELLED);
             }
         });
-        if (worker != null) {
-            dispatch(worker, call);
+        if (attempt != null) {
+            dispatch(attempt);
         }
         return call.future;
     }
@@ -330,13 +340,33 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
                 .build();
     }
 
+    /**
+     * An idle worker that will read what it is sent, or null. Asks the operating system first: a worker that
+     * exited or is stopped (SIGSTOP) is never chosen; it is killed and replaced instead. Under the monitor.
+     */
     private Worker takeIdleWorker() {
         for (Worker worker : workers.values()) {
-            if (worker.state == State.IDLE) {
-                return worker;
+            if (worker.state != State.IDLE) {
+                continue;
+            }
+            switch (worker.process.runState()) {
+                case RUNNING -> {
+                    return worker;
+                }
+                case STOPPED -> dropIdleWorker(worker, "stopped", "is stopped (SIGSTOP, SIGTSTP or a tracer)");
+                case GONE -> dropIdleWorker(worker, "crashed", "has exited");
             }
         }
         return null;
+    }
+
+    /** Takes an idle worker that cannot read out of service: killed (a signal, no wait) and replaced. Under the monitor. */
+    private void dropIdleWorker(Worker worker, String cause, String what) {
+        consecutiveFailures++;
+        lastFailure = "python worker " + worker.process.pid() + " " + what + " while idle";
+        log.warn("{}; it gets no more calls and is killed and replaced", lastFailure);
+        retire(worker, SpawnReason.REPLACE, cause, backoff());
+        worker.process.kill();
     }
 
     private Call pollQueue() {
@@ -349,36 +379,57 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
         return null;
     }
 
-    private void assign(Worker worker, Call call) {
+    /** Hands the call to the worker; the worker must acknowledge it within python-worker.accept-timeout. Under the monitor. */
+    private Attempt assign(Worker worker, Call call) {
+        Attempt attempt = new Attempt(call, worker);
         worker.state = State.BUSY;
         worker.call = call;
-        call.worker = worker;
+        call.attempt = attempt;
+        worker.acceptTimer = scheduler.schedule(() -> acceptTimedOut(attempt), config.acceptTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        return attempt;
     }
 
     /** Sends the call's request to its worker, with the time left as the worker's timeout. Outside the monitor. */
-    private void dispatch(Worker worker, Call call) {
-        long timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(call.deadlineNanos - System.nanoTime()));
-        Request request = call.request.toBuilder().setTimeoutMs(timeoutMs).build();
-        synchronized (call) {
+    private void dispatch(Attempt attempt) {
+        Worker worker = attempt.worker;
+        long timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(attempt.call.deadlineNanos - System.nanoTime()));
+        Request request = attempt.call.request.toBuilder().setTimeoutMs(timeoutMs).build();
+        synchronized (attempt) {
             sendQuietly(worker, () -> worker.process.send(request));
-            call.requestSent = true;
-            if (call.cancelRequested) {
+            attempt.requestSent = true;
+            if (attempt.cancelRequested) {
                 sendQuietly(worker, () -> worker.process.cancel(request.getId()));
             }
         }
     }
 
-    /** Sends Cancel for the call, after its request even when the two race. Outside the monitor. */
-    private void requestCancel(Worker worker, Call call) {
-        synchronized (call) {
-            if (call.cancelRequested) {
+    /** Sends Cancel for the attempt's request, after the request even when the two race. Outside the monitor. */
+    private void requestCancel(Attempt attempt) {
+        synchronized (attempt) {
+            if (attempt.cancelRequested) {
                 return;
             }
-            call.cancelRequested = true;
-            if (call.requestSent) {
-                sendQuietly(worker, () -> worker.process.cancel(call.request.getId()));
+            attempt.cancelRequested = true;
+            if (attempt.requestSent) {
+                sendQuietly(attempt.worker, () -> attempt.worker.process.cancel(attempt.call.request.getId()));
             }
         }
+    }
+
+    /** The worker did not acknowledge the request: it is stopped or not reading. Kill it; its exit hands the call on. */
+    private void acceptTimedOut(Attempt attempt) {
+        Worker worker = attempt.worker;
+        synchronized (this) {
+            if (worker.call != attempt.call || attempt.call.attempt != attempt || attempt.accepted || worker.state == State.RETIRING) {
+                return;
+            }
+            consecutiveFailures++;
+            lastFailure = "python worker " + worker.process.pid() + " did not acknowledge request " + attempt.call.request.getId()
+                    + " (" + attempt.call.op + ") within " + config.acceptTimeout() + " (python-worker.accept-timeout)";
+            log.warn("{}; killing and replacing it, the request goes to another worker", lastFailure);
+            retire(worker, SpawnReason.REPLACE, "unaccepted", backoff());
+        }
+        worker.process.kill();
     }
 
     /** A write that fails means the worker is gone: kill it; its exit fails the call and replaces it. */
@@ -394,13 +445,15 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
     /** The caller cancelled or the deadline passed: fail the call now, and cancel its request if a worker runs it. */
     private void abandon(Call call, ErrorCode reason) {
         Worker worker;
+        Attempt attempt;
         String where;
         synchronized (this) {
             if (call.done) {
                 return;
             }
             call.finish();
-            worker = call.worker;
+            attempt = call.attempt;
+            worker = attempt == null ? null : attempt.worker;
             if (worker == null) {
                 queue.remove(call);
                 where = "while it waited for a free python worker";
@@ -418,7 +471,7 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
         if (worker != null) {
             // Not on the scheduler thread: a write to a worker that stopped reading blocks until the worker is
             // killed, and the kill after the grace is the scheduler's job.
-            execute(() -> requestCancel(worker, call));
+            execute(() -> requestCancel(attempt));
         }
     }
 
@@ -439,7 +492,7 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
     @Override
     public void onReady(WorkerProcess process, Ready ready) {
         Worker worker;
-        Call next = null;
+        Attempt next = null;
         synchronized (this) {
             worker = workers.get(process);
             if (worker == null || worker.state != State.STARTING) {
@@ -452,9 +505,9 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
             pythonVersion = ready.getPythonVersion();
             duckDbVersion = ready.getDuckdbVersion();
             if (running) {
-                next = pollQueue();
-                if (next != null) {
-                    assign(worker, next);
+                Call queued = pollQueue();
+                if (queued != null) {
+                    next = assign(worker, queued);
                 }
                 if (!warm && workersReady() >= config.poolSize()) {
                     warm = true;
@@ -466,7 +519,7 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
         }
         log.info("Python worker {} ready after {} ms ({})", process.pid(), millis(System.nanoTime() - worker.spawnedNanos), worker.reason.tag());
         if (next != null) {
-            dispatch(worker, next);
+            dispatch(next);
         }
     }
 
@@ -474,7 +527,7 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
     public void onResponse(WorkerProcess process, Response response) {
         Worker worker;
         Call call;
-        Call next = null;
+        Attempt next = null;
         boolean complete;
         synchronized (this) {
             worker = workers.get(process);
@@ -488,15 +541,22 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
             worker.cancelTimers();
             complete = !call.done;
             call.finish();
+            if (!response.getRetireReason().isEmpty() && worker.recycleCause == null) {
+                // The worker takes no more requests: whatever the request did to its database must not reach later callers.
+                log.error("Python worker {} reports that request {} ({}) changed its database: {}; retiring it",
+                        process.pid(), response.getId(), call.op, response.getRetireReason());
+                worker.recycleCause = STATE_CHANGED;
+            }
             if (worker.state == State.BUSY) {
                 worker.state = State.IDLE;
-                String recycle = config.maxRequests() > 0 && worker.served >= config.maxRequests() ? "max_requests" : worker.recycleCause;
+                String recycle = STATE_CHANGED.equals(worker.recycleCause) ? STATE_CHANGED
+                        : config.maxRequests() > 0 && worker.served >= config.maxRequests() ? "max_requests" : worker.recycleCause;
                 if (recycle != null) {
                     retireGracefully(worker, recycle);
                 } else if (running) {
-                    next = pollQueue();
-                    if (next != null) {
-                        assign(worker, next);
+                    Call queued = pollQueue();
+                    if (queued != null) {
+                        next = assign(worker, queued);
                     }
                 }
             }
@@ -514,9 +574,8 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
             }
         }
         if (next != null) {
-            Worker free = worker;
-            Call queued = next;
-            execute(() -> dispatch(free, queued));
+            Attempt queued = next;
+            execute(() -> dispatch(queued));
         }
     }
 
@@ -543,8 +602,24 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
     }
 
     @Override
+    public void onAccepted(WorkerProcess process, long requestId) {
+        synchronized (this) {
+            Worker worker = workers.get(process);
+            if (worker == null || worker.call == null || worker.call.request.getId() != requestId) {
+                return;
+            }
+            worker.call.attempt.accepted = true;
+            if (worker.acceptTimer != null) {
+                worker.acceptTimer.cancel(false);
+                worker.acceptTimer = null;
+            }
+        }
+    }
+
+    @Override
     public void onExit(WorkerProcess process, WorkerProcess.WorkerExit exit) {
         Call failed = null;
+        Attempt redispatch = null;
         String message;
         synchronized (this) {
             Worker worker = workers.remove(process);
@@ -556,8 +631,13 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
             String during = call == null ? (worker.state == State.STARTING ? "before it was ready" : "while idle") : "during " + call.op;
             message = exit.describe(process.pid(), during);
             if (call != null && !call.done) {
-                call.finish();
-                failed = call;
+                if (!call.attempt.accepted && running && call.redispatches < MAX_REDISPATCHES) {
+                    // It never acknowledged the request, so it never ran it: another worker may.
+                    redispatch = handOn(call, process.pid());
+                } else {
+                    call.finish();
+                    failed = call;
+                }
             }
             if (worker.state == State.RETIRING) {
                 log.debug("{}", message);
@@ -583,11 +663,32 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
                 }
             }
         }
+        if (redispatch != null) {
+            dispatch(redispatch);
+        }
         if (failed != null) {
             fail(failed, StorageException.builder(ErrorCode.WORKER_UNAVAILABLE, message + "; the call was not completed, retry it")
                     .metadata("op", failed.op)
                     .build(), "worker_unavailable");
         }
+    }
+
+    /**
+     * A call whose worker ended before it acknowledged the request: to a free worker now (returned, for dispatch
+     * outside the monitor), else to the front of the queue. Under the monitor.
+     */
+    private Attempt handOn(Call call, long pid) {
+        call.redispatches++;
+        call.attempt = null;
+        redispatches.increment();
+        log.info("Python worker {} ended before it read request {} ({}); handing the request to another worker",
+                pid, call.request.getId(), call.op);
+        Worker free = takeIdleWorker();
+        if (free != null) {
+            return assign(free, call);
+        }
+        queue.addFirst(call);
+        return null;
     }
 
     /** After a worker failed to start: with no worker up, queued calls would only wait for their deadline. Under the monitor. */
@@ -721,6 +822,7 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
 
     private void pingIdleWorkers() {
         List<Worker> silent = new ArrayList<>();
+        List<Worker> stopped = new ArrayList<>();
         Map<Worker, Long> pings = new LinkedHashMap<>();
         synchronized (this) {
             if (!running) {
@@ -730,7 +832,9 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
                 if (worker.state != State.IDLE) {
                     continue;
                 }
-                if (worker.pingNonce != 0) {
+                if (worker.process.runState() == WorkerIo.RunState.STOPPED) {
+                    stopped.add(worker);
+                } else if (worker.pingNonce != 0) {
                     silent.add(worker);
                 } else {
                     worker.pingNonce = pingNonces.incrementAndGet();
@@ -744,6 +848,8 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
                 log.warn("{}; killing and replacing it", lastFailure);
                 retire(worker, SpawnReason.REPLACE, "unresponsive", backoff());
             }
+            // Stopped: no need to wait a ping interval for the answer that cannot come.
+            stopped.forEach(worker -> dropIdleWorker(worker, "stopped", "is stopped (SIGSTOP, SIGTSTP or a tracer)"));
         }
         silent.forEach(worker -> worker.process.kill());
         pings.forEach((worker, nonce) -> sendQuietly(worker, () -> worker.process.ping(nonce)));
@@ -847,7 +953,8 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
 
     private Counter recycles(String cause) {
         return Counter.builder("quantbot.python_worker.recycles")
-                .description("Healthy python workers retired and replaced, by cause (max_requests, max_rss)")
+                .description("Python workers retired and replaced while answering, by cause (max_requests, max_rss,"
+                        + " state_changed: a request changed the worker's shared database)")
                 .tag("cause", cause)
                 .register(registry);
     }
@@ -954,11 +1061,10 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
         final long deadlineNanos;
         final CompletableFuture<Result> future = new CompletableFuture<>();
         boolean done;
-        Worker worker;
+        /** The worker's hand-over of the call; null while it waits in the queue. */
+        Attempt attempt;
+        int redispatches;
         ScheduledFuture<?> deadlineTask;
-        // Guarded by the call's own monitor: a Cancel frame never overtakes its request.
-        boolean requestSent;
-        boolean cancelRequested;
 
         Call(Request request, String op, long startedNanos, long deadlineNanos) {
             this.request = request;
@@ -972,6 +1078,22 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
             if (deadlineTask != null) {
                 deadlineTask.cancel(false);
             }
+        }
+    }
+
+    /** One hand-over of a call to a worker. {@code accepted} is guarded by the pool's monitor, the send flags by the attempt's own. */
+    private static final class Attempt {
+        final Call call;
+        final Worker worker;
+        /** The worker acknowledged the request (it has read it and may run it). */
+        boolean accepted;
+        // Guarded by the attempt's own monitor: a Cancel frame never overtakes its request.
+        boolean requestSent;
+        boolean cancelRequested;
+
+        Attempt(Call call, Worker worker) {
+            this.call = call;
+            this.worker = worker;
         }
     }
 
@@ -990,6 +1112,7 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
         boolean counted = true;
         ScheduledFuture<?> startTimeout;
         ScheduledFuture<?> cancelKill;
+        ScheduledFuture<?> acceptTimer;
 
         Worker(WorkerProcess process, SpawnReason reason) {
             this.process = process;
@@ -1004,6 +1127,10 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
             if (cancelKill != null) {
                 cancelKill.cancel(false);
                 cancelKill = null;
+            }
+            if (acceptTimer != null) {
+                acceptTimer.cancel(false);
+                acceptTimer = null;
             }
         }
     }

@@ -188,7 +188,7 @@ class PythonWorkerPoolTest {
         assertThat(analysis.rows()).isEqualTo(96);
         assertThat(analysis.runs()).isEqualTo(8);
         assertThat(analysis.leaderboards()).extracting(Leaderboard::name)
-                .containsExactly("by_overlay", "by_lag_interval", "by_caller", "by_scenario");
+                .containsExactly("by_overlay", "by_lag_interval", "by_caller", "by_scenario", "overall");
         Leaderboard byOverlay = analysis.leaderboards().get(0);
         assertThat(byOverlay.dimensions()).containsExactly("overlay_set");
         assertThat(byOverlay.rows()).hasSize(2);
@@ -197,6 +197,14 @@ class PythonWorkerPoolTest {
         // 12 calls x 4 scenarios per overlay, every 7th call skipped (1 of 12).
         assertThat(byOverlay.rows().get(0).count()).isEqualTo(44);
         assertThat(byOverlay.rows().get(0).skipped()).isEqualTo(4);
+        assertThat(byOverlay.rows().get(0).skipReasons()).isEqualTo(Map.of("no_candles", 4L));
+        Leaderboard overall = analysis.leaderboards().get(4);
+        assertThat(overall.dimensions()).isEmpty();
+        assertThat(overall.rows()).singleElement().satisfies(row -> {
+            assertThat(row.keys()).isEmpty();
+            assertThat(row.count() + row.skipped()).isEqualTo(96);
+            assertThat(row.skipReasons()).isEqualTo(Map.of("no_candles", 8L));
+        });
         assertThat(analysis.leaderboards().get(3).rows()).hasSize(3);
     }
 
@@ -443,15 +451,59 @@ class PythonWorkerPoolTest {
     }
 
     @Test
-    void anUnresponsiveIdleWorkerIsReplaced() throws Exception {
+    void aStoppedIdleWorkerIsReplacedAtTheNextPing() throws Exception {
         try (PoolFixture fixture = PoolFixture.start(dir, "python-worker.ping-interval", "300ms").awaitWarm()) {
             long pid = fixture.onlyPid();
             signal(pid, "STOP");
             Await.until("the silent worker to be replaced", Duration.ofSeconds(30),
                     () -> fixture.pool.spawnCount() == 2 && fixture.pool.workersReady() == 1);
             Await.until("the silent worker to be gone", Duration.ofSeconds(10), () -> !alive(pid));
-            assertThat(fixture.counter("quantbot.python_worker.replacements", "cause", "unresponsive")).isEqualTo(1);
+            // Stopped, it cannot answer: replaced at the first ping instead of after a second unanswered one.
+            assertThat(fixture.counter("quantbot.python_worker.replacements", "cause", "stopped")).isEqualTo(1);
+            assertThat(fixture.counter("quantbot.python_worker.replacements", "cause", "unresponsive")).isZero();
             assertThat(value(fixture.pool.submit(sleep(1), BatchCallOptions.none())).hasSleep()).isTrue();
+        }
+    }
+
+    @Test
+    void aStoppedIdleWorkerIsNotHandedTheNextCall() throws Exception {
+        try (PoolFixture fixture = PoolFixture.start(dir, "python-worker.pool-size", "2").awaitWarm()) {
+            // The pool hands calls to idle workers in spawn order: the first pid is the one it would choose.
+            long stopped = fixture.pool.workerPids().get(0);
+            signal(stopped, "STOP");
+            try {
+                // Today's pool gave this call to the stopped worker and it waited out its deadline.
+                for (int i = 0; i < 3; i++) {
+                    assertThat(value(fixture.pool.submit(sleep(1), BatchCallOptions.withTimeout(Duration.ofSeconds(20)))).hasSleep())
+                            .isTrue();
+                }
+                assertThat(fixture.counter("quantbot.python_worker.replacements", "cause", "stopped")).isEqualTo(1);
+                Await.until("the stopped worker to be killed", Duration.ofSeconds(10), () -> !alive(stopped));
+                Await.until("its replacement", Duration.ofSeconds(30),
+                        () -> fixture.pool.workersReady() == 2 && !fixture.pool.workerPids().contains(stopped));
+                assertThat(fixture.counter("quantbot.python_worker.spawns", "reason", "replace")).isEqualTo(1);
+            } finally {
+                if (alive(stopped)) {
+                    ProcessHandle.of(stopped).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+        }
+    }
+
+    @Test
+    void anIdleWorkerKilledAMomentBeforeACallDoesNotFailIt() throws Exception {
+        try (PoolFixture fixture = PoolFixture.start(dir, "python-worker.pool-size", "2").awaitWarm()) {
+            for (int round = 1; round <= 3; round++) {
+                long victim = fixture.pool.workerPids().get(0);
+                ProcessHandle.of(victim).orElseThrow().destroyForcibly();
+                // Submitted before the pool can have seen the exit: today's pool handed it to the dead worker
+                // and failed it with WORKER_UNAVAILABLE.
+                CompletableFuture<Result> call = fixture.pool.submit(sleep(1), BatchCallOptions.withTimeout(Duration.ofSeconds(20)));
+                assertThat(value(call).hasSleep()).as("round %d", round).isTrue();
+                Await.until("the killed worker's replacement", Duration.ofSeconds(30),
+                        () -> fixture.pool.workersReady() == 2 && !fixture.pool.workerPids().contains(victim));
+            }
+            assertThat(fixture.counter("quantbot.python_worker.spawns", "reason", "replace")).isEqualTo(3);
         }
     }
 
