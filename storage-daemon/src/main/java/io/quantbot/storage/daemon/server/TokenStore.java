@@ -8,9 +8,7 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
@@ -116,12 +114,6 @@ public final class TokenStore {
                     String[] parts = line.split("\\s+");
                     add(tokens, parts, file + ":" + (i + 1), problems);
                 }
-            } catch (NoSuchFileException e) {
-                problems.add("auth.tokens-file " + file + " does not exist: create it (one '<name> <read|write|admin> <token>' "
-                        + "per line; in a container, mount it as that secret), or set auth.tokens-file to empty and pass the "
-                        + "tokens in auth.tokens");
-            } catch (AccessDeniedException e) {
-                problems.add("auth.tokens-file " + file + " is not readable by this user: permission denied");
             } catch (IOException e) {
                 problems.add("cannot read auth.tokens-file " + file + ": " + e.getMessage());
             }
