@@ -16,6 +16,8 @@ import io.quantbot.sweep.leaderboard.LeaderboardCalculator;
 import io.quantbot.sweep.leaderboard.LeaderboardRow;
 import io.quantbot.sweep.local.LocalSweep;
 import io.quantbot.sweep.local.LocalSweepResult;
+import io.quantbot.sweep.meta.RunnerBuild;
+import io.quantbot.sweep.meta.SweepMetadata;
 import io.quantbot.sweep.progress.ProgressReporter;
 import io.quantbot.sweep.remote.CallsArtifacts;
 import io.quantbot.sweep.remote.RowChunks;
@@ -112,6 +114,19 @@ class DaemonSweepTest {
         // One run per scenario, each with one row per call, sealed in one wave per interval.
         List<Run> runs = Sweeps.runs(client, sweepId);
         assertThat(runs).hasSize(12);
+        // Run and sweep metadata: the runner's build, the spec hash, the daemon, the calls snapshot.
+        JsonNode stored = JSON.readTree(client.state().get(SweepMetadata.NAMESPACE, sweepId).orElseThrow().getValue().getJson());
+        String specHash = SweepMetadata.specHash(new SweepSpecLoader(1).load(file));
+        assertThat(stored.get("spec_hash").asText()).isEqualTo(specHash).hasSize(64);
+        assertThat(stored.get("daemon_version").asText()).isEqualTo(client.artifacts().getServerInfo().getVersion()).isNotEmpty();
+        assertThat(stored.get("runner_git_sha").asText()).matches("[0-9a-f]{40}|unknown");
+        assertThat(stored.get("runner_version").asText()).isEqualTo(RunnerBuild.current().version());
+        assertThat(stored.get("calls_content_hash").asText()).hasSize(64);
+        for (Run run : runs) {
+            JsonNode metadata = JSON.readTree(run.getParamsJson()).get("metadata");
+            assertThat(metadata).isEqualTo(stored);
+        }
+        assertThat(result.err()).contains("spec hash " + specHash.substring(0, 12));
         assertThat(runs).allSatisfy(run -> {
             assertThat(run.getStatus()).isEqualTo(RunStatus.RUN_STATUS_SUCCEEDED);
             assertThat(run.getRowCount()).isEqualTo(CALLS);

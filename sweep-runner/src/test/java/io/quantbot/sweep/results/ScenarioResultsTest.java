@@ -65,7 +65,7 @@ class ScenarioResultsTest {
                 new Call("c1", "alice", "TokenRise", "solana", 0, 1.0),
                 new Call("c3", "alice", "0xabc", "base", 0, Double.NaN),
                 new Call("c2", "bob", "TokenRise", "solana", 0, 1.0),
-                new Call("c4", "carol", "TokenRise", "solana", 10 * MINUTE, 1.0));
+                new Call("c4", "carol", "TokenLate", "solana", 10 * MINUTE, 1.0));
         SweepCalls sweepCalls = new SweepCalls(calls);
         SweepSimulator simulator = new SweepSimulator(SPEC);
         Scenario scenario = simulator.scenarios().get(0);
@@ -75,6 +75,10 @@ class ScenarioResultsTest {
             CandleSeries candles = switch (call.token()) {
                 case "TokenRise" -> RISING;
                 case "TokenFall" -> FALLING;
+                // Its only candle after the call opens three days later: beyond the time frame.
+                case "TokenLate" -> new CandleSeries(CandleInterval.ONE_MINUTE, new long[] {0, 3 * 24 * 60 * MINUTE},
+                        new double[] {1, 1}, new double[] {1, 1}, new double[] {1, 1}, new double[] {1, 1},
+                        new double[] {1, 1}, 2);
                 default -> CandleSeries.empty(CandleInterval.ONE_MINUTE);
             };
             int callSlot = slot;

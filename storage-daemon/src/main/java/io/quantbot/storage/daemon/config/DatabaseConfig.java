@@ -2,6 +2,7 @@ package io.quantbot.storage.daemon.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,8 +25,9 @@ public record DatabaseConfig(
     /** The special duckdb.path value for a database that lives only in memory (tests). */
     public static final String IN_MEMORY = ":memory:";
 
-    public static final ConfigProperty<Path> DATA_DIR = ConfigProperty.of(
-            "data-dir", "./data", "Data directory: quantbot.duckdb, the Parquet lake and the staging folder.", value -> Path.of(value.trim()));
+    public static final ConfigProperty<Path> DATA_DIR = ConfigProperty.path(
+            "data-dir", "./data", "Data directory: quantbot.duckdb, the Parquet lake and the staging folder; relative to the working directory.",
+            ConfigProperty.PathBase.WORKING_DIRECTORY);
     public static final ConfigProperty<String> DUCKDB_PATH = ConfigProperty.of(
             "duckdb.path", "", "Database file; empty = <data-dir>/quantbot.duckdb; ':memory:' keeps it in memory (tests only: nothing survives).",
             String::trim);
@@ -98,9 +100,7 @@ public record DatabaseConfig(
         } else {
             databaseFile = Optional.of(Path.of(path).toAbsolutePath().normalize());
         }
-        if (config.get(GROUP_COMMIT_MAX_BATCH) < 1 || config.get(GROUP_COMMIT_QUEUE_CAPACITY) < 1 || config.get(GROUP_COMMIT_COMPLETION_THREADS) < 0) {
-            throw new ConfigException("group-commit.max-batch and group-commit.queue-capacity must be at least 1, completion-threads at least 0");
-        }
+        ConfigException.throwIfAny(problems(config));
         return new DatabaseConfig(
                 dataDir,
                 databaseFile,
@@ -115,6 +115,21 @@ public record DatabaseConfig(
                 config.get(DUCKDB_LOW_SPACE_THRESHOLD),
                 config.get(DUCKDB_READER_WAIT),
                 config.get(DUCKDB_ACCEPT_DATA_LOSS));
+    }
+
+    /** Every bad value of this area, each named by its key (see {@link DaemonConfiguration#problems}). */
+    public static List<String> problems(ResolvedConfig config) {
+        List<String> problems = new ArrayList<>();
+        if (config.get(DATA_DIR).toString().isEmpty()) {
+            problems.add(ConfigChecks.describe(config, DATA_DIR) + " must not be empty");
+        }
+        ConfigChecks.atLeast(problems, config, DUCKDB_THREADS, 0);
+        ConfigChecks.positive(problems, config, DUCKDB_CHECKPOINT_INTERVAL);
+        ConfigChecks.atLeast(problems, config, DUCKDB_CHECKPOINT_WAL_SIZE, 1);
+        ConfigChecks.atLeast(problems, config, GROUP_COMMIT_MAX_BATCH, 1);
+        ConfigChecks.atLeast(problems, config, GROUP_COMMIT_QUEUE_CAPACITY, 1);
+        ConfigChecks.atLeast(problems, config, GROUP_COMMIT_COMPLETION_THREADS, 0);
+        return problems;
     }
 
     public Path lakeDir() {
