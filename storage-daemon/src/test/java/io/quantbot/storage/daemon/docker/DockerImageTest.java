@@ -16,7 +16,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.ImageFromDockerfile;
@@ -24,12 +27,19 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 
 /**
  * Builds the image, starts it, runs a small sweep against it through the SDK, and checks health and
- * metrics. Skipped (with Testcontainers' "Docker is not available" reason) where no Docker engine runs,
- * as on the build machine; the rest of the suite does not depend on it.
+ * metrics. Skipped, with the reason, where no container engine answers. This is the one skip CI allows
+ * (.ci/run's no_skips section names it): the CI machine has no container engine until podman is set up
+ * there; docs/operations.md says so. Every other tool a test needs fails the test under CI=true.
  */
-@Testcontainers(disabledWithoutDocker = true)
+@Testcontainers
 class DockerImageTest {
     private static final String TOKEN = "container-test-token-0123456789";
+
+    @BeforeAll
+    static void aContainerEngineAnswers() {
+        Assumptions.assumeTrue(DockerClientFactory.instance().isDockerAvailable(),
+                "no container engine (Docker or podman's Docker API) answers; CI has none yet, so this is the one skip .ci/run allows");
+    }
 
     @Test
     void theImageServesASweepWithAuthHealthAndMetrics() throws Exception {
