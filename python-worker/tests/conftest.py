@@ -53,13 +53,15 @@ def request_frame(request_id: int, op: str, message: Any, timeout_ms: int = 0) -
     return worker_pb2.DaemonFrame(request=request)
 
 
-def parse_replies(data: bytes) -> list[worker_pb2.WorkerFrame]:
+def parse_replies(data: bytes, accepted: bool = False) -> list[worker_pb2.WorkerFrame]:
+    """The frames in ``data``; Accepted acknowledgements only when ``accepted`` (most tests look past them)."""
     stream = io.BytesIO(data)
     replies = []
     while (payload := read_frame(stream)) is not None:
         frame = worker_pb2.WorkerFrame()
         frame.ParseFromString(payload)
-        replies.append(frame)
+        if accepted or frame.WhichOneof("frame") != "accepted":
+            replies.append(frame)
     return replies
 
 
@@ -71,9 +73,16 @@ class Env:
     imports: Path
 
     def run(
-        self, *frames: worker_pb2.DaemonFrame | bytes, configure: bool = True, **overrides: Any
+        self,
+        *frames: worker_pb2.DaemonFrame | bytes,
+        configure: bool = True,
+        accepted: bool = False,
+        **overrides: Any,
     ) -> tuple[int, list[Any]]:
-        """Feeds Configure (with ``overrides``) + frames, then EOF; returns the exit code and the replies."""
+        """Feeds Configure (with ``overrides``) + frames, then EOF; returns the exit code and the replies.
+
+        Accepted frames are left out unless ``accepted``.
+        """
         data = b""
         if configure:
             data += encode_frame(configure_frame(self, **overrides))
@@ -81,7 +90,7 @@ class Env:
             data += frame if isinstance(frame, bytes) else encode_frame(frame)
         out = io.BytesIO()
         code = main(io.BytesIO(data), out)
-        return code, parse_replies(out.getvalue())
+        return code, parse_replies(out.getvalue(), accepted)
 
     def call(self, op: str, message: Any, timeout_ms: int = 0) -> worker_pb2.Response:
         code, replies = self.run(request_frame(1, op, message, timeout_ms))
@@ -124,6 +133,8 @@ class LiveWorker:
         self._outfile: BinaryIO = os.fdopen(out_write, "wb")
         self._replies_in: BinaryIO = os.fdopen(out_read, "rb")
         self.replies: queue.Queue[worker_pb2.WorkerFrame | None] = queue.Queue()
+        # Request ids the worker acknowledged with Accepted, in order (kept out of ``replies``).
+        self.accepted: queue.Queue[int] = queue.Queue()
         self.exit_code: int | None = None
         self._main = threading.Thread(target=self._run, daemon=True)
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -142,7 +153,10 @@ class LiveWorker:
         while (payload := read_frame(self._replies_in)) is not None:
             frame = worker_pb2.WorkerFrame()
             frame.ParseFromString(payload)
-            self.replies.put(frame)
+            if frame.HasField("accepted"):
+                self.accepted.put(frame.accepted.request_id)
+            else:
+                self.replies.put(frame)
         self.replies.put(None)
 
     def send(self, frame: worker_pb2.DaemonFrame | bytes) -> None:

@@ -43,7 +43,7 @@ def results_table(sweep_id: str = "s1", calls: int = 12) -> pa.Table:
                         "net_return": net if tradeable else None,
                         "fees": 6.0 if tradeable else None, "slippage": 2.0 if tradeable else None,
                         "candles_used": 30 if tradeable else 0, "tradeable": tradeable,
-                        "skip_reason": None if tradeable else "no_candles",
+                        "skip_reason": None if tradeable else ("entry_after_data" if lag else "no_candles"),
                     })  # fmt: skip
     return pa.Table.from_pylist(rows)
 
@@ -61,24 +61,35 @@ def write_results(folder: Path, parts: int = 2) -> list[str]:
 
 def expected_board(dimensions: list[str]) -> list[tuple]:
     groups: dict[tuple, list] = defaultdict(list)
-    skipped: dict[tuple, int] = defaultdict(int)
+    skipped: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in results_table().to_pylist():
         key = tuple(str(row[d]) for d in dimensions)
         if row["tradeable"]:
             groups[key].append(row["net_return"])
         else:
-            skipped[key] += 1
+            skipped[key][row["skip_reason"]] += 1
     out = []
     for key, values in groups.items():
         v = np.array(values)
-        out.append((list(key), len(v), v.mean(), *np.percentile(v, [5, 50, 95]), (v > 0).mean(), skipped[key]))
+        reasons = dict(skipped[key])
+        out.append(
+            (
+                list(key),
+                len(v),
+                v.mean(),
+                *np.percentile(v, [5, 50, 95]),
+                (v > 0).mean(),
+                sum(reasons.values()),
+                reasons,
+            )
+        )
     return sorted(out, key=lambda r: -r[2])
 
 
 @pytest.mark.parametrize(
     ("name", "dimensions"),
     [("by_overlay", ["overlay_set"]), ("by_lag_interval", ["lag_ms", "interval"]), ("by_caller", ["caller"]),
-     ("by_scenario", ["scenario_id"])],
+     ("by_scenario", ["scenario_id"]), ("overall", [])],
 )  # fmt: skip
 def test_leaderboards_match_numpy(env: Env, name: str, dimensions: list[str]) -> None:
     paths = write_results(env.lake)
@@ -86,14 +97,17 @@ def test_leaderboards_match_numpy(env: Env, name: str, dimensions: list[str]) ->
     sweep = result.analyze_sweep
     assert sweep.rows == results_table().num_rows
     assert sweep.runs == len(OVERLAYS) * len(LAGS) * len(INTERVALS)
-    assert [b.name for b in sweep.leaderboards] == ["by_overlay", "by_lag_interval", "by_caller", "by_scenario"]
+    assert [b.name for b in sweep.leaderboards] == [
+        "by_overlay", "by_lag_interval", "by_caller", "by_scenario", "overall"
+    ]  # fmt: skip
     board = next(b for b in sweep.leaderboards if b.name == name)
     assert list(board.dimensions) == dimensions
     expected = expected_board(dimensions)
     assert len(board.rows) == len(expected)
-    for row, (keys, count, mean, p5, p50, p95, win, skipped) in zip(board.rows, expected, strict=True):
+    for row, (keys, count, mean, p5, p50, p95, win, skipped, reasons) in zip(board.rows, expected, strict=True):
         assert list(row.keys) == keys
         assert row.count == count and row.skipped == skipped
+        assert dict(row.skip_reasons) == reasons
         for got, want in ((row.mean, mean), (row.p5, p5), (row.p50, p50), (row.p95, p95), (row.win_rate, win)):
             assert got == pytest.approx(want, abs=1e-12)
     means = [r.mean for r in board.rows]
@@ -117,6 +131,32 @@ def test_group_without_tradeable_rows_sorts_last(env: Env) -> None:
     sweep = env.ok("analyze_sweep", worker_pb2.AnalyzeSweepOp(parquet_paths=[str(path)], top_n=100)).analyze_sweep
     last = next(b for b in sweep.leaderboards if b.name == "by_scenario").rows[-1]
     assert list(last.keys) == ["dead"] and last.count == 0 and math.isnan(last.mean) and last.skipped == 12
+    # 11 were tradeable before the rewrite (NULL reason: "unknown"), 1 was skipped with no_candles.
+    assert dict(last.skip_reasons) == {"unknown": 11, "no_candles": 1}
+
+
+def test_overall_counts_every_skip_reason(env: Env) -> None:
+    table = results_table()
+    rows = table.to_pylist()
+    rows[0].update(tradeable=False, net_return=None, skip_reason="limit_not_filled")
+    path = env.lake / "r.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), path)
+    sweep = env.ok("analyze_sweep", worker_pb2.AnalyzeSweepOp(parquet_paths=[str(path)], top_n=100)).analyze_sweep
+    overall = next(b for b in sweep.leaderboards if b.name == "overall")
+    assert list(overall.dimensions) == [] and len(overall.rows) == 1
+    (row,) = overall.rows
+    # 8 scenarios x 12 calls; call 6 of each scenario is skipped (4 with lag 0, 4 with lag 5 s) plus the rewrite.
+    assert list(row.keys) == [] and row.count + row.skipped == 8 * 12
+    assert dict(row.skip_reasons) == {"no_candles": 4, "entry_after_data": 4, "limit_not_filled": 1}
+    assert row.skipped == 9
+
+
+def test_files_without_skip_reason_count_unknown(env: Env) -> None:
+    path = env.lake / "r.parquet"
+    pq.write_table(results_table().drop(["skip_reason"]), path)
+    sweep = env.ok("analyze_sweep", worker_pb2.AnalyzeSweepOp(parquet_paths=[str(path)], top_n=100)).analyze_sweep
+    (row,) = next(b for b in sweep.leaderboards if b.name == "overall").rows
+    assert dict(row.skip_reasons) == {"unknown": 8}
 
 
 def test_bad_inputs(env: Env) -> None:

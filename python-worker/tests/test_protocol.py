@@ -104,6 +104,27 @@ def test_requests_run_in_order_and_answer_with_their_ids(env: Env) -> None:
     assert replies[1].response.elapsed_us > 0
 
 
+def test_every_request_is_accepted_before_its_response(env: Env) -> None:
+    code, replies = env.run(sleep_request(21, 1), sleep_request(22, 0), accepted=True)
+    assert code == 0
+    kinds = [(r.WhichOneof("frame"), r.accepted.request_id or r.response.id) for r in replies]
+    assert kinds[0] == ("ready", 0)
+    assert sorted(kinds[1:]) == [("accepted", 21), ("accepted", 22), ("response", 21), ("response", 22)]
+    assert kinds.index(("accepted", 21)) < kinds.index(("response", 21))
+    assert kinds.index(("accepted", 22)) < kinds.index(("response", 22))
+
+
+def test_a_request_is_accepted_while_it_still_runs(env: Env) -> None:
+    live = LiveWorker(env)
+    live.send(sleep_request(23, 5_000))
+    # The acknowledgement does not wait for the request: it comes while the sleep runs.
+    assert live.accepted.get(timeout=10) == 23
+    assert live.replies.empty()
+    live.send(worker_pb2.DaemonFrame(cancel=worker_pb2.Cancel(request_id=23)))
+    assert live.next().response.error.code == Code.CANCELLED
+    assert live.close() == 0
+
+
 def test_request_without_op_is_invalid_argument(env: Env) -> None:
     code, replies = env.run(worker_pb2.DaemonFrame(request=worker_pb2.Request(id=5)))
     assert code == 0

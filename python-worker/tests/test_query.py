@@ -16,7 +16,7 @@ from quantbot.storage.worker.v1 import worker_pb2
 from quantbot_worker.errors import WorkerFailure
 from quantbot_worker.handlers import query as query_handler
 from quantbot_worker.handlers.query import _json_rows
-from quantbot_worker.sandbox import check_select_only
+from quantbot_worker.select_check import check_select
 
 from conftest import Code, Env, write_parquet
 
@@ -193,12 +193,12 @@ def test_settings_cannot_be_changed_by_a_select(env: Env) -> None:
             "FROM range(3)", "VALUES (1)", "(SELECT 1) UNION ALL (SELECT 2)", "SUMMARIZE SELECT 1 AS x"],
 )  # fmt: skip
 def test_select_forms_that_pass_the_check(sql: str) -> None:
-    assert check_select_only(sql) == sql
+    assert check_select(sql).sql == sql
 
 
 def test_check_refuses_pragma_rewrites() -> None:
     with pytest.raises(WorkerFailure):
-        check_select_only("PRAGMA database_list")
+        check_select("PRAGMA database_list")
 
 
 def test_repeated_column_names_stay_distinct_in_json(env: Env) -> None:
@@ -390,13 +390,13 @@ def test_repeated_column_names_keep_their_columns(env: Env) -> None:
 
 def test_the_sql_check_remembers_only_what_passed() -> None:
     for _ in range(3):
-        assert check_select_only("SELECT 42") == "SELECT 42"
+        assert check_select("SELECT 42").sql == "SELECT 42"
         with pytest.raises(WorkerFailure):
-            check_select_only("COPY (SELECT 42) TO '/tmp/x.csv'")
+            check_select("COPY (SELECT 42) TO '/tmp/x.csv'")
     padding = "/*" + "x" * 5000 + "*/ "
-    assert check_select_only(padding + "SELECT 1") == padding + "SELECT 1"
+    assert check_select(padding + "SELECT 1").sql == padding + "SELECT 1"
     with pytest.raises(WorkerFailure):
-        check_select_only(padding + "SELECT 1; COPY (SELECT 42) TO '/tmp/x.csv'")
+        check_select(padding + "SELECT 1; COPY (SELECT 42) TO '/tmp/x.csv'")
 
 
 def test_one_file_and_a_list_of_files_read_alike(env: Env) -> None:
@@ -417,14 +417,7 @@ def test_one_file_and_a_list_of_files_read_alike(env: Env) -> None:
         assert rows == [{"x": as_list[0][0]}]
 
 
-# ---------------------------------------------------------------- views inlined as CTEs, temporary views as fallback
-
-
-def _no_temporary_views(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*_args: object) -> None:
-        raise AssertionError("temporary views were created for a statement the CTEs can carry")
-
-    monkeypatch.setattr(query_handler, "create_views", refuse)
+# ---------------------------------------------------------------- the statement runs as sent, over temporary views
 
 
 @pytest.mark.parametrize(
@@ -443,11 +436,8 @@ def _no_temporary_views(monkeypatch: pytest.MonkeyPatch) -> None:
         ("(SELECT count(*) AS n FROM v) UNION ALL (SELECT 7)", [{"n": 3}, {"n": 7}]),
     ],
 )
-def test_views_are_inlined_as_ctes_joining_a_statements_own_with(
-    env: Env, monkeypatch: pytest.MonkeyPatch, sql: str, expected: list[dict[str, int]]
-) -> None:
+def test_statements_over_views(env: Env, sql: str, expected: list[dict[str, int]]) -> None:
     a, b = make_lake(env)
-    _no_temporary_views(monkeypatch)
     for fmt in ("json", "arrow"):
         result = env.ok("query", query(sql, [("v", [a, b])], fmt=fmt)).query
         rows = (
@@ -458,15 +448,14 @@ def test_views_are_inlined_as_ctes_joining_a_statements_own_with(
         assert rows == expected, (fmt, sql)
 
 
-def test_statements_ctes_cannot_carry_run_over_temporary_views_as_before(env: Env) -> None:
+def test_describe_summarize_and_shadowing_ctes_over_views(env: Env) -> None:
     a, b = make_lake(env)
     views = [("v", [a, b])]
-    # DESCRIBE and SUMMARIZE do not parse after a WITH.
     described = json.loads(env.ok("query", query("DESCRIBE v", views)).query.json_rows)
     assert [row["column_name"] for row in described] == ["token", "ts", "close"]
     summary = json.loads(env.ok("query", query("SUMMARIZE v", views)).query.json_rows)
     assert {row["column_name"]: row["count"] for row in summary} == {"token": 3, "ts": 3, "close": 3}
-    # The statement's own CTE named like a view shadows the view, as it does over a temporary view.
+    # The statement's own CTE named like a view shadows the view.
     shadowed = env.ok("query", query("WITH v AS (SELECT 42 AS x) SELECT x FROM v", views)).query
     assert json.loads(shadowed.json_rows) == [{"x": 42}]
 

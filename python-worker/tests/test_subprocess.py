@@ -61,6 +61,7 @@ def test_python_m_quantbot_worker_end_to_end(env: Env) -> None:
         assert ready.pid == process.pid
         startup = time.monotonic() - started
         send(process, request_frame(1, "query", worker_pb2.QueryOp(sql="SELECT 40 + 2 AS answer")))
+        assert next_frame(process).accepted.request_id == 1
         response = next_frame(process).response
         assert json.loads(response.result.query.json_rows) == [{"answer": 42}]
         # Warm: a small query costs milliseconds, not a process start.
@@ -68,6 +69,7 @@ def test_python_m_quantbot_worker_end_to_end(env: Env) -> None:
         for i in range(20):
             sent = time.monotonic()
             send(process, request_frame(100 + i, "query", worker_pb2.QueryOp(sql="SELECT 1 AS one")))
+            assert next_frame(process).accepted.request_id == 100 + i
             assert next_frame(process).response.id == 100 + i
             timings.append(time.monotonic() - sent)
         assert sorted(timings)[10] < 0.05, timings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 
@@ -10,6 +11,8 @@ import duckdb
 from quantbot_worker.config import WorkerConfig
 from quantbot_worker.errors import ErrorCode, RequestAborted
 from quantbot_worker.staging import StagingArea
+
+log = logging.getLogger("quantbot_worker")
 
 
 @dataclass
@@ -46,6 +49,7 @@ class RequestContext:
         return True
 
     def _keep_interrupting(self) -> None:
+        reported = False
         while True:
             # Under the lock: finish() (and the cursor's close after it) cannot overlap an interrupt.
             with self._lock:
@@ -53,8 +57,12 @@ class RequestContext:
                     return
                 try:
                     self.cursor.interrupt()
-                except duckdb.Error:
-                    pass
+                except duckdb.Error as e:
+                    # Reported once per request; the loop keeps trying, and a request that never stops
+                    # is killed by the daemon after its cancel grace.
+                    if not reported:
+                        reported = True
+                        log.warning("cannot interrupt request %d (%s): %s", self.request_id, self._abort, e)
             self._finished.wait(0.02)
 
     def finish(self) -> None:

@@ -1,11 +1,13 @@
-"""The worker's one in-memory DuckDB connection and the SQL sandbox of ARCHITECTURE.md."""
+"""The worker's one DuckDB database (empty, read-only), its lockdown, and the check that nothing outlives a request."""
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import os
 import re
+import secrets
 import time
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -14,18 +16,20 @@ from duckdb.sqltypes import BIGINT, BOOLEAN
 from quantbot_worker.config import WorkerConfig
 from quantbot_worker.errors import ErrorCode, WorkerFailure
 
-MAX_SQL_CHARS = 1_000_000
 SLEEP_FUNCTION = "qb_sleep_tick"
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def open_connection(config: WorkerConfig) -> duckdb.DuckDBPyConnection:
-    """Opens the in-memory database and locks it down.
+    """Opens the worker's database and locks it down.
 
-    The order matters: allowed_directories cannot be changed once external access is off, and
-    nothing can be changed once the configuration is locked.
+    The database is an empty DuckDB file opened read-only (and unlinked at once): nothing can
+    create a table, view, macro, type or schema that outlives a request, only temporary objects,
+    which belong to the request's cursor and die with it; nor can ATTACH create a database file.
+    The order of the settings matters: allowed_directories cannot be changed once external access
+    is off, and nothing can be changed once the configuration is locked.
     """
-    con = duckdb.connect(":memory:")
+    con = _open_read_only_empty(config.staging_dir)
     if config.memory_limit:
         con.execute("SET memory_limit = $1", [config.memory_limit])
     if config.threads > 0:
@@ -33,11 +37,86 @@ def open_connection(config: WorkerConfig) -> duckdb.DuckDBPyConnection:
     # Spill files go to a private folder inside staging (an allowed directory), not to ./.tmp.
     con.execute("SET temp_directory = $1", [os.path.join(config.staging_dir, f".duckdb-tmp-{os.getpid()}")])
     con.execute("SET autoinstall_known_extensions = false")
+    con.execute("SET autoload_known_extensions = false")
+    con.execute("SET allow_persistent_secrets = false")
+    # Table names never resolve to Python objects of the worker (DataFrames, Arrow tables in scope).
+    con.execute("SET python_enable_replacements = false")
     con.execute("SET allowed_directories = $1", [[_with_slash(path) for path in config.allowed_directories]])
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     _register_sleep_function(con)
     return con
+
+
+def _open_read_only_empty(staging_dir: str) -> duckdb.DuckDBPyConnection:
+    path = os.path.join(staging_dir, f".duckdb-empty-{os.getpid()}-{secrets.token_hex(8)}.db")
+    try:
+        duckdb.connect(path).close()
+        return duckdb.connect(path, read_only=True)
+    finally:
+        # The open database keeps its file handle; the name is not needed again.
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path + ".wal")
+
+
+# What a request could leave behind on the shared database: attached databases, secrets, settings.
+# Catalog entries cannot outlive a request (the database is read-only, temporary objects die with
+# the request's cursor), extensions cannot be loaded, and SET is refused once the configuration is
+# locked; the settings watched are the lock itself and those that table functions change despite
+# it (logging, profiling), with the limits the sandbox rests on. Three small statements, measured
+# cheapest this way (one statement with subqueries costs several times as much).
+_WATCHED_SETTINGS = (
+    "lock_configuration", "enable_external_access", "allowed_directories", "memory_limit",
+    "enable_logging", "logging_storage", "enable_profiling", "profiling_output",
+)  # fmt: skip
+_CHECK_SQL = (
+    "SELECT * FROM duckdb_approx_database_count()",
+    "SELECT count(*) FROM duckdb_secrets()",
+    "SELECT " + ", ".join(f"current_setting('{name}')" for name in _WATCHED_SETTINGS),
+)
+# Read at start and when the check differs, to say what changed.
+_DETAIL_SQL = {
+    "attached databases": "SELECT database_name, coalesce(path, ''), readonly, type FROM duckdb_databases()",
+    "secrets": "SELECT name, type, persistent FROM duckdb_secrets()",
+    "settings": "SELECT name, coalesce(value, '') FROM duckdb_settings()",
+}
+
+
+class StateGuard:
+    """Compares the shared database's state after each request with its state at start."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self._connection = connection
+        self._baseline = self._check()
+        self._details = self._read_details()
+
+    def _check(self) -> tuple[Any, ...]:
+        return tuple(tuple(self._connection.execute(sql).fetchall()) for sql in _CHECK_SQL)
+
+    def _read_details(self) -> dict[str, list[Any]]:
+        return {label: self._connection.execute(sql).fetchall() for label, sql in _DETAIL_SQL.items()}
+
+    def changes(self) -> str:
+        """What differs from the state at start, or "" when nothing does."""
+        if self._check() == self._baseline:
+            return ""
+        now = self._read_details()
+        changed = [
+            f"{label}: {_difference(self._details[label], now[label])}"
+            for label in _DETAIL_SQL
+            if self._details[label] != now[label]
+        ]
+        return "; ".join(changed) or "the state check differs from the state at start"
+
+
+def _difference(before: list[Any] | None, after: list[Any] | None) -> str:
+    old = {repr(item) for item in before or []}
+    new = {repr(item) for item in after or []}
+    added = sorted(new - old)[:5]
+    removed = sorted(old - new)[:5]
+    return f"added {added}, removed {removed}"
 
 
 def _with_slash(path: str) -> str:
@@ -58,56 +137,6 @@ def _register_sleep_function(con: duckdb.DuckDBPyConnection) -> None:
     con.create_function(  # type: ignore[call-overload]
         SLEEP_FUNCTION, tick, [BIGINT, BIGINT], BOOLEAN, type="arrow", side_effects=True
     )
-
-
-def _normalized(sql: str) -> str:
-    return re.sub(r"\s+", " ", sql).strip().rstrip(";").strip()
-
-
-def check_select_only(sql: str) -> str:
-    """Returns the statement if ``sql`` is exactly one SELECT, else raises INVALID_SQL.
-
-    DuckDB's own parser decides. PRAGMA shortcuts that DuckDB rewrites into a SELECT
-    (``PRAGMA database_list``) are refused too: the statement must be the text that was sent.
-    The verdict depends on the text alone, so texts that passed are remembered (short ones, a
-    bounded number): a dashboard sending the same query again skips the parser.
-    """
-    if len(sql) > MAX_SQL_CHARS:
-        raise WorkerFailure(ErrorCode.INVALID_SQL, f"SQL is longer than {MAX_SQL_CHARS} characters")
-    if len(sql) <= _PASSED_MAX_CHARS:
-        _check_remembered(sql)  # raises (and remembers nothing) when the text is refused
-    else:
-        _check_select_only(sql)
-    return sql
-
-
-_PASSED_MAX_CHARS = 4096
-
-
-@functools.lru_cache(maxsize=256)
-def _check_remembered(sql: str) -> None:
-    _check_select_only(sql)
-
-
-def _check_select_only(sql: str) -> None:
-    try:
-        statements = duckdb.extract_statements(sql)
-    except duckdb.Error as e:
-        raise WorkerFailure(ErrorCode.INVALID_SQL, f"SQL does not parse: {e}") from e
-    if len(statements) != 1:
-        raise WorkerFailure(
-            ErrorCode.INVALID_SQL, f"expected exactly one SELECT statement, got {len(statements)} statements"
-        )
-    statement = statements[0]
-    if statement.type != duckdb.StatementType.SELECT:
-        raise WorkerFailure(
-            ErrorCode.INVALID_SQL,
-            f"only SELECT statements are allowed, got {statement.type.name}",
-        )
-    if _normalized(statement.query) != _normalized(sql):
-        raise WorkerFailure(
-            ErrorCode.INVALID_SQL, "only SELECT statements are allowed (PRAGMA and other shortcuts are not)"
-        )
 
 
 def check_identifier(name: str, what: str) -> str:

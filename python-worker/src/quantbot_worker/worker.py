@@ -1,5 +1,7 @@
 """The worker loop: Configure -> Ready, then requests one at a time, Ping/Cancel at any time.
 
+Every request is acknowledged with an Accepted frame as soon as it is read, before it runs.
+
 The calling thread reads frames. Requests run in order on one request thread, each with its own
 DuckDB cursor, so the reader can answer Ping and act on Cancel while a request runs. One watchdog
 thread enforces timeouts (counted from receipt) for the whole life of the worker. Errors
@@ -20,6 +22,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -34,7 +37,7 @@ from quantbot_worker.context import RequestContext
 from quantbot_worker.errors import ErrorCode, RequestAborted, WorkerFailure
 from quantbot_worker.framing import FrameWriter, FramingError, read_frame
 from quantbot_worker.handlers import HANDLERS
-from quantbot_worker.sandbox import open_connection
+from quantbot_worker.sandbox import StateGuard, open_connection
 from quantbot_worker.staging import StagingArea
 
 log = logging.getLogger("quantbot_worker")
@@ -124,12 +127,29 @@ class _Pending:
 
 
 class RequestRunner:
-    """Runs requests one at a time on its own thread."""
+    """Runs requests one at a time on its own thread.
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, config: WorkerConfig, writer: FrameWriter) -> None:
+    After each request the shared database's state is compared with the state at start
+    (:class:`StateGuard`); a request that changed it is answered with an error carrying
+    ``retire_reason``, and every later one is refused the same way, so the daemon retires the
+    worker. The thread never ends quietly: a failure outside a handler (or a SystemExit inside one)
+    ends the whole process through ``exit_process``, so the daemon sees the exit and replaces the
+    worker instead of pinging a healthy-looking worker that no longer answers requests.
+    """
+
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        config: WorkerConfig,
+        writer: FrameWriter,
+        exit_process: Callable[[int], object] = os._exit,
+    ) -> None:
         self._connection = connection
         self._config = config
         self._writer = writer
+        self._exit_process = exit_process
+        self._state = StateGuard(connection)
+        self._retire_reason = ""
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._pending: dict[int, _Pending] = {}
@@ -174,21 +194,65 @@ class RequestRunner:
         self._watchdog.close()
 
     def _loop(self) -> None:
-        while (pending := self._queue.get()) is not None:
-            try:
-                response = self._run(pending)
-            except BaseException:  # keep the thread alive; the request still gets an answer
-                response = _error_response(
-                    pending.request.id, ErrorCode.INTERNAL, "worker failure", traceback.format_exc()
+        try:
+            while (pending := self._queue.get()) is not None:
+                self._serve(pending)
+        except BaseException:
+            # A SystemExit from a handler, or a failure of this loop itself: without this thread the
+            # worker would still answer pings but never another request. End the process instead.
+            log.critical(
+                "the request thread failed; exiting so the daemon replaces this worker:\n%s", traceback.format_exc()
+            )
+            self._exit_process(EXIT_FAILURE)
+
+    def _serve(self, pending: _Pending) -> None:
+        request_id = pending.request.id
+        if self._retire_reason:
+            response = _error_response(
+                request_id,
+                ErrorCode.INTERNAL,
+                f"this worker is being replaced ({self._retire_reason}); the request did not run, retry it",
+            )
+            response.retire_reason = self._retire_reason
+        else:
+            response = self._run(pending)
+            changes = self._state.changes()
+            if changes:
+                self._retire_reason = f"request {request_id} changed the worker's database: {changes}"
+                log.error("%s; answering with an error and taking no more requests", self._retire_reason)
+                response = worker_pb2.Response(
+                    id=request_id,
+                    error=worker_pb2.WorkerError(
+                        code=ErrorCode.INTERNAL.name,
+                        message=f"the request changed the worker's shared database ({changes}); its result is "
+                        "withheld and the worker is being replaced",
+                    ),
+                    elapsed_us=response.elapsed_us,
+                    retire_reason=self._retire_reason,
                 )
-            with self._lock:
-                self._pending.pop(pending.request.id, None)
-            # Counted before the answer goes out, so a Ping sent after it sees the new count.
-            self.requests_served += 1
-            try:
-                self._writer.write(worker_pb2.WorkerFrame(response=response))
-            except (OSError, ValueError) as e:
-                log.error("cannot send the response to request %d: %s", pending.request.id, e)
+        with self._lock:
+            self._pending.pop(request_id, None)
+        # Counted before the answer goes out, so a Ping sent after it sees the new count.
+        self.requests_served += 1
+        self._send(response)
+
+    def _send(self, response: worker_pb2.Response) -> None:
+        try:
+            self._writer.write(worker_pb2.WorkerFrame(response=response))
+        except FramingError as e:
+            log.error("the response to request %d cannot be framed: %s", response.id, e)
+            self._writer.write(
+                worker_pb2.WorkerFrame(
+                    response=_error_response(
+                        response.id,
+                        ErrorCode.RESOURCE_EXHAUSTED,
+                        f"the response is too large to send ({e}); ask for fewer rows or columns",
+                    )
+                )
+            )
+        except (OSError, ValueError) as e:
+            # The stream is gone: the reader loop sees it too and ends the worker.
+            log.error("cannot send the response to request %d: %s", response.id, e)
 
     def _run(self, pending: _Pending) -> worker_pb2.Response:
         request = pending.request
@@ -224,7 +288,7 @@ class RequestRunner:
             result = HANDLERS[op](ctx, getattr(request, op))
             ctx.check()  # aborted at the very end: the caller has given up, keep nothing
             return worker_pb2.Response(id=request.id, result=result, elapsed_us=_micros_since(started))
-        except BaseException as e:
+        except Exception as e:  # SystemExit and KeyboardInterrupt end the thread, and _loop the process
             staging.discard()
             error = _describe(e, ctx)
             if error.code == worker_pb2.WorkerError.INTERNAL:
@@ -232,6 +296,9 @@ class RequestRunner:
             else:
                 log.info("request %d (%s): %s %s", request.id, op, ErrorCode(int(error.code)).name, error.message)
             return worker_pb2.Response(id=request.id, error=error, elapsed_us=_micros_since(started))
+        except BaseException:
+            staging.discard()
+            raise
         finally:
             ctx.finish()
             if deadline_ns is not None:
@@ -252,7 +319,7 @@ def _error_response(request_id: int, code: ErrorCode, message: str, trace: str =
     )
 
 
-def _describe(error: BaseException, ctx: RequestContext) -> worker_pb2.WorkerError:
+def _describe(error: Exception, ctx: RequestContext) -> worker_pb2.WorkerError:
     aborted = ctx.aborted
     if aborted is not None:
         # Whatever the handler raised on the way out (usually DuckDB's interrupt), the reason is this.
@@ -342,6 +409,9 @@ def _main(infile: BinaryIO, outfile: BinaryIO) -> int:
             frame = _parse(payload)
             kind = frame.WhichOneof("frame")
             if kind == "request":
+                # Before the request can run: a worker that dies without this frame never ran it,
+                # and the daemon may hand the request to another worker.
+                writer.write(worker_pb2.WorkerFrame(accepted=worker_pb2.Accepted(request_id=frame.request.id)))
                 runner.submit(frame.request)
             elif kind == "cancel":
                 runner.cancel(frame.cancel.request_id)

@@ -49,10 +49,10 @@ final class SimulateLocalCommand implements Callable<Integer> {
     Path snapshotFolder;
 
     @Option(names = "--leaderboard", split = ",", paramLabel = "NAME",
-            description = "Leaderboards to print: by_overlay, by_lag_interval, by_caller, by_scenario "
-                    + "(default: by_overlay,by_lag_interval,by_caller).")
+            description = "Leaderboards to print: by_overlay, by_lag_interval, by_caller, by_scenario, overall "
+                    + "(default: by_overlay,by_lag_interval,by_caller,overall).")
     List<String> leaderboards = List.of(LeaderboardCalculator.BY_OVERLAY, LeaderboardCalculator.BY_LAG_INTERVAL,
-            LeaderboardCalculator.BY_CALLER);
+            LeaderboardCalculator.BY_CALLER, LeaderboardCalculator.OVERALL);
 
     @Option(names = "--top", paramLabel = "N", description = "Rows per leaderboard, 0 for all (default: ${DEFAULT-VALUE}).")
     int top = 10;

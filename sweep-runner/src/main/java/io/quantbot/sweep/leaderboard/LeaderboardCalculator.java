@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.BiFunction;
 
 /**
@@ -22,7 +23,9 @@ public final class LeaderboardCalculator {
     public static final String BY_LAG_INTERVAL = "by_lag_interval";
     public static final String BY_CALLER = "by_caller";
     public static final String BY_SCENARIO = "by_scenario";
-    public static final List<String> NAMES = List.of(BY_OVERLAY, BY_LAG_INTERVAL, BY_CALLER, BY_SCENARIO);
+    /** Every row as one group (no dimensions): the sweep's coverage and skip reasons. */
+    public static final String OVERALL = "overall";
+    public static final List<String> NAMES = List.of(BY_OVERLAY, BY_LAG_INTERVAL, BY_CALLER, BY_SCENARIO, OVERALL);
 
     private LeaderboardCalculator() {}
 
@@ -39,6 +42,7 @@ public final class LeaderboardCalculator {
                     (scenario, slot) -> List.of(scenario.calls().get(slot).caller()));
             case BY_SCENARIO -> group(name, List.of("scenario_id"), false, results,
                     (scenario, slot) -> List.of(scenario.scenario().id()));
+            case OVERALL -> group(name, List.of(), false, results, (scenario, slot) -> List.of());
             default -> throw new IllegalArgumentException("unknown leaderboard " + name + " (known: " + NAMES + ")");
         };
     }
@@ -56,6 +60,7 @@ public final class LeaderboardCalculator {
                 }
                 else {
                     group.skipped++;
+                    group.skipReasons.merge(scenario.skipReason(slot).label(), 1L, Long::sum);
                 }
             }
         }
@@ -64,7 +69,7 @@ public final class LeaderboardCalculator {
             Group group = entry.getValue();
             ReturnStatistics statistics = ReturnStatistics.ofUnsorted(group.values, group.count);
             rows.add(new LeaderboardRow(entry.getKey(), statistics.count(), statistics.mean(), statistics.p5(),
-                    statistics.p50(), statistics.p95(), statistics.winRate(), group.skipped));
+                    statistics.p50(), statistics.p95(), statistics.winRate(), group.skipped, group.skipReasons));
         }
         rows.sort(BEST_FIRST);
         return new Leaderboard(name, dimensions, rows);
@@ -80,6 +85,7 @@ public final class LeaderboardCalculator {
         private double[] values = new double[64];
         private int count;
         private long skipped;
+        private final Map<String, Long> skipReasons = new TreeMap<>();
 
         void add(double value) {
             if (count == values.length) {

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Prints leaderboards with {@code --sort}, {@code --top N} and {@code --output}: aligned tables (one
@@ -62,6 +63,7 @@ public final class LeaderboardPrinter {
         columns.add(new Listing.Column("p95", Listing.Kind.RETURN));
         columns.add(new Listing.Column("win_rate", Listing.Kind.PERCENT));
         columns.add(new Listing.Column("skipped", Listing.Kind.INTEGER));
+        columns.add(new Listing.Column("skip_reasons", Listing.Kind.TEXT));
         List<LeaderboardRow> selected = selectRows(leaderboard);
         List<List<Object>> rows = new ArrayList<>();
         for (LeaderboardRow row : selected) {
@@ -73,6 +75,7 @@ public final class LeaderboardPrinter {
             values.add(row.p95());
             values.add(row.winRate());
             values.add(row.skipped());
+            values.add(row.skipReasonsText(" "));
             rows.add(values);
         }
         String shown = selected.size() < leaderboard.rows().size()
@@ -93,7 +96,10 @@ public final class LeaderboardPrinter {
         return out.toString();
     }
 
-    /** {"leaderboards": [{name, dimensions, rows: [{keys, count, mean, p5, p50, p95, win_rate, skipped}]}]}. */
+    /**
+     * {"leaderboards": [{name, dimensions, rows: [{keys, count, mean, p5, p50, p95, win_rate, skipped,
+     * skip_reasons: {reason: count}}]}]}.
+     */
     private String json(List<Leaderboard> leaderboards) {
         StringWriter out = new StringWriter();
         try (JsonGenerator generator = JSON.createGenerator(out)) {
@@ -125,6 +131,11 @@ public final class LeaderboardPrinter {
                     number(generator, "p95", row.p95());
                     number(generator, "win_rate", row.winRate());
                     generator.writeNumberField("skipped", row.skipped());
+                    generator.writeObjectFieldStart("skip_reasons");
+                    for (Map.Entry<String, Long> reason : row.skipReasons().entrySet()) {
+                        generator.writeNumberField(reason.getKey(), reason.getValue());
+                    }
+                    generator.writeEndObject();
                     generator.writeEndObject();
                 }
                 generator.writeEndArray();
@@ -144,9 +155,12 @@ public final class LeaderboardPrinter {
         ListingRenderer.writeValue(generator, value);
     }
 
-    /** One table for all leaderboards: dimensions and keys joined with '|' so every line has the same columns. */
+    /**
+     * One table for all leaderboards: dimensions, keys and skip reasons ({@code reason=count}) joined with '|' so
+     * every line has the same columns.
+     */
     private String csv(List<Leaderboard> leaderboards) {
-        StringBuilder out = new StringBuilder("leaderboard,dimensions,keys,count,mean,p5,p50,p95,win_rate,skipped\n");
+        StringBuilder out = new StringBuilder("leaderboard,dimensions,keys,count,mean,p5,p50,p95,win_rate,skipped,skip_reasons\n");
         for (Leaderboard leaderboard : leaderboards) {
             String dimensions = ListingRenderer.csvField(String.join("|", leaderboard.dimensions()));
             for (LeaderboardRow row : selectRows(leaderboard)) {
@@ -159,7 +173,8 @@ public final class LeaderboardPrinter {
                         .append(ListingRenderer.csvValue(row.p50())).append(',')
                         .append(ListingRenderer.csvValue(row.p95())).append(',')
                         .append(ListingRenderer.csvValue(row.winRate())).append(',')
-                        .append(row.skipped()).append('\n');
+                        .append(row.skipped()).append(',')
+                        .append(ListingRenderer.csvField(row.skipReasonsText("|"))).append('\n');
             }
         }
         return out.toString();

@@ -42,7 +42,7 @@ public final class Leaderboards {
                 keys = List.of(keys.get(1), lagLabel(keys.get(0)));
             }
             rows.add(new LeaderboardRow(keys, row.getCount(), row.getMean(), row.getP5(), row.getP50(), row.getP95(),
-                    row.getWinRate(), row.getSkipped()));
+                    row.getWinRate(), row.getSkipped(), row.getSkipReasonsMap()));
         }
         return new Leaderboard(board.getName(), lagInterval ? List.of("interval", "lag") : dimensions, rows);
     }

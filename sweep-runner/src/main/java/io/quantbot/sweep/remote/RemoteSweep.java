@@ -29,6 +29,8 @@ import io.quantbot.sweep.results.SweepCalls;
 import io.quantbot.sweep.simulation.Call;
 import io.quantbot.sweep.simulation.CandleSeries;
 import io.quantbot.sweep.simulation.SweepSimulator;
+import io.quantbot.sweep.meta.SweepMetadata;
+import io.quantbot.sweep.spec.EntryRule;
 import io.quantbot.sweep.spec.Overlay;
 import io.quantbot.sweep.spec.Scenario;
 import io.quantbot.sweep.spec.SweepSpec;
@@ -100,6 +102,7 @@ public final class RemoteSweep {
     private final CandleSource candles;
     private final SweepSpec spec;
     private final String alertsArtifactId;
+    private final SweepMetadata metadata;
     private final Options options;
     private final Clock clock;
 
@@ -115,14 +118,16 @@ public final class RemoteSweep {
         }
     }
 
+    /** @param metadata stored in every run's params_json under {@code metadata} */
     public RemoteSweep(QuantbotStorageClient client, CandleSource candles, SweepSpec spec, String alertsArtifactId,
-            Options options, Clock clock) {
+            SweepMetadata metadata, Options options, Clock clock) {
         requireNonNull(client, "client is null");
         this.artifacts = client.artifacts();
         this.checkpoints = new SweepCheckpoints(client.state());
         this.candles = requireNonNull(candles, "candles is null");
         this.spec = requireNonNull(spec, "spec is null");
         this.alertsArtifactId = requireNonNull(alertsArtifactId, "alertsArtifactId is null");
+        this.metadata = requireNonNull(metadata, "metadata is null");
         this.options = requireNonNull(options, "options is null");
         this.clock = requireNonNull(clock, "clock is null");
     }
@@ -330,6 +335,18 @@ public final class RemoteSweep {
             else if (overlay instanceof Overlay.TimeExit timeExit) {
                 node.put("after_ms", timeExit.afterMillis());
             }
+            else if (overlay instanceof Overlay.TakeProfitLadder ladder) {
+                legs(node, ladder.legs());
+            }
+            else if (overlay instanceof Overlay.StopLadder ladder) {
+                legs(node, ladder.legs());
+            }
+        }
+        ObjectNode entry = params.putObject("entry");
+        entry.put("rule", spec.entryRule().kind().label());
+        if (spec.entryRule().kind() == EntryRule.Kind.LIMIT) {
+            entry.put("tolerance_pct", spec.entryRule().tolerancePct());
+            entry.put("window_ms", spec.entryRule().windowMillis());
         }
         params.put("taker_fee_bps", spec.takerFeeBps());
         params.put("slippage_bps", spec.slippageBps());
@@ -338,7 +355,15 @@ public final class RemoteSweep {
         params.put("chunk_rows", spec.chunkRows());
         params.put("calls", spec.calls().describe());
         params.put("calls_artifact_id", alertsArtifactId);
+        params.set("metadata", metadata.toJson());
         return params.toString();
+    }
+
+    private static void legs(ObjectNode node, List<Overlay.Leg> legs) {
+        ArrayNode levels = node.putArray("levels");
+        for (Overlay.Leg leg : legs) {
+            levels.addObject().put("pct", leg.pct()).put("fraction", leg.fraction());
+        }
     }
 
     private static String percent(double fraction) {

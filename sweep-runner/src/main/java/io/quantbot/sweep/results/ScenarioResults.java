@@ -118,6 +118,14 @@ public final class ScenarioResults {
         return tradeable[slot];
     }
 
+    /** Skip reason of an untradeable slot. */
+    public SkipReason skipReason(int slot) {
+        if (tradeable[slot] || !recorded[slot]) {
+            throw new IllegalStateException("slot " + slot + " is not a recorded skip");
+        }
+        return SKIP_REASONS[skipReason[slot]];
+    }
+
     /** Net return of a tradeable slot. */
     public double netReturn(int slot) {
         return netReturn[slot];

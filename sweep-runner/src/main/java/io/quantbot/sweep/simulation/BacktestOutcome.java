@@ -55,6 +55,32 @@ public final class BacktestOutcome {
         this.netReturn = (notional * gross - fees - slippage) / notional;
     }
 
+    /**
+     * A trade closed in one or more legs (ladders).
+     *
+     * @param exitTimestamp the last leg's time
+     * @param grossReturn sum over legs of leg fraction × (leg fill / entry - 1)
+     * @param exitValueFraction sum over legs of leg fraction × leg fill / entry: the exit legs' notional per unit
+     *     of entry notional, on which fees and slippage are charged
+     */
+    void tradeLegs(long entryTimestamp, double entryPrice, long exitTimestamp, ExitReason exitReason, int candlesUsed,
+            double grossReturn, double exitValueFraction, TradeCosts costs) {
+        this.tradeable = true;
+        this.skipReason = null;
+        this.entryTimestamp = entryTimestamp;
+        this.entryPrice = entryPrice;
+        this.exitTimestamp = exitTimestamp;
+        this.exitPrice = entryPrice * (1 + grossReturn);
+        this.exitReason = exitReason;
+        this.candlesUsed = candlesUsed;
+        double notional = costs.notionalUsd();
+        double legsNotional = notional + notional * exitValueFraction;
+        this.grossReturn = grossReturn;
+        this.fees = legsNotional * costs.takerFeeBps() / 10_000;
+        this.slippage = legsNotional * costs.slippageBps() / 10_000;
+        this.netReturn = (notional * grossReturn - fees - slippage) / notional;
+    }
+
     public boolean tradeable() {
         return tradeable;
     }
@@ -81,6 +107,7 @@ public final class BacktestOutcome {
         return exitTimestamp;
     }
 
+    /** The exit price; for a trade closed in several legs, the fraction-weighted mean of the legs' fills. */
     public double exitPrice() {
         return exitPrice;
     }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.quantbot.sweep.candles.CandleRequest;
 import io.quantbot.sweep.spec.CandleInterval;
+import io.quantbot.sweep.spec.EntryRule;
 import io.quantbot.sweep.spec.Scenario;
 import io.quantbot.sweep.spec.SweepSpec;
 import java.util.Arrays;
@@ -31,7 +32,7 @@ public final class SweepSimulator {
     public SweepSimulator(SweepSpec spec) {
         this.spec = requireNonNull(spec, "spec is null");
         this.backtester = new Backtester(new TradeCosts(spec.takerFeeBps(), spec.slippageBps(), spec.notionalUsd()),
-                spec.timeFrameMillis());
+                spec.timeFrameMillis(), spec.entryRule());
         this.scenarios = spec.scenarios();
         this.exitPlans = spec.overlaySets().stream().map(ExitPlan::of).toArray(ExitPlan[]::new);
         this.lags = spec.entryLagsMillis().stream().mapToLong(Long::longValue).toArray();
@@ -67,13 +68,15 @@ public final class SweepSimulator {
      * The candles {@link #simulate} needs for a call at an interval. Entry is the first candle at or
      * after call + lag and may come up to one time frame later (gaps in the data); the hold then lasts
      * up to one more time frame; one interval more shows whether data goes on after the frame. So the
-     * range is [call + smallest lag, call + largest lag + 2 × time frame + interval).
+     * range is [call + smallest lag, call + largest lag + 2 × time frame + interval). The next-close rule enters
+     * at the end of the entry candle, one interval later, so its range reaches one interval further.
      */
     public CandleRequest candleRequest(Call call, int intervalIndex) {
         requireNonNull(call, "call is null");
         CandleInterval interval = spec.intervals().get(intervalIndex);
         long from = call.timestampMillis() + smallestLag;
-        long to = call.timestampMillis() + largestLag + 2 * spec.timeFrameMillis() + interval.millis();
+        long to = call.timestampMillis() + largestLag + 2 * spec.timeFrameMillis() + interval.millis()
+                + (spec.entryRule().kind() == EntryRule.Kind.NEXT_CLOSE ? interval.millis() : 0);
         return new CandleRequest(call.token(), call.chain(), interval, from, to);
     }
 
@@ -101,13 +104,13 @@ public final class SweepSimulator {
         BacktestOutcome outcome = new BacktestOutcome();
         int done = 0;
         for (int lagIndex = 0; lagIndex < lags.length; lagIndex++) {
-            int entryIndex = backtester.entryIndex(series, call.timestampMillis(), lags[lagIndex]);
+            int entryIndex = backtester.entryIndex(series, call.timestampMillis(), call.price(), lags[lagIndex]);
             for (int setIndex = 0; setIndex < exitPlans.length; setIndex++) {
                 if (entryIndex < 0) {
                     outcome.skip(Backtester.skipReasonOf(entryIndex));
                 }
                 else {
-                    backtester.backtestFromEntry(series, entryIndex, exitPlans[setIndex], outcome);
+                    backtester.backtestFromEntry(series, entryIndex, call.price(), exitPlans[setIndex], outcome);
                 }
                 sink.accept(intervalScenarios[lagIndex * exitPlans.length + setIndex], outcome);
                 done++;

@@ -17,6 +17,7 @@ import java.util.stream.Collectors;
  *
  * @param sweepId the id from the file, or {@link #derivedSweepId} when the file gives none
  * @param timeFrameMillis the longest a trade is held after entry
+ * @param entryRule how trades enter after call + lag ({@link EntryRule#NEXT_OPEN} unless the file says otherwise)
  */
 public record SweepSpec(
         String sweepId,
@@ -29,7 +30,8 @@ public record SweepSpec(
         double notionalUsd,
         long timeFrameMillis,
         int parallelism,
-        int chunkRows) {
+        int chunkRows,
+        EntryRule entryRule) {
 
     public static final double DEFAULT_TAKER_FEE_BPS = 30;
     public static final double DEFAULT_SLIPPAGE_BPS = 10;
@@ -37,8 +39,20 @@ public record SweepSpec(
     public static final long DEFAULT_TIME_FRAME_MILLIS = 24 * 3_600_000L;
     public static final int DEFAULT_CHUNK_ROWS = 2_000;
 
+    /** A sweep entering at the next open (the default entry rule). */
+    public SweepSpec(String sweepId, CallsSource calls, List<CandleInterval> intervals, List<Long> entryLagsMillis,
+            List<OverlaySet> overlaySets, double takerFeeBps, double slippageBps, double notionalUsd, long timeFrameMillis,
+            int parallelism, int chunkRows) {
+        this(sweepId, calls, intervals, entryLagsMillis, overlaySets, takerFeeBps, slippageBps, notionalUsd,
+                timeFrameMillis, parallelism, chunkRows, EntryRule.NEXT_OPEN);
+    }
+
     public SweepSpec {
         requireNonNull(sweepId, "sweepId is null");
+        requireNonNull(entryRule, "entryRule is null");
+        if (entryRule.kind() == EntryRule.Kind.LIMIT && entryRule.windowMillis() > timeFrameMillis) {
+            throw new IllegalArgumentException("the limit entry window must be <= the time frame");
+        }
         requireNonNull(calls, "calls is null");
         intervals = List.copyOf(requireNonNull(intervals, "intervals is null"));
         entryLagsMillis = List.copyOf(requireNonNull(entryLagsMillis, "entryLagsMillis is null"));
@@ -49,6 +63,12 @@ public record SweepSpec(
         if (parallelism < 1 || chunkRows < 1 || timeFrameMillis <= 0 || notionalUsd <= 0) {
             throw new IllegalArgumentException("parallelism, chunkRows, timeFrameMillis and notionalUsd must be positive");
         }
+    }
+
+    /** {@link #canonicalText} of this spec. */
+    public String canonicalText() {
+        return canonicalText(calls, intervals, entryLagsMillis, overlaySets, takerFeeBps, slippageBps, notionalUsd,
+                timeFrameMillis, chunkRows, entryRule);
     }
 
     public int scenarioCount() {
@@ -83,6 +103,14 @@ public record SweepSpec(
     public static String canonicalText(CallsSource calls, List<CandleInterval> intervals, List<Long> entryLagsMillis,
             List<OverlaySet> overlaySets, double takerFeeBps, double slippageBps, double notionalUsd,
             long timeFrameMillis, int chunkRows) {
+        return canonicalText(calls, intervals, entryLagsMillis, overlaySets, takerFeeBps, slippageBps, notionalUsd,
+                timeFrameMillis, chunkRows, EntryRule.NEXT_OPEN);
+    }
+
+    /** As above; the entry rule is a line of its own only when it is not the default, so older ids stay the same. */
+    public static String canonicalText(CallsSource calls, List<CandleInterval> intervals, List<Long> entryLagsMillis,
+            List<OverlaySet> overlaySets, double takerFeeBps, double slippageBps, double notionalUsd,
+            long timeFrameMillis, int chunkRows, EntryRule entryRule) {
         StringBuilder text = new StringBuilder("qbsweep1\n");
         text.append("calls=").append(calls.describe()).append('\n');
         text.append("intervals=").append(intervals.stream().map(CandleInterval::label).collect(Collectors.joining(",")))
@@ -97,6 +125,9 @@ public record SweepSpec(
         text.append("notional_usd=").append(plain(notionalUsd)).append('\n');
         text.append("time_frame=").append(Durations.format(timeFrameMillis)).append('\n');
         text.append("chunk_rows=").append(chunkRows).append('\n');
+        if (!entryRule.equals(EntryRule.NEXT_OPEN)) {
+            text.append("entry=").append(entryRule.label()).append('\n');
+        }
         return text.toString();
     }
 

@@ -37,15 +37,20 @@ public final class SweepSpecLoader {
     private static final double MAX_BPS = 10_000;
 
     private static final List<String> ROOT_KEYS = List.of("sweep_id", "calls", "intervals", "entry_lags", "overlay_sets",
-            "fees", "slippage_bps", "notional_usd", "time_frame", "parallelism", "chunk_rows");
+            "fees", "slippage_bps", "notional_usd", "time_frame", "parallelism", "chunk_rows", "entry");
     private static final List<String> OVERLAY_SET_KEYS = List.of("name", "overlays");
     private static final List<String> FEES_KEYS = List.of("taker_bps");
     private static final Map<String, List<String>> OVERLAY_KEYS = Map.of(
             "take_profit", List.of("type", "pct"),
             "stop_loss", List.of("type", "pct"),
             "trailing_stop", List.of("type", "pct"),
-            "time_exit", List.of("type", "after"));
-    private static final List<String> OVERLAY_TYPES = List.of("take_profit", "stop_loss", "trailing_stop", "time_exit");
+            "time_exit", List.of("type", "after"),
+            "take_profit_ladder", List.of("type", "levels"),
+            "stop_ladder", List.of("type", "levels"));
+    private static final List<String> OVERLAY_TYPES = List.of("take_profit", "stop_loss", "trailing_stop", "time_exit",
+            "take_profit_ladder", "stop_ladder");
+    private static final List<String> LEG_KEYS = List.of("pct", "fraction");
+    private static final List<String> ENTRY_RULES = List.of("next_open", "next_close", "limit");
 
     private final YAMLMapper mapper = YAMLMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -147,14 +152,59 @@ public final class SweepSpecLoader {
             int parallelism = integer(root.path("parallelism"), "parallelism", defaultParallelism, 1, MAX_PARALLELISM);
             int chunkRows = integer(root.path("chunk_rows"), "chunk_rows", SweepSpec.DEFAULT_CHUNK_ROWS, 1, MAX_CHUNK_ROWS);
             List<OverlaySet> overlaySets = overlaySets(required(root, "overlay_sets", ""), timeFrame);
+            EntryRule entry = entry(root.path("entry"), timeFrame);
 
             if (!problems.isEmpty() || calls.isEmpty()) {
                 return Optional.empty();
             }
             String id = sweepId.isPresent() ? sweepId.get() : SweepSpec.derivedSweepId(SweepSpec.canonicalText(calls.get(),
-                    intervals, lags, overlaySets, takerBps, slippageBps, notional, timeFrame, chunkRows));
+                    intervals, lags, overlaySets, takerBps, slippageBps, notional, timeFrame, chunkRows, entry));
             return Optional.of(new SweepSpec(id, calls.get(), intervals, lags, overlaySets, takerBps, slippageBps,
-                    notional, timeFrame, parallelism, chunkRows));
+                    notional, timeFrame, parallelism, chunkRows, entry));
+        }
+
+        private EntryRule entry(JsonNode node, long timeFrame) {
+            if (node.isMissingNode()) {
+                return EntryRule.NEXT_OPEN;
+            }
+            if (!node.isObject()) {
+                problem("entry", "must be a mapping such as {rule: next_open}, {rule: next_close} or "
+                        + "{rule: limit, tolerance_pct: 2, window: 30m}");
+                return EntryRule.NEXT_OPEN;
+            }
+            JsonNode ruleNode = required(node, "rule", "entry");
+            if (ruleNode.isMissingNode()) {
+                return EntryRule.NEXT_OPEN;
+            }
+            String rule = ruleNode.isTextual() ? ruleNode.asText().trim() : "";
+            switch (rule) {
+                case "next_open", "next_close" -> {
+                    checkKeys(node, "entry", List.of("rule"));
+                    return rule.equals("next_open") ? EntryRule.NEXT_OPEN : EntryRule.NEXT_CLOSE;
+                }
+                case "limit" -> {
+                    checkKeys(node, "entry", List.of("rule", "tolerance_pct", "window"));
+                    double tolerance = number(node.path("tolerance_pct"), "entry.tolerance_pct", 0, 0, true, 1_000);
+                    JsonNode windowNode = required(node, "window", "entry");
+                    if (windowNode.isMissingNode()) {
+                        return EntryRule.NEXT_OPEN;
+                    }
+                    Optional<Long> window = duration(windowNode, "entry.window");
+                    if (window.isEmpty()) {
+                        return EntryRule.NEXT_OPEN;
+                    }
+                    if (window.get() <= 0 || window.get() > timeFrame) {
+                        problem("entry.window", "must be > 0 and <= time_frame (" + Durations.format(timeFrame) + ")");
+                        return EntryRule.NEXT_OPEN;
+                    }
+                    return EntryRule.limit(tolerance, window.get());
+                }
+                default -> {
+                    problem("entry.rule", "unknown entry rule " + render(ruleNode) + " (known: "
+                            + String.join(", ", ENTRY_RULES) + ")" + suggestion(rule, ENTRY_RULES));
+                    return EntryRule.NEXT_OPEN;
+                }
+            }
         }
 
         private Optional<CallsSource> calls(JsonNode node) {
@@ -309,11 +359,60 @@ public final class SweepSpecLoader {
                     case "stop_loss" -> percent(overlayNode, overlayPath, true).map(Overlay.StopLoss::new);
                     case "trailing_stop" -> percent(overlayNode, overlayPath, true).map(Overlay.TrailingStop::new);
                     case "time_exit" -> timeExit(overlayNode, overlayPath, timeFrame);
+                    case "take_profit_ladder" -> legs(overlayNode, overlayPath, false).map(Overlay.TakeProfitLadder::new);
+                    case "stop_ladder" -> legs(overlayNode, overlayPath, true).map(Overlay.StopLadder::new);
                     default -> throw new IllegalStateException("unreachable overlay type " + type);
                 };
                 overlay.ifPresent(overlays::add);
             }
+            if (seenTypes.contains("take_profit") && seenTypes.contains("take_profit_ladder")) {
+                problem(path, "take_profit and take_profit_ladder cannot be combined (a take_profit is a one-leg ladder)");
+            }
+            if (seenTypes.contains("stop_loss") && seenTypes.contains("stop_ladder")) {
+                problem(path, "stop_loss and stop_ladder cannot be combined (a stop_loss is a one-leg ladder)");
+            }
             return overlays;
+        }
+
+        /** levels: [{pct: 50, fraction: 0.5}, ...] in ascending pct, fractions in (0, 1] adding up to at most 1. */
+        private Optional<List<Overlay.Leg>> legs(JsonNode overlayNode, String overlayPath, boolean belowHundred) {
+            JsonNode levels = required(overlayNode, "levels", overlayPath);
+            String path = overlayPath + ".levels";
+            if (levels.isMissingNode() || !nonEmptyList(levels, path, "[{pct: 50, fraction: 0.5}, {pct: 100, fraction: 0.5}]")) {
+                return Optional.empty();
+            }
+            List<Overlay.Leg> legs = new ArrayList<>();
+            int before = problems.size();
+            double sum = 0;
+            for (int index = 0; index < levels.size(); index++) {
+                String legPath = path + "[" + index + "]";
+                JsonNode leg = levels.get(index);
+                if (!leg.isObject()) {
+                    problem(legPath, "must be a mapping such as {pct: 50, fraction: 0.5}");
+                    continue;
+                }
+                checkKeys(leg, legPath, LEG_KEYS);
+                Optional<Double> pct = percent(leg, legPath, belowHundred);
+                JsonNode fractionNode = required(leg, "fraction", legPath);
+                if (pct.isEmpty() || fractionNode.isMissingNode()) {
+                    continue;
+                }
+                if (!fractionNode.isNumber() || !(fractionNode.asDouble() > 0) || fractionNode.asDouble() > 1) {
+                    problem(legPath + ".fraction", "must be a number in (0, 1] (share of the position), got "
+                            + render(fractionNode));
+                    continue;
+                }
+                if (!legs.isEmpty() && !(pct.get() > legs.get(legs.size() - 1).pct())) {
+                    problem(legPath + ".pct", "levels must be in strictly ascending pct order");
+                    continue;
+                }
+                sum += fractionNode.asDouble();
+                legs.add(new Overlay.Leg(pct.get(), fractionNode.asDouble()));
+            }
+            if (sum > 1 + Overlay.FRACTION_SUM_TOLERANCE) {
+                problem(path, "fractions add up to " + plain(sum) + ", more than 1 (the whole position)");
+            }
+            return problems.size() == before ? Optional.of(legs) : Optional.empty();
         }
 
         private Optional<Double> percent(JsonNode overlayNode, String overlayPath, boolean belowHundred) {

@@ -12,6 +12,8 @@ import io.quantbot.sweep.local.LocalSweepResult;
 import io.quantbot.sweep.progress.ProgressReporter;
 import io.quantbot.sweep.remote.CallsArtifacts;
 import io.quantbot.sweep.remote.Phase;
+import io.quantbot.sweep.meta.RunnerBuild;
+import io.quantbot.sweep.meta.SweepMetadata;
 import io.quantbot.sweep.remote.RemoteSweep;
 import io.quantbot.sweep.remote.RemoteSweepResult;
 import io.quantbot.sweep.remote.SdkCandleSource;
@@ -236,6 +238,8 @@ public final class SweepBenchmark {
     private static RemoteSweepResult throughDaemon(QuantbotStorageClient client, SweepSpec spec, Artifact alerts,
             List<Call> calls) throws Exception {
         RemoteSweep sweep = new RemoteSweep(client, new SdkCandleSource(client.artifacts()), spec, alerts.getId(),
+                new SweepMetadata(RunnerBuild.current(), SweepMetadata.specHash(spec), "bench", "bench", 0,
+                        spec.calls().describe(), alerts.getId(), alerts.getContentHash()),
                 new RemoteSweep.Options(16, ProgressReporter.Mode.OFF), Clock.systemUTC());
         RemoteSweepResult result = sweep.run(calls, SweepListener.NONE, new PrintWriter(new StringWriter()));
         if (!result.failures().isEmpty() || result.interrupted() || result.backtests() != (long) spec.scenarioCount() * calls.size()) {

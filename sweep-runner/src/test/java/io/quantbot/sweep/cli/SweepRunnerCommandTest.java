@@ -130,7 +130,7 @@ class SweepRunnerCommandTest {
 
         Result csv = run("simulate-local", "--snapshot", snapshot.toString(), "--no-progress", "--output", "csv",
                 "examples/demo-sweep.yaml");
-        assertThat(csv.out().lines().findFirst()).contains("leaderboard,dimensions,keys,count,mean,p5,p50,p95,win_rate,skipped");
+        assertThat(csv.out().lines().findFirst()).contains("leaderboard,dimensions,keys,count,mean,p5,p50,p95,win_rate,skipped,skip_reasons");
 
         Result badBoard = run("simulate-local", "--snapshot", snapshot.toString(), "--leaderboard", "by_moon",
                 "examples/demo-sweep.yaml");

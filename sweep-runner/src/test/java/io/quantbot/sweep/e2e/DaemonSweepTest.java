@@ -16,6 +16,8 @@ import io.quantbot.sweep.leaderboard.LeaderboardCalculator;
 import io.quantbot.sweep.leaderboard.LeaderboardRow;
 import io.quantbot.sweep.local.LocalSweep;
 import io.quantbot.sweep.local.LocalSweepResult;
+import io.quantbot.sweep.meta.RunnerBuild;
+import io.quantbot.sweep.meta.SweepMetadata;
 import io.quantbot.sweep.progress.ProgressReporter;
 import io.quantbot.sweep.remote.CallsArtifacts;
 import io.quantbot.sweep.remote.RowChunks;
@@ -33,6 +35,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -99,7 +102,7 @@ class DaemonSweepTest {
         long spawnsBefore = daemon.spawnCount();
 
         Sweeps.Result result = Sweeps.run("run", file.toString(), "--target", daemon.target(), "--no-progress",
-                "--output", "json", "--top", "0", "--leaderboard", "by_overlay,by_lag_interval,by_caller,by_scenario");
+                "--output", "json", "--top", "0", "--leaderboard", "by_overlay,by_lag_interval,by_caller,by_scenario,overall");
 
         assertThat(result.code()).as(result.err()).isZero();
         assertThat(result.err()).contains("sweep e2e-run: 12 scenarios × 40 calls = 480 backtests; none done before")
@@ -111,6 +114,19 @@ class DaemonSweepTest {
         // One run per scenario, each with one row per call, sealed in one wave per interval.
         List<Run> runs = Sweeps.runs(client, sweepId);
         assertThat(runs).hasSize(12);
+        // Run and sweep metadata: the runner's build, the spec hash, the daemon, the calls snapshot.
+        JsonNode stored = JSON.readTree(client.state().get(SweepMetadata.NAMESPACE, sweepId).orElseThrow().getValue().getJson());
+        String specHash = SweepMetadata.specHash(new SweepSpecLoader(1).load(file));
+        assertThat(stored.get("spec_hash").asText()).isEqualTo(specHash).hasSize(64);
+        assertThat(stored.get("daemon_version").asText()).isEqualTo(client.artifacts().getServerInfo().getVersion()).isNotEmpty();
+        assertThat(stored.get("runner_git_sha").asText()).matches("[0-9a-f]{40}|unknown");
+        assertThat(stored.get("runner_version").asText()).isEqualTo(RunnerBuild.current().version());
+        assertThat(stored.get("calls_content_hash").asText()).hasSize(64);
+        for (Run run : runs) {
+            JsonNode metadata = JSON.readTree(run.getParamsJson()).get("metadata");
+            assertThat(metadata).isEqualTo(stored);
+        }
+        assertThat(result.err()).contains("spec hash " + specHash.substring(0, 12));
         assertThat(runs).allSatisfy(run -> {
             assertThat(run.getStatus()).isEqualTo(RunStatus.RUN_STATUS_SUCCEEDED);
             assertThat(run.getRowCount()).isEqualTo(CALLS);
@@ -136,7 +152,7 @@ class DaemonSweepTest {
         // The daemon's leaderboards (AnalyzeSweep over the sealed rows) equal the in-memory calculation.
         Map<String, Leaderboard> local = localLeaderboards(file);
         JsonNode printed = JSON.readTree(result.out()).get("leaderboards");
-        assertThat(printed).hasSize(4);
+        assertThat(printed).hasSize(5);
         for (JsonNode board : printed) {
             Leaderboard expected = local.get(board.get("name").asText());
             assertThat(board.get("rows")).as(board.get("name").asText()).hasSize(expected.rows().size());
@@ -148,6 +164,9 @@ class DaemonSweepTest {
                 assertThat(want).as("%s %s", board.get("name"), keys).isNotNull();
                 assertThat(row.get("count").asLong()).isEqualTo(want.count());
                 assertThat(row.get("skipped").asLong()).isEqualTo(want.skipped());
+                Map<String, Long> reasons = new TreeMap<>();
+                row.get("skip_reasons").fields().forEachRemaining(reason -> reasons.put(reason.getKey(), reason.getValue().asLong()));
+                assertThat(reasons).as("%s %s", board.get("name"), keys).isEqualTo(want.skipReasons());
                 assertNumber(row.get("mean"), want.mean());
                 assertNumber(row.get("p5"), want.p5());
                 assertNumber(row.get("p50"), want.p50());

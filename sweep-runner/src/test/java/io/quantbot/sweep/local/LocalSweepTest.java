@@ -101,6 +101,8 @@ class LocalSweepTest {
             Leaderboard leaderboard = LeaderboardCalculator.compute(name, result.scenarios());
             long total = leaderboard.rows().stream().mapToLong(row -> row.count() + row.skipped()).sum();
             assertThat(total).as(name).isEqualTo(96L * 200);
+            assertThat(leaderboard.rows()).as(name).allSatisfy(row -> assertThat(
+                    row.skipReasons().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(row.skipped()));
             assertThat(leaderboard.rows()).as(name).isSortedAccordingTo((left, right) ->
                     Double.compare(Double.isNaN(right.mean()) ? -1e9 : right.mean(), Double.isNaN(left.mean()) ? -1e9 : left.mean()));
         }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.quantbot.sweep.leaderboard.Leaderboard;
+import io.quantbot.sweep.leaderboard.LeaderboardCalculator;
+import io.quantbot.sweep.leaderboard.LeaderboardRow;
 import io.quantbot.sweep.simulation.Call;
 import io.quantbot.sweep.simulation.CandleSeries;
 import io.quantbot.sweep.simulation.SweepSimulator;
@@ -18,6 +21,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -60,7 +65,7 @@ class ScenarioResultsTest {
                 new Call("c1", "alice", "TokenRise", "solana", 0, 1.0),
                 new Call("c3", "alice", "0xabc", "base", 0, Double.NaN),
                 new Call("c2", "bob", "TokenRise", "solana", 0, 1.0),
-                new Call("c4", "carol", "TokenRise", "solana", 10 * MINUTE, 1.0));
+                new Call("c4", "carol", "TokenLate", "solana", 10 * MINUTE, 1.0));
         SweepCalls sweepCalls = new SweepCalls(calls);
         SweepSimulator simulator = new SweepSimulator(SPEC);
         Scenario scenario = simulator.scenarios().get(0);
@@ -70,6 +75,10 @@ class ScenarioResultsTest {
             CandleSeries candles = switch (call.token()) {
                 case "TokenRise" -> RISING;
                 case "TokenFall" -> FALLING;
+                // Its only candle after the call opens three days later: beyond the time frame.
+                case "TokenLate" -> new CandleSeries(CandleInterval.ONE_MINUTE, new long[] {0, 3 * 24 * 60 * MINUTE},
+                        new double[] {1, 1}, new double[] {1, 1}, new double[] {1, 1}, new double[] {1, 1},
+                        new double[] {1, 1}, 2);
                 default -> CandleSeries.empty(CandleInterval.ONE_MINUTE);
             };
             int callSlot = slot;
@@ -166,6 +175,30 @@ class ScenarioResultsTest {
         assertThat(((ResultColumn.DoubleColumn) third.column("fees")).values()[0]).isCloseTo(5.40, within(0.005));
         assertThat(((ResultColumn.DoubleColumn) third.column("slippage")).values()[0]).isCloseTo(1.80, within(0.005));
         assertThat(((ResultColumn.LongColumn) third.column("candles_used")).values()).containsExactly(2);
+    }
+
+    @Test
+    void leaderboards_count_skip_reasons_per_group_and_overall() {
+        ScenarioResults results = simulate();
+        LeaderboardRow overall = LeaderboardCalculator.compute(LeaderboardCalculator.OVERALL, List.of(results)).rows().get(0);
+        assertThat(overall.keys()).isEmpty();
+        assertThat(overall.count()).isEqualTo(3);
+        assertThat(overall.skipReasons()).containsExactly(Map.entry("entry_after_data", 1L), Map.entry("no_candles", 1L));
+
+        // c3 (no candles) is alice's, c4 (after data) is carol's.
+        Leaderboard byCaller = LeaderboardCalculator.compute(LeaderboardCalculator.BY_CALLER, List.of(results));
+        Map<String, Map<String, Long>> reasons = new TreeMap<>();
+        byCaller.rows().forEach(row -> reasons.put(row.keys().get(0), row.skipReasons()));
+        assertThat(reasons.get("alice")).isEqualTo(Map.of("no_candles", 1L));
+        assertThat(reasons.get("carol")).isEqualTo(Map.of("entry_after_data", 1L));
+        for (int slot = 0; slot < results.size(); slot++) {
+            int current = slot;
+            switch (results.calls().get(slot).callId()) {
+                case "c3" -> assertThat(results.skipReason(slot).label()).isEqualTo("no_candles");
+                case "c4" -> assertThat(results.skipReason(slot).label()).isEqualTo("entry_after_data");
+                default -> assertThatThrownBy(() -> results.skipReason(current)).isInstanceOf(IllegalStateException.class);
+            }
+        }
     }
 
     @Test

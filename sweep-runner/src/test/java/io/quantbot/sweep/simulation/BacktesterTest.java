@@ -207,19 +207,19 @@ class BacktesterTest {
     }
 
     @Test
-    void a_call_after_the_last_candle_is_entry_after_data() {
+    void a_call_after_the_last_candle_is_no_candles_as_in_a_sweep_whose_fetch_from_call_plus_lag_is_empty() {
         CandleSeries series = oneMinute(candle(0, 1.00, 1.05, 0.95, 1.02), candle(1, 1.02, 1.08, 1.00, 1.06));
         BacktestOutcome outcome = run(BACKTESTER, series, 90_000, 0, plan(new Overlay.TakeProfit(50)));
 
-        assertThat(outcome.skipReason()).isEqualTo(SkipReason.ENTRY_AFTER_DATA);
+        assertThat(outcome.skipReason()).isEqualTo(SkipReason.NO_CANDLES);
     }
 
     @Test
-    void a_lag_that_pushes_entry_past_the_data_is_entry_after_data() {
+    void a_lag_that_pushes_entry_past_the_data_is_no_candles() {
         CandleSeries series = oneMinute(candle(0, 1.00, 1.05, 0.95, 1.02), candle(1, 1.02, 1.08, 1.00, 1.06));
         BacktestOutcome outcome = run(BACKTESTER, series, 0, 5 * MINUTE, plan(new Overlay.TakeProfit(50)));
 
-        assertThat(outcome.skipReason()).isEqualTo(SkipReason.ENTRY_AFTER_DATA);
+        assertThat(outcome.skipReason()).isEqualTo(SkipReason.NO_CANDLES);
     }
 
     @Test

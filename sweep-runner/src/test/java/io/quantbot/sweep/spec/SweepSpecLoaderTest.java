@@ -157,7 +157,7 @@ class SweepSpecLoaderTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "unknown root key with a suggestion | slipage_bps: 5 | slipage_bps: unknown key (known: sweep_id, calls, intervals, entry_lags, overlay_sets, fees, slippage_bps, notional_usd, time_frame, parallelism, chunk_rows); did you mean slippage_bps?",
+        "unknown root key with a suggestion | slipage_bps: 5 | slipage_bps: unknown key (known: sweep_id, calls, intervals, entry_lags, overlay_sets, fees, slippage_bps, notional_usd, time_frame, parallelism, chunk_rows, entry); did you mean slippage_bps?",
         "unknown interval | intervals: [1m, 2m] | intervals[1]: unknown interval '2m' (known: 1s, 15s, 1m, 5m, 15m, 1h, 4h, 1d)",
         "duplicate interval | intervals: [1m, 1m] | intervals[1]: duplicate interval 1m",
         "empty intervals | intervals: [] | intervals: must not be empty",
@@ -210,17 +210,82 @@ class SweepSpecLoaderTest {
                 "overlay_sets[0].overlays[0].pct: must be < 100 (a stop at or below zero never triggers)",
                 "overlay_sets[0].overlays[1].pct: must be > 0",
                 "overlay_sets[0].overlays[2].type: unknown overlay type 'take_proft' (known: take_profit, stop_loss, "
-                        + "trailing_stop, time_exit); did you mean take_profit?",
+                        + "trailing_stop, time_exit, take_profit_ladder, stop_ladder); did you mean take_profit?",
                 "overlay_sets[0].overlays[3].after: must be <= time_frame (12h)",
                 "overlay_sets[0].overlays[4].extra: unknown key (known: type, pct)",
                 "overlay_sets[0].overlays[5].type: take_profit appears more than once in this overlay set",
                 "overlay_sets[0].overlays[5].pct: must be a number (percent, e.g. 20 for 20 %), got '5'",
-                "overlay_sets[0].overlays[6].type: is required (one of take_profit, stop_loss, trailing_stop, time_exit)",
+                "overlay_sets[0].overlays[6].type: is required (one of take_profit, stop_loss, trailing_stop, time_exit, "
+                        + "take_profit_ladder, stop_ladder)",
                 "overlay_sets[1].overlays[0].pct: is required",
                 "overlay_sets[1].name: overlay set name a is already used by overlay_sets[0]; names must be unique",
                 "overlay_sets[2].overlays: must be a list of overlays such as [{type: take_profit, pct: 50}, "
                         + "{type: stop_loss, pct: 20}]",
                 "overlay_sets[3]: must be a mapping with name and overlays");
+    }
+
+    @Test
+    void ladders_and_entry_rules_are_read() throws Exception {
+        SweepSpec spec = parse(MINIMAL.replace("  - overlays: [{type: take_profit, pct: 50}, {type: stop_loss, pct: 20}]", """
+                  - overlays:
+                      - {type: take_profit_ladder, levels: [{pct: 50, fraction: 0.5}, {pct: 100, fraction: 0.5}]}
+                      - {type: stop_ladder, levels: [{pct: 10, fraction: 0.25}]}
+                entry: {rule: limit, tolerance_pct: 2, window: 30m}""").replace("\n\n", "\n"));
+
+        assertThat(spec.overlaySets().get(0).overlays()).containsExactly(
+                new Overlay.TakeProfitLadder(List.of(new Overlay.Leg(50, 0.5), new Overlay.Leg(100, 0.5))),
+                new Overlay.StopLadder(List.of(new Overlay.Leg(10, 0.25))));
+        assertThat(spec.overlaySets().get(0).name()).isEqualTo("tpl50x0.5-100x0.5_sll10x0.25");
+        assertThat(spec.entryRule()).isEqualTo(EntryRule.limit(2, 30 * 60_000L));
+        assertThat(spec.canonicalText()).endsWith("entry=limit(tol=2%,window=30m)\n");
+        assertThat(parse(MINIMAL + "entry: {rule: next_close}\n").entryRule()).isEqualTo(EntryRule.NEXT_CLOSE);
+        // The default rule leaves the derived id as it was before entry rules existed.
+        assertThat(parse(MINIMAL + "entry: {rule: next_open}\n").sweepId()).isEqualTo(parse(MINIMAL).sweepId());
+        assertThat(parse(MINIMAL + "entry: {rule: next_close}\n").sweepId()).isNotEqualTo(parse(MINIMAL).sweepId());
+    }
+
+    @Test
+    void ladder_and_entry_problems_are_reported_with_their_paths() {
+        List<String> problems = problems("""
+                calls: {snapshot: demo}
+                intervals: [1m]
+                entry_lags: [0s]
+                time_frame: 1h
+                entry: {rule: limit, tolerance_pct: -1, window: 2h}
+                overlay_sets:
+                  - overlays:
+                      - {type: take_profit_ladder, levels: [{pct: 50, fraction: 0.7}, {pct: 40, fraction: 0.2}]}
+                      - {type: take_profit, pct: 10}
+                  - name: b
+                    overlays:
+                      - {type: stop_ladder, levels: [{pct: 10, fraction: 0.7}, {pct: 100, fraction: 0.2}]}
+                  - name: c
+                    overlays:
+                      - {type: stop_ladder, levels: [{pct: 10, fraction: 0.7}, {pct: 20, fraction: 0.4}]}
+                  - name: d
+                    overlays:
+                      - {type: take_profit_ladder, levels: [{pct: 10, fraction: 0}, {pct: 20}]}
+                  - name: e
+                    overlays:
+                      - {type: take_profit_ladder, levels: []}
+                """);
+
+        assertThat(problems).containsExactly(
+                "overlay_sets[0].overlays[0].levels[1].pct: levels must be in strictly ascending pct order",
+                "overlay_sets[0].overlays: take_profit and take_profit_ladder cannot be combined (a take_profit is a "
+                        + "one-leg ladder)",
+                "overlay_sets[1].overlays[0].levels[1].pct: must be < 100 (a stop at or below zero never triggers)",
+                "overlay_sets[2].overlays[0].levels: fractions add up to 1.1, more than 1 (the whole position)",
+                "overlay_sets[3].overlays[0].levels[0].fraction: must be a number in (0, 1] (share of the position), got 0",
+                "overlay_sets[3].overlays[0].levels[1].fraction: is required",
+                "overlay_sets[4].overlays[0].levels: must not be empty",
+                "entry.tolerance_pct: must be >= 0",
+                "entry.window: must be > 0 and <= time_frame (1h)");
+        assertThat(problems(MINIMAL + "entry: {rule: limt}\n")).containsExactly(
+                "entry.rule: unknown entry rule 'limt' (known: next_open, next_close, limit); did you mean limit?");
+        assertThat(problems(MINIMAL + "entry: {rule: next_close, window: 5m}\n")).containsExactly(
+                "entry.window: unknown key (known: rule)");
+        assertThat(problems(MINIMAL + "entry: {rule: limit}\n")).containsExactly("entry.window: is required");
     }
 
     @Test
@@ -251,7 +316,7 @@ class SweepSpecLoaderTest {
 
         assertThat(exception.problems()).extracting(SpecProblem::toString).containsExactly(
                 "notional: unknown key (known: sweep_id, calls, intervals, entry_lags, overlay_sets, fees, slippage_bps, "
-                        + "notional_usd, time_frame, parallelism, chunk_rows)",
+                        + "notional_usd, time_frame, parallelism, chunk_rows, entry)",
                 "calls: must be a mapping with exactly one of artifact_id, logical_key, snapshot (found 2)",
                 "intervals[0]: unknown interval '7m' (known: 1s, 15s, 1m, 5m, 15m, 1h, 4h, 1d)",
                 "entry_lags[0]: must be a duration such as 0s, 500ms, 30s, 5m, 4h or 1d, got 'soon'",

@@ -7,6 +7,7 @@ import io.quantbot.storage.daemon.config.ResolvedConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -32,7 +33,9 @@ public final class ConfigCommand implements Callable<Integer> {
     }
 
     @Command(name = "print", mixinStandardHelpOptions = true, versionProvider = DaemonCommand.Version.class,
-            description = "Print every configuration key with its effective value and where it came from (default, file, env, flag).",
+            description = {"Print every configuration key with its effective value and where it came from (default, file, env, flag).",
+                    "A relative path also shows what it resolved to: installation defaults (the worker's Python) against the"
+                            + " installation, everything else against the working directory."},
             footer = {"", ExitCodes.HELP})
     static final class PrintCommand implements Callable<Integer> {
         @Mixin
@@ -65,6 +68,7 @@ public final class ConfigCommand implements Callable<Integer> {
                 e.problems().forEach(problem -> err.println("  " + problem));
                 return ExitCodes.USAGE;
             }
+            config.warnings().forEach(warning -> spec.commandLine().getErr().println("warning: " + warning));
             PrintWriter out = spec.commandLine().getOut();
             switch (output) {
                 case "json" -> printJson(config, out);
@@ -90,7 +94,8 @@ public final class ConfigCommand implements Callable<Integer> {
             String format = "%-" + keyWidth + "s  %-" + valueWidth + "s  %s%n";
             out.printf(format, "KEY", "VALUE", "ORIGIN");
             for (ConfigValue value : config.values()) {
-                out.printf(format, value.key(), display(value), value.origin());
+                out.printf(format, value.key(), display(value), value.resolution().isEmpty()
+                        ? value.origin() : value.origin() + " -> " + value.resolution());
                 if (describe) {
                     ConfigProperty<?> property = property(value.key());
                     out.printf("    env %s: %s%n", property.environmentVariable(), property.description());
@@ -104,9 +109,10 @@ public final class ConfigCommand implements Callable<Integer> {
             for (int i = 0; i < values.size(); i++) {
                 ConfigValue value = values.get(i);
                 ConfigProperty<?> property = property(value.key());
-                out.printf("  {\"key\": %s, \"value\": %s, \"origin\": %s, \"env\": %s, \"default\": %s, \"description\": %s}%s%n",
+                out.printf("  {\"key\": %s, \"value\": %s, \"origin\": %s, \"env\": %s, \"default\": %s, \"description\": %s,"
+                                + " \"resolved\": %s}%s%n",
                         quote(value.key()), quote(shown(value)), quote(value.origin()), quote(property.environmentVariable()),
-                        quote(property.defaultValue()), quote(property.description()), i + 1 < values.size() ? "," : "");
+                        quote(property.defaultValue()), quote(property.description()), quote(value.resolution()), i + 1 < values.size() ? "," : "");
             }
             out.println("]");
         }
@@ -124,11 +130,11 @@ public final class ConfigCommand implements Callable<Integer> {
         }
 
         private static void printCsv(ResolvedConfig config, PrintWriter out) {
-            out.println("key,value,origin,env,default");
+            out.println("key,value,origin,env,default,resolved");
             for (ConfigValue value : config.values()) {
                 ConfigProperty<?> property = property(value.key());
                 out.println(String.join(",", csv(value.key()), csv(shown(value)), csv(value.origin()), csv(property.environmentVariable()),
-                        csv(property.defaultValue())));
+                        csv(property.defaultValue()), csv(value.resolution())));
             }
         }
 
@@ -186,12 +192,16 @@ public final class ConfigCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println(file + ": no such file");
                 return ExitCodes.USAGE;
             }
+            List<String> problems;
             try {
-                ResolvedConfig.resolve(ConfigOptions.properties(), Optional.of(file), Map.of(), Map.of());
+                problems = ConfigValidation.problems(ResolvedConfig.resolve(ConfigOptions.properties(), Optional.of(file), Map.of(), Map.of()));
             } catch (ConfigException e) {
+                problems = e.problems();
+            }
+            if (!problems.isEmpty()) {
                 PrintWriter err = spec.commandLine().getErr();
-                err.println(file + ": " + e.problems().size() + " problem(s):");
-                e.problems().forEach(problem -> err.println("  " + problem));
+                err.println(file + ": " + problems.size() + " problem(s):");
+                problems.forEach(problem -> err.println("  " + problem));
                 return ExitCodes.USAGE;
             }
             spec.commandLine().getOut().println(file + ": ok");

@@ -19,6 +19,9 @@ public final class DaemonCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     private final Map<String, String> environment;
 
     DaemonCommand(Map<String, String> environment) {
@@ -28,7 +31,7 @@ public final class DaemonCommand implements Callable<Integer> {
     /** Without a subcommand the daemon serves, so `java -jar storage-daemon.jar` just runs it. */
     @Override
     public Integer call() {
-        return new ServeCommand(environment).serve(options);
+        return new ServeCommand(environment).serve(options, spec.commandLine().getErr());
     }
 
     public static int run(String[] args) {

@@ -12,7 +12,7 @@ public final class ExitCodes {
               0  stopped cleanly (also after SIGTERM / Ctrl-C)
               1  failed at runtime (see the log)
               2  bad usage or bad configuration
-              3  the database is locked by another process""";
+              3  another process holds the data dir (another daemon) or a port""";
 
     private ExitCodes() {}
 }

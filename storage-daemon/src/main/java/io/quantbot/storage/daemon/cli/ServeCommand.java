@@ -7,11 +7,14 @@ import io.quantbot.storage.daemon.Main;
 import io.quantbot.storage.daemon.config.ConfigException;
 import io.quantbot.storage.daemon.config.LoggingConfig;
 import io.quantbot.storage.daemon.config.ResolvedConfig;
+import io.quantbot.storage.daemon.lifecycle.StartupException;
 import io.quantbot.storage.daemon.logging.LoggingConfigurator;
 import io.quantbot.storage.daemon.server.StorageDaemon;
 import io.quantbot.storage.daemon.storage.duckdb.DatabaseLockedException;
-import java.util.ArrayList;
+import java.io.PrintWriter;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -19,6 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 
 /** Runs the daemon until SIGTERM or Ctrl-C, then shuts down gracefully and exits 0. */
@@ -36,21 +41,25 @@ public final class ServeCommand implements Callable<Integer> {
         this.environment = environment;
     }
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
-        return serve(options);
+        return serve(options, spec.commandLine().getErr());
     }
 
-    int serve(ConfigOptions configOptions) {
+    /** Runs the daemon; problems found before it starts go to {@code err} (the log is not configured yet). */
+    int serve(ConfigOptions configOptions, PrintWriter err) {
         ResolvedConfig config;
         try {
             config = configOptions.resolve(environment);
+            ConfigException.throwIfAny(ConfigValidation.problems(config));
             LoggingConfigurator.configure(LoggingConfig.from(config));
         } catch (ConfigException e) {
-            System.err.println("quantbot-storage-daemon: bad configuration:");
-            e.problems().forEach(problem -> System.err.println("  " + problem));
-            return ExitCodes.USAGE;
+            return badConfiguration(e.problems(), err);
         }
+        config.warnings().forEach(warning -> log.warn("{}", warning));
         StorageDaemon daemon;
         try {
             Injector injector = Guice.createInjector(Stage.PRODUCTION, Main.modules(config));
@@ -58,16 +67,16 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (com.google.inject.CreationException | com.google.inject.ProvisionException e) {
             java.util.Collection<com.google.inject.spi.Message> messages = e instanceof com.google.inject.CreationException creation
                     ? creation.getErrorMessages() : ((com.google.inject.ProvisionException) e).getErrorMessages();
-            List<String> problems = new ArrayList<>();
+            // The validation above should have found every configuration problem; a provider that still refuses one is
+            // reported the same way, once, although Guice names it for every injection point.
+            Set<String> problems = new LinkedHashSet<>();
             for (com.google.inject.spi.Message message : messages) {
                 if (rootCause(message.getCause()) instanceof ConfigException configProblem) {
                     problems.addAll(configProblem.problems());
                 }
             }
             if (!problems.isEmpty()) {
-                System.err.println("quantbot-storage-daemon: bad configuration:");
-                problems.forEach(problem -> System.err.println("  " + problem));
-                return ExitCodes.USAGE;
+                return badConfiguration(List.copyOf(problems), err);
             }
             log.error("The daemon could not be assembled", e);
             return ExitCodes.FAILED;
@@ -79,6 +88,10 @@ public final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             daemon.start();
+        } catch (StartupException e) {
+            // Actionable: the message says what and what to do; a stack trace would only bury it.
+            log.error("Cannot start: {}", e.getMessage());
+            return e.exitCode();
         } catch (DatabaseLockedException e) {
             log.error("Cannot start: {}", e.getMessage());
             return ExitCodes.DATABASE_LOCKED;
@@ -93,6 +106,14 @@ public final class ServeCommand implements Callable<Integer> {
         }
         daemon.stop();
         return ExitCodes.OK;
+    }
+
+    private static int badConfiguration(List<String> problems, PrintWriter err) {
+        err.println("quantbot-storage-daemon: bad configuration (" + problems.size() + (problems.size() == 1 ? " problem" : " problems")
+                + "; nothing was started):");
+        problems.forEach(problem -> err.println("  " + problem));
+        err.flush();
+        return ExitCodes.USAGE;
     }
 
     private static Throwable rootCause(Throwable throwable) {

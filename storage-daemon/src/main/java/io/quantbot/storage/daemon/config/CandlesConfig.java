@@ -1,5 +1,6 @@
 package io.quantbot.storage.daemon.config;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** The candle cache and request limits. */
@@ -16,10 +17,16 @@ public record CandlesConfig(long cacheSize, int maxCandlesPerRequest, int maxBat
     public static final List<ConfigProperty<?>> PROPERTIES = List.of(CACHE_SIZE, MAX_CANDLES_PER_REQUEST, MAX_BATCH);
 
     public static CandlesConfig from(ResolvedConfig config) {
-        CandlesConfig candles = new CandlesConfig(config.get(CACHE_SIZE), config.get(MAX_CANDLES_PER_REQUEST), config.get(MAX_BATCH));
-        if (candles.cacheSize < 0 || candles.maxCandlesPerRequest < 1 || candles.maxBatch < 1) {
-            throw new ConfigException("candles.* limits must be positive");
-        }
-        return candles;
+        ConfigException.throwIfAny(problems(config));
+        return new CandlesConfig(config.get(CACHE_SIZE), config.get(MAX_CANDLES_PER_REQUEST), config.get(MAX_BATCH));
+    }
+
+    /** Every bad value of this area, each named by its key (see {@link DaemonConfiguration#problems}). */
+    public static List<String> problems(ResolvedConfig config) {
+        List<String> problems = new ArrayList<>();
+        ConfigChecks.atLeast(problems, config, CACHE_SIZE, 0);
+        ConfigChecks.atLeast(problems, config, MAX_CANDLES_PER_REQUEST, 1);
+        ConfigChecks.atLeast(problems, config, MAX_BATCH, 1);
+        return problems;
     }
 }

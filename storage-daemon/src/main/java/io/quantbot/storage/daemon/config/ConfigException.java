@@ -17,6 +17,13 @@ public final class ConfigException extends RuntimeException {
         this(List.of(problem));
     }
 
+    /** Throws one exception listing every problem, if there are any. */
+    public static void throwIfAny(List<String> problems) {
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+    }
+
     public List<String> problems() {
         return problems;
     }

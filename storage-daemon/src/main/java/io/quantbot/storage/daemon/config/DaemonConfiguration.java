@@ -1,7 +1,9 @@
 package io.quantbot.storage.daemon.config;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /** Every configuration key the daemon knows, in documentation order. */
 public final class DaemonConfiguration {
@@ -18,5 +20,22 @@ public final class DaemonConfiguration {
         all.addAll(PythonWorkerConfig.PROPERTIES);
         all.addAll(LoggingConfig.PROPERTIES);
         return List.copyOf(all);
+    }
+
+    /**
+     * The one validation of a resolved configuration, used by {@code serve} and {@code config check}
+     * alike: every problem of every area, each once, in documentation order. Parse errors and unknown
+     * keys are found earlier, by {@link ResolvedConfig#resolve}.
+     */
+    public static List<String> problems(ResolvedConfig config) {
+        Set<String> problems = new LinkedHashSet<>();
+        problems.addAll(DatabaseConfig.problems(config));
+        problems.addAll(ServerConfig.problems(config));
+        problems.addAll(SecurityConfig.problems(config));
+        problems.addAll(StateConfig.problems(config));
+        problems.addAll(RunsConfig.problems(config));
+        problems.addAll(CandlesConfig.problems(config));
+        problems.addAll(PythonWorkerConfig.problems(config));
+        return List.copyOf(problems);
     }
 }

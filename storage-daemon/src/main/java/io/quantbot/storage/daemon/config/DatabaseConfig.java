@@ -2,6 +2,7 @@ package io.quantbot.storage.daemon.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -16,13 +17,16 @@ public record DatabaseConfig(
         int groupCommitMaxBatch,
         int groupCommitQueueCapacity,
         int groupCommitCompletionThreads,
-        Duration groupCommitMaxDelay) {
+        Duration groupCommitMaxDelay,
+        long lowSpaceThreshold,
+        Duration readerWait) {
 
     /** The special duckdb.path value for a database that lives only in memory (tests). */
     public static final String IN_MEMORY = ":memory:";
 
-    public static final ConfigProperty<Path> DATA_DIR = ConfigProperty.of(
-            "data-dir", "./data", "Data directory: quantbot.duckdb, the Parquet lake and the staging folder.", value -> Path.of(value.trim()));
+    public static final ConfigProperty<Path> DATA_DIR = ConfigProperty.path(
+            "data-dir", "./data", "Data directory: quantbot.duckdb, the Parquet lake and the staging folder; relative to the working directory.",
+            ConfigProperty.PathBase.WORKING_DIRECTORY);
     public static final ConfigProperty<String> DUCKDB_PATH = ConfigProperty.of(
             "duckdb.path", "", "Database file; empty = <data-dir>/quantbot.duckdb; ':memory:' keeps it in memory (tests only: nothing survives).",
             String::trim);
@@ -60,8 +64,22 @@ public record DatabaseConfig(
                 return delay;
             });
 
+    public static final ConfigProperty<Long> DUCKDB_LOW_SPACE_THRESHOLD = ConfigProperty.of(
+            "duckdb.low-space-threshold", "256MiB",
+            "Refuse new writes with RESOURCE_EXHAUSTED (DISK_FULL) and report not ready while the file system holding the database"
+                    + " has less free space than this, so the disk never fills up under the WAL; writes resume by themselves once"
+                    + " space is freed. 0 = only react to a full disk.",
+            ConfigValueParsers::parseSize);
+
+    public static final ConfigProperty<Duration> DUCKDB_READER_WAIT = ConfigProperty.of(
+            "duckdb.reader-wait", "30s",
+            "Longest wait for one of the pooled read connections when the call has no earlier deadline; then UNAVAILABLE"
+                    + " (STORAGE_UNAVAILABLE) with a retry hint.",
+            ConfigValueParsers::parseDuration);
+
     public static final List<ConfigProperty<?>> PROPERTIES = List.of(
             DATA_DIR, DUCKDB_PATH, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, DUCKDB_CHECKPOINT_INTERVAL, DUCKDB_CHECKPOINT_WAL_SIZE,
+            DUCKDB_LOW_SPACE_THRESHOLD, DUCKDB_READER_WAIT,
             GROUP_COMMIT_MAX_BATCH, GROUP_COMMIT_QUEUE_CAPACITY, GROUP_COMMIT_COMPLETION_THREADS, GROUP_COMMIT_MAX_DELAY);
 
     public static DatabaseConfig from(ResolvedConfig config) {
@@ -75,9 +93,7 @@ public record DatabaseConfig(
         } else {
             databaseFile = Optional.of(Path.of(path).toAbsolutePath().normalize());
         }
-        if (config.get(GROUP_COMMIT_MAX_BATCH) < 1 || config.get(GROUP_COMMIT_QUEUE_CAPACITY) < 1 || config.get(GROUP_COMMIT_COMPLETION_THREADS) < 0) {
-            throw new ConfigException("group-commit.max-batch and group-commit.queue-capacity must be at least 1, completion-threads at least 0");
-        }
+        ConfigException.throwIfAny(problems(config));
         return new DatabaseConfig(
                 dataDir,
                 databaseFile,
@@ -88,7 +104,24 @@ public record DatabaseConfig(
                 config.get(GROUP_COMMIT_MAX_BATCH),
                 config.get(GROUP_COMMIT_QUEUE_CAPACITY),
                 config.get(GROUP_COMMIT_COMPLETION_THREADS),
-                config.get(GROUP_COMMIT_MAX_DELAY));
+                config.get(GROUP_COMMIT_MAX_DELAY),
+                config.get(DUCKDB_LOW_SPACE_THRESHOLD),
+                config.get(DUCKDB_READER_WAIT));
+    }
+
+    /** Every bad value of this area, each named by its key (see {@link DaemonConfiguration#problems}). */
+    public static List<String> problems(ResolvedConfig config) {
+        List<String> problems = new ArrayList<>();
+        if (config.get(DATA_DIR).toString().isEmpty()) {
+            problems.add(ConfigChecks.describe(config, DATA_DIR) + " must not be empty");
+        }
+        ConfigChecks.atLeast(problems, config, DUCKDB_THREADS, 0);
+        ConfigChecks.positive(problems, config, DUCKDB_CHECKPOINT_INTERVAL);
+        ConfigChecks.atLeast(problems, config, DUCKDB_CHECKPOINT_WAL_SIZE, 1);
+        ConfigChecks.atLeast(problems, config, GROUP_COMMIT_MAX_BATCH, 1);
+        ConfigChecks.atLeast(problems, config, GROUP_COMMIT_QUEUE_CAPACITY, 1);
+        ConfigChecks.atLeast(problems, config, GROUP_COMMIT_COMPLETION_THREADS, 0);
+        return problems;
     }
 
     public Path lakeDir() {

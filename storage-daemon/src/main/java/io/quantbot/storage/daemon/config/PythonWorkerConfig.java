@@ -12,13 +12,17 @@ import java.util.regex.Pattern;
  * PublishArtifact, Query, AnalyzeSweep, GenerateFeatures, GenerateReport).
  *
  * @param poolSize worker processes kept warm; 0 disables the pool
- * @param python the interpreter, absolute (resolved against the working directory)
+ * @param python the interpreter, absolute (the default resolved against the installation, a value set against the working directory)
  * @param importRoots absolute folders ImportSnapshot and PublishArtifact may read from
  * @param maxRequests requests per worker before it is recycled; 0 = never
  * @param maxRss resident memory above which a worker is recycled; 0 = no limit
  * @param memoryLimit DuckDB memory_limit inside each worker ("1GB")
  * @param threads DuckDB threads inside each worker
  * @param spawnStormLimit spawns per minute above which the pool reports a spawn storm
+ * @param acceptTimeout how long a worker may take to acknowledge a request (Accepted) before it is
+ *     killed and the request handed to another worker
+ * @param completionThreads threads that complete callers' futures and write Cancel frames
+ * @param completionQueue completions that may wait for those threads; past it the submitting thread runs them
  */
 public record PythonWorkerConfig(
         int poolSize,
@@ -33,7 +37,10 @@ public record PythonWorkerConfig(
         Duration startTimeout,
         String memoryLimit,
         int threads,
-        int spawnStormLimit) {
+        int spawnStormLimit,
+        Duration acceptTimeout,
+        int completionThreads,
+        int completionQueue) {
 
     /** The sizes DuckDB's memory_limit accepts (and the worker checks again). */
     private static final Pattern DUCKDB_SIZE = Pattern.compile("\\d+(\\.\\d+)?\\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)", Pattern.CASE_INSENSITIVE);
@@ -44,11 +51,12 @@ public record PythonWorkerConfig(
             "Python DuckDB worker processes started with the daemon for the coarse calls (ImportSnapshot, PublishArtifact, Query,"
                     + " AnalyzeSweep, GenerateFeatures, GenerateReport); 0 disables the pool and those calls fail with UNAVAILABLE.",
             ConfigValueParsers::parseInt);
-    public static final ConfigProperty<Path> PYTHON = ConfigProperty.of(
+    public static final ConfigProperty<Path> PYTHON = ConfigProperty.path(
             "python-worker.python", "python-worker/.venv/bin/python",
-            "Python interpreter of the workers: the venv made by the python-worker build (python-worker/setup-venv.sh);"
-                    + " a relative path is resolved against the working directory.",
-            value -> Path.of(value.trim()));
+            "Python interpreter of the workers: the venv made by the python-worker build (python-worker/setup-venv.sh)."
+                    + " The default is found beside the installation (the checkout or folder of storage-daemon.jar), whatever the"
+                    + " working directory; a relative path you set is resolved against the working directory.",
+            ConfigProperty.PathBase.INSTALLATION);
     public static final ConfigProperty<List<String>> IMPORT_ROOTS = ConfigProperty.of(
             "python-worker.import-roots", "",
             "Comma-separated folders that ImportSnapshot and PublishArtifact may read from; a source path must resolve inside one"
@@ -94,9 +102,27 @@ public record PythonWorkerConfig(
                     + " warning is logged, quantbot_python_worker_spawn_storms_total counts it and respawns wait instead of looping.",
             ConfigValueParsers::parseInt);
 
+    public static final ConfigProperty<Duration> ACCEPT_TIMEOUT = ConfigProperty.of(
+            "python-worker.accept-timeout", "2s",
+            "How long a worker may take to acknowledge a request it was handed (it does so on reading it, before it runs); a worker"
+                    + " that does not is killed and replaced, and the request, which provably never ran, goes to another worker."
+                    + " A stopped (SIGSTOP) or exited worker is never handed a request in the first place.",
+            ConfigValueParsers::parseDuration);
+
+    public static final ConfigProperty<Integer> COMPLETION_THREADS = ConfigProperty.of(
+            "python-worker.completion-threads", "4",
+            "Threads that complete coarse calls (answer their callers) and send Cancel frames, off the workers' reader threads.",
+            ConfigValueParsers::parseInt);
+    public static final ConfigProperty<Integer> COMPLETION_QUEUE = ConfigProperty.of(
+            "python-worker.completion-queue", "1024",
+            "Completions that may wait for those threads; past it (a burst of answers the callers are slow to take) the worker's"
+                    + " reader thread completes the call itself, counted by quantbot_python_worker_completions_inline_total.",
+            ConfigValueParsers::parseInt);
+
     public static final List<ConfigProperty<?>> PROPERTIES = List.of(
             POOL_SIZE, PYTHON, IMPORT_ROOTS, QUEUE_CAPACITY, DEFAULT_TIMEOUT, CANCEL_GRACE, PING_INTERVAL, MAX_REQUESTS, MAX_RSS,
-            START_TIMEOUT, MEMORY_LIMIT, THREADS, SPAWN_STORM_LIMIT);
+            START_TIMEOUT, MEMORY_LIMIT, THREADS, SPAWN_STORM_LIMIT, ACCEPT_TIMEOUT,
+            COMPLETION_THREADS, COMPLETION_QUEUE);
 
     public PythonWorkerConfig {
         importRoots = List.copyOf(importRoots);
@@ -107,6 +133,17 @@ public record PythonWorkerConfig(
      * together, and a missing interpreter is one of them when the pool is enabled.
      */
     public static PythonWorkerConfig from(ResolvedConfig config) {
+        PythonWorkerConfig result = read(config);
+        ConfigException.throwIfAny(result.problems());
+        return result;
+    }
+
+    /** Every bad value of this area (see {@link DaemonConfiguration#problems}). */
+    public static List<String> problems(ResolvedConfig config) {
+        return read(config).problems();
+    }
+
+    private static PythonWorkerConfig read(ResolvedConfig config) {
         Path dataDir = config.get(DatabaseConfig.DATA_DIR).toAbsolutePath().normalize();
         List<String> rootNames = config.get(IMPORT_ROOTS);
         List<Path> roots = new ArrayList<>();
@@ -117,7 +154,7 @@ public record PythonWorkerConfig(
                 roots.add(Path.of(root).toAbsolutePath().normalize());
             }
         }
-        PythonWorkerConfig result = new PythonWorkerConfig(
+        return new PythonWorkerConfig(
                 config.get(POOL_SIZE),
                 config.get(PYTHON).toAbsolutePath().normalize(),
                 roots,
@@ -130,12 +167,10 @@ public record PythonWorkerConfig(
                 config.get(START_TIMEOUT),
                 config.get(MEMORY_LIMIT),
                 config.get(THREADS),
-                config.get(SPAWN_STORM_LIMIT));
-        List<String> problems = result.problems();
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
-        }
-        return result;
+                config.get(SPAWN_STORM_LIMIT),
+                config.get(ACCEPT_TIMEOUT),
+                config.get(COMPLETION_THREADS),
+                config.get(COMPLETION_QUEUE));
     }
 
     public boolean enabled() {
@@ -154,6 +189,13 @@ public record PythonWorkerConfig(
         requirePositive(problems, CANCEL_GRACE, cancelGrace);
         requirePositive(problems, PING_INTERVAL, pingInterval);
         requirePositive(problems, START_TIMEOUT, startTimeout);
+        requirePositive(problems, ACCEPT_TIMEOUT, acceptTimeout);
+        if (completionThreads < 1 || completionThreads > 256) {
+            problems.add(COMPLETION_THREADS.key() + " must be between 1 and 256, got " + completionThreads);
+        }
+        if (completionQueue < 1) {
+            problems.add(COMPLETION_QUEUE.key() + " must be at least 1, got " + completionQueue);
+        }
         if (maxRequests < 0) {
             problems.add(MAX_REQUESTS.key() + " must be 0 (never) or more, got " + maxRequests);
         }

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The effective configuration: for every known key one value, taken with one precedence
@@ -21,12 +23,19 @@ import java.util.Properties;
  * resolution time, and every problem (unknown key, unparseable value) is reported together.
  */
 public final class ResolvedConfig {
+    /** QUANTBOT_* variables of the other tools (sweep-runner, the worker, the demo), which are not daemon keys. */
+    private static final Set<String> OTHER_TOOLS_VARIABLES = Set.of(
+            "QUANTBOT_CONFIG", "QUANTBOT_TARGET", "QUANTBOT_TOKEN", "QUANTBOT_TOKEN_FILE", "QUANTBOT_TLS_CA", "QUANTBOT_WORKER_LOG_LEVEL",
+            "QUANTBOT_VENV");
+
     private final Map<String, ConfigValue> values;
     private final Map<String, Object> parsed;
+    private final List<String> warnings;
 
-    private ResolvedConfig(Map<String, ConfigValue> values, Map<String, Object> parsed) {
+    private ResolvedConfig(Map<String, ConfigValue> values, Map<String, Object> parsed, List<String> warnings) {
         this.values = values;
         this.parsed = parsed;
+        this.warnings = List.copyOf(warnings);
     }
 
     public static ResolvedConfig defaults(List<ConfigProperty<?>> properties) {
@@ -43,6 +52,17 @@ public final class ResolvedConfig {
             Optional<Path> file,
             Map<String, String> environment,
             Map<String, String> flags) {
+        return resolve(properties, file, environment, flags, Installation.detect());
+    }
+
+    /** Relative paths are made absolute against {@code installation} (see {@link ConfigProperty.PathBase}). */
+    public static ResolvedConfig resolve(
+            List<ConfigProperty<?>> properties,
+            Optional<Path> file,
+            Map<String, String> environment,
+            Map<String, String> flags,
+            Installation installation) {
+        requireNonNull(installation, "installation is null");
         requireNonNull(properties, "properties is null");
         requireNonNull(file, "file is null");
         requireNonNull(environment, "environment is null");
@@ -75,17 +95,49 @@ public final class ResolvedConfig {
             } else {
                 value = new ConfigValue(key, property.defaultValue(), "default");
             }
-            values.put(key, value);
             try {
-                parsed.put(key, property.parse(value.value()));
+                Object parsedValue = property.parse(value.value());
+                if (property.pathBase() != ConfigProperty.PathBase.NONE && parsedValue instanceof Path path
+                        && !path.isAbsolute() && !path.toString().isEmpty()) {
+                    boolean installed = property.pathBase() == ConfigProperty.PathBase.INSTALLATION && value.origin().equals("default");
+                    Path base = installed ? installation.home() : installation.workingDirectory();
+                    parsedValue = base.resolve(path).normalize();
+                    value = value.withResolution(parsedValue + ", relative to the " + (installed ? "installation " : "working directory ") + base);
+                }
+                parsed.put(key, parsedValue);
             } catch (RuntimeException e) {
                 problems.add(key + " (from " + value.origin() + "): " + e.getMessage());
             }
+            values.put(key, value);
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new ResolvedConfig(values, parsed);
+        return new ResolvedConfig(values, parsed, unknownVariables(environment, byKey.values()));
+    }
+
+    /**
+     * Things worth a warning that do not stop the daemon: QUANTBOT_* environment variables that name no
+     * key (a typo silently changes nothing), each with the closest known name.
+     */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    private static List<String> unknownVariables(Map<String, String> environment, Iterable<ConfigProperty<?>> properties) {
+        Set<String> known = new TreeSet<>(OTHER_TOOLS_VARIABLES);
+        for (ConfigProperty<?> property : properties) {
+            known.add(property.environmentVariable());
+        }
+        List<String> warnings = new ArrayList<>();
+        for (String name : new TreeSet<>(environment.keySet())) {
+            if (name.startsWith("QUANTBOT_") && !known.contains(name)) {
+                String suggestion = closest(name, known);
+                warnings.add("environment variable " + name + " is not a configuration key and is ignored"
+                        + (suggestion.isEmpty() ? " (see 'config print --describe' for the variables)" : " (did you mean " + suggestion + "?)"));
+            }
+        }
+        return warnings;
     }
 
     @SuppressWarnings("unchecked")
@@ -110,12 +162,39 @@ public final class ResolvedConfig {
     }
 
     private static Map<String, String> readFile(Path path, List<String> problems) {
-        Properties properties = new Properties();
+        if (!Files.exists(path)) {
+            problems.add("config file " + path.toAbsolutePath() + " does not exist");
+            return Map.of();
+        }
+        if (Files.isDirectory(path)) {
+            problems.add("config file " + path.toAbsolutePath() + " is a directory, not a file");
+            return Map.of();
+        }
+        Set<String> duplicates = new TreeSet<>();
+        Properties properties = new Properties() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public synchronized Object put(Object key, Object value) {
+                Object previous = super.put(key, value);
+                if (previous != null) {
+                    duplicates.add(key.toString().trim());
+                }
+                return previous;
+            }
+        };
         try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
             properties.load(reader);
-        } catch (IOException e) {
-            problems.add("cannot read config file " + path + ": " + e.getMessage());
+        } catch (java.nio.file.AccessDeniedException e) {
+            problems.add("cannot read config file " + path.toAbsolutePath() + ": permission denied");
             return Map.of();
+        } catch (IOException | IllegalArgumentException e) {
+            problems.add("cannot read config file " + path.toAbsolutePath() + ": " + e.getMessage());
+            return Map.of();
+        }
+        for (String key : duplicates) {
+            problems.add("config file " + path.toAbsolutePath() + " sets '" + key + "' more than once (value '" + properties.getProperty(key).trim()
+                    + "' would win silently): keep one");
         }
         Map<String, String> values = new LinkedHashMap<>();
         for (String name : properties.stringPropertyNames()) {

@@ -1,5 +1,6 @@
 package io.quantbot.storage.daemon.config;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** Limits of the run ledger's hot path. */
@@ -15,10 +16,15 @@ public record RunsConfig(int maxRowsPerChunk, int maxChunksInFlight) {
     public static final List<ConfigProperty<?>> PROPERTIES = List.of(MAX_ROWS_PER_CHUNK, MAX_CHUNKS_IN_FLIGHT);
 
     public static RunsConfig from(ResolvedConfig config) {
-        RunsConfig runs = new RunsConfig(config.get(MAX_ROWS_PER_CHUNK), config.get(MAX_CHUNKS_IN_FLIGHT));
-        if (runs.maxRowsPerChunk < 1 || runs.maxChunksInFlight < 1) {
-            throw new ConfigException("runs.max-rows-per-chunk and runs.max-chunks-in-flight must be at least 1");
-        }
-        return runs;
+        ConfigException.throwIfAny(problems(config));
+        return new RunsConfig(config.get(MAX_ROWS_PER_CHUNK), config.get(MAX_CHUNKS_IN_FLIGHT));
+    }
+
+    /** Every bad value of this area, each named by its key (see {@link DaemonConfiguration#problems}). */
+    public static List<String> problems(ResolvedConfig config) {
+        List<String> problems = new ArrayList<>();
+        ConfigChecks.atLeast(problems, config, MAX_ROWS_PER_CHUNK, 1);
+        ConfigChecks.atLeast(problems, config, MAX_CHUNKS_IN_FLIGHT, 1);
+        return problems;
     }
 }

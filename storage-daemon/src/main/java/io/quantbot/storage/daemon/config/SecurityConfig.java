@@ -2,7 +2,9 @@ package io.quantbot.storage.daemon.config;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,20 +32,54 @@ public record SecurityConfig(Optional<Path> tokensFile, String inlineTokens, Opt
     public static final List<ConfigProperty<?>> PROPERTIES = List.of(TOKENS_FILE, TOKENS, TLS_CERT_FILE, TLS_KEY_FILE, TLS_CLIENT_CA_FILE);
 
     public static SecurityConfig from(ResolvedConfig config) {
-        SecurityConfig security = new SecurityConfig(path(config.get(TOKENS_FILE)), config.get(TOKENS), path(config.get(TLS_CERT_FILE)),
+        ConfigException.throwIfAny(problems(config));
+        return read(config);
+    }
+
+    private static SecurityConfig read(ResolvedConfig config) {
+        return new SecurityConfig(path(config.get(TOKENS_FILE)), config.get(TOKENS), path(config.get(TLS_CERT_FILE)),
                 path(config.get(TLS_KEY_FILE)), path(config.get(TLS_CLIENT_CA_FILE)));
+    }
+
+    /**
+     * Every problem of this area (see {@link DaemonConfiguration#problems}): TLS keys that go together,
+     * files that must exist, and the rule that only a loopback grpc.host may go without auth. The
+     * tokens' contents are checked by the token store, with the rest of the validation.
+     */
+    public static List<String> problems(ResolvedConfig config) {
+        SecurityConfig security = read(config);
+        List<String> problems = new ArrayList<>();
         if (security.tlsCertFile.isPresent() != security.tlsKeyFile.isPresent()) {
-            throw new ConfigException("tls.cert-file and tls.key-file go together: set both, or neither");
+            problems.add("tls.cert-file and tls.key-file go together: set both, or neither");
         }
         if (security.tlsClientCaFile.isPresent() && security.tlsCertFile.isEmpty()) {
-            throw new ConfigException("tls.client-ca-file needs TLS: set tls.cert-file and tls.key-file too");
+            problems.add("tls.client-ca-file needs TLS: set tls.cert-file and tls.key-file too");
         }
+        requireReadable(problems, config, TOKENS_FILE, security.tokensFile);
+        requireReadable(problems, config, TLS_CERT_FILE, security.tlsCertFile);
+        requireReadable(problems, config, TLS_KEY_FILE, security.tlsKeyFile);
+        requireReadable(problems, config, TLS_CLIENT_CA_FILE, security.tlsClientCaFile);
         String host = config.get(ServerConfig.GRPC_HOST);
         if (!security.authEnabled() && !isLoopback(host)) {
-            throw new ConfigException("grpc.host is " + host + ", which is not a loopback address: the daemon refuses to serve other machines"
-                    + " without auth; set auth.tokens-file (or auth.tokens), ideally with TLS (tls.cert-file, tls.key-file)");
+            problems.add(ConfigChecks.describe(config, ServerConfig.GRPC_HOST) + " is " + host + ", which is not a loopback address: the daemon"
+                    + " refuses to serve other machines without auth; set auth.tokens-file (or auth.tokens), ideally with TLS"
+                    + " (tls.cert-file, tls.key-file)");
         }
-        return security;
+        return problems;
+    }
+
+    private static void requireReadable(List<String> problems, ResolvedConfig config, ConfigProperty<String> property, Optional<Path> file) {
+        if (file.isEmpty()) {
+            return;
+        }
+        Path path = file.get();
+        if (!Files.exists(path)) {
+            problems.add(ConfigChecks.describe(config, property) + ": " + path + " does not exist");
+        } else if (!Files.isRegularFile(path)) {
+            problems.add(ConfigChecks.describe(config, property) + ": " + path + " is not a regular file");
+        } else if (!Files.isReadable(path)) {
+            problems.add(ConfigChecks.describe(config, property) + ": " + path + " is not readable (permission denied)");
+        }
     }
 
     public boolean authEnabled() {

@@ -1,6 +1,7 @@
 package io.quantbot.storage.daemon.config;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Limits of StatePort. */
@@ -36,7 +37,8 @@ public record StateConfig(
             MAX_NAMESPACE_LENGTH, MAX_KEY_LENGTH, MAX_VALUE_SIZE, MAX_BATCH_SIZE, MAX_PAGE_SIZE, MAX_TOTAL_BYTES, PURGE_INTERVAL);
 
     public static StateConfig from(ResolvedConfig config) {
-        StateConfig state = new StateConfig(
+        ConfigException.throwIfAny(problems(config));
+        return new StateConfig(
                 config.get(MAX_NAMESPACE_LENGTH),
                 config.get(MAX_KEY_LENGTH),
                 config.get(MAX_VALUE_SIZE),
@@ -44,10 +46,18 @@ public record StateConfig(
                 config.get(MAX_PAGE_SIZE),
                 config.get(MAX_TOTAL_BYTES),
                 config.get(PURGE_INTERVAL));
-        if (state.maxNamespaceLength < 1 || state.maxKeyLength < 1 || state.maxBatchSize < 1 || state.maxPageSize < 1
-                || state.maxValueSize < 1 || state.purgeInterval.isZero()) {
-            throw new ConfigException("state.* limits must be positive");
-        }
-        return state;
+    }
+
+    /** Every bad value of this area, each named by its key (see {@link DaemonConfiguration#problems}). */
+    public static List<String> problems(ResolvedConfig config) {
+        List<String> problems = new ArrayList<>();
+        ConfigChecks.atLeast(problems, config, MAX_NAMESPACE_LENGTH, 1);
+        ConfigChecks.atLeast(problems, config, MAX_KEY_LENGTH, 1);
+        ConfigChecks.atLeast(problems, config, MAX_VALUE_SIZE, 1);
+        ConfigChecks.atLeast(problems, config, MAX_BATCH_SIZE, 1);
+        ConfigChecks.atLeast(problems, config, MAX_PAGE_SIZE, 1);
+        ConfigChecks.atLeast(problems, config, MAX_TOTAL_BYTES, 1);
+        ConfigChecks.positive(problems, config, PURGE_INTERVAL);
+        return problems;
     }
 }

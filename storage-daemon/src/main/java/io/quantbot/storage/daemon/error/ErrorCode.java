@@ -22,6 +22,7 @@ public enum ErrorCode {
     REQUEST_TOO_LARGE(ErrorCategory.RESOURCE),
     QUOTA_EXCEEDED(ErrorCategory.RESOURCE),
     QUEUE_FULL(ErrorCategory.RESOURCE),
+    DISK_FULL(ErrorCategory.RESOURCE),
 
     KEY_NOT_FOUND(ErrorCategory.USER),
     ARTIFACT_NOT_FOUND(ErrorCategory.USER),
@@ -44,7 +45,8 @@ public enum ErrorCode {
     UNAUTHENTICATED(ErrorCategory.USER),
     PERMISSION_DENIED(ErrorCategory.USER),
     INTERNAL(ErrorCategory.INTERNAL),
-    WORKER_FAILED(ErrorCategory.INTERNAL);
+    WORKER_FAILED(ErrorCategory.INTERNAL),
+    FILE_CORRUPTED(ErrorCategory.INTERNAL);
 
     private final ErrorCategory category;
 

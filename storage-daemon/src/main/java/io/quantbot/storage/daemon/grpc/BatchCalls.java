@@ -88,7 +88,8 @@ final class BatchCalls {
                         .setP50(row.p50())
                         .setP95(row.p95())
                         .setWinRate(row.winRate())
-                        .setSkipped(row.skipped()));
+                        .setSkipped(row.skipped())
+                        .putAllSkipReasons(row.skipReasons()));
             }
             response.addLeaderboards(proto);
         }

@@ -35,7 +35,7 @@ public final class StatusMapper {
         return switch (code) {
             case INVALID_ARGUMENT, INVALID_NAMESPACE, INVALID_KEY, INVALID_VALUE, INVALID_PAGE_TOKEN, INVALID_ROWS, INVALID_INTERVAL,
                     INVALID_TIME_RANGE, INVALID_SQL, INVALID_INPUT_DATA, PATH_NOT_ALLOWED -> Status.Code.INVALID_ARGUMENT;
-            case VALUE_TOO_LARGE, REQUEST_TOO_LARGE, QUOTA_EXCEEDED, QUEUE_FULL -> Status.Code.RESOURCE_EXHAUSTED;
+            case VALUE_TOO_LARGE, REQUEST_TOO_LARGE, QUOTA_EXCEEDED, QUEUE_FULL, DISK_FULL -> Status.Code.RESOURCE_EXHAUSTED;
             case KEY_NOT_FOUND, ARTIFACT_NOT_FOUND, RUN_NOT_FOUND, CANDLES_NOT_FOUND -> Status.Code.NOT_FOUND;
             case VERSION_CONFLICT -> Status.Code.ABORTED;
             case RUN_NOT_OPEN, CHUNK_OUT_OF_ORDER, ARTIFACT_NOT_ACTIVE -> Status.Code.FAILED_PRECONDITION;
@@ -46,6 +46,7 @@ public final class StatusMapper {
             case UNAUTHENTICATED -> Status.Code.UNAUTHENTICATED;
             case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
             case INTERNAL, WORKER_FAILED -> Status.Code.INTERNAL;
+            case FILE_CORRUPTED -> Status.Code.DATA_LOSS;
         };
     }
 

@@ -29,7 +29,8 @@ import org.slf4j.MDC;
 
 /**
  * Observes every call: gives it a request id (the client's x-request-id or a new one, echoed in the
- * response headers), sets the id and method in the logging MDC around every callback (grpc-java runs
+ * response headers, or in the trailers of a call that fails before it sent headers: a trailers-only
+ * response), sets the id and method in the logging MDC around every callback (grpc-java runs
  * callbacks on different threads), records the per-RPC latency histogram by method and code, and
  * writes the access log line.
  */
@@ -55,14 +56,20 @@ public final class CallObservingInterceptor implements ServerInterceptor {
         SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
         long start = System.nanoTime();
         ServerCall<ReqT, RespT> observed = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+            private volatile boolean headersSent;
+
             @Override
             public void sendHeaders(Metadata responseHeaders) {
+                headersSent = true;
                 responseHeaders.put(RequestContext.REQUEST_ID_HEADER, requestId);
                 super.sendHeaders(responseHeaders);
             }
 
             @Override
             public void close(Status status, Metadata trailers) {
+                if (!headersSent && !trailers.containsKey(RequestContext.REQUEST_ID_HEADER)) {
+                    trailers.put(RequestContext.REQUEST_ID_HEADER, requestId);
+                }
                 long elapsed = System.nanoTime() - start;
                 timer(method, status.getCode()).record(elapsed, TimeUnit.NANOSECONDS);
                 accessLog(method, status, elapsed, peer, requestId);

@@ -4,6 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.quantbot.storage.daemon.config.ServerConfig;
+import io.quantbot.storage.daemon.lifecycle.DataDirLock;
+import io.quantbot.storage.daemon.lifecycle.Managed;
 import io.quantbot.storage.daemon.lifecycle.Readiness;
 import io.quantbot.storage.daemon.storage.StorageLayer;
 import io.quantbot.storage.v1.ArtifactPortGrpc;
@@ -14,7 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts the components in order (ops endpoint, storage, gRPC) and stops them in reverse. The
+ * Starts the components in order (data-dir lock, ops endpoint, storage, gRPC) and stops them in
+ * reverse. The lock comes first, so a second daemon on the same data dir is refused before it opens any
+ * port; fixed ports are checked right after it, so a port in use is reported at once, by name. The
  * health status follows readiness: SERVING only once migrations ran and every component is up;
  * NOT_SERVING as soon as shutdown begins, before the server stops accepting calls.
  */
@@ -25,6 +30,8 @@ public final class StorageDaemon {
         "", StatePortGrpc.SERVICE_NAME, ArtifactPortGrpc.SERVICE_NAME,
     };
 
+    private final DataDirLock dataDirLock;
+    private final ServerConfig config;
     private final HttpOpsServer http;
     private final StorageLayer storage;
     private final GrpcServer grpc;
@@ -34,7 +41,10 @@ public final class StorageDaemon {
     private boolean stopped;
 
     @Inject
-    public StorageDaemon(HttpOpsServer http, StorageLayer storage, GrpcServer grpc, Readiness readiness, HealthStatusManager health) {
+    public StorageDaemon(DataDirLock dataDirLock, ServerConfig config, HttpOpsServer http, StorageLayer storage, GrpcServer grpc,
+            Readiness readiness, HealthStatusManager health) {
+        this.dataDirLock = requireNonNull(dataDirLock, "dataDirLock is null");
+        this.config = requireNonNull(config, "config is null");
         this.http = requireNonNull(http, "http is null");
         this.storage = requireNonNull(storage, "storage is null");
         this.grpc = requireNonNull(grpc, "grpc is null");
@@ -48,15 +58,30 @@ public final class StorageDaemon {
         }
         started = true;
         readiness.addListener(this::publishHealth);
+        dataDirLock.acquire();
         try {
-            http.start();
+            Ports.requireFree("gRPC", "grpc.port", config.grpcHost(), config.grpcPort());
+            Ports.requireFree("HTTP ops", "http.port", config.httpHost(), config.httpPort());
+            startPort(http, "HTTP ops", "http.port", config.httpHost(), config.httpPort());
             storage.start();
-            grpc.start();
+            startPort(grpc, "gRPC", "grpc.port", config.grpcHost(), config.grpcPort());
         } catch (Exception e) {
             stop();
             throw e;
         }
         readiness.markReady(Readiness.STARTED);
+    }
+
+    /** Starts a server; a failure to bind its port (taken since the check above) is named like the check names it. */
+    private static void startPort(Managed server, String what, String key, String host, int port) throws Exception {
+        try {
+            server.start();
+        } catch (Exception e) {
+            if (Ports.isBindFailure(e)) {
+                throw Ports.inUse(what, key, host, port, e);
+            }
+            throw e;
+        }
     }
 
     /** Graceful: readiness and health drop first, in-flight calls finish, queued writes commit, the database closes. */
@@ -71,6 +96,7 @@ public final class StorageDaemon {
         stopQuietly("gRPC server", grpc::stop);
         stopQuietly("storage", storage::stop);
         stopQuietly("HTTP ops endpoint", http::stop);
+        dataDirLock.release();
         log.info("Stopped");
     }
 

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,13 +37,21 @@ public final class TokenStore {
     public record Principal(String name, Role role) {}
 
     private final SecurityConfig config;
+    private final LongSupplier ticker;
     private volatile Map<String, Principal> byDigest = Map.of();
     private volatile FileTime loadedModified;
     private volatile long lastCheck;
 
     @Inject
     public TokenStore(SecurityConfig config) {
+        this(config, System::nanoTime);
+    }
+
+    /** With the ticker that times the re-checks of the file (tests move it by hand). */
+    TokenStore(SecurityConfig config, LongSupplier ticker) {
         this.config = requireNonNull(config, "config is null");
+        this.ticker = requireNonNull(ticker, "ticker is null");
+        lastCheck = ticker.getAsLong();
         if (config.authEnabled()) {
             byDigest = load();
         }
@@ -59,10 +68,11 @@ public final class TokenStore {
     }
 
     private void reloadIfChanged() {
-        if (config.tokensFile().isEmpty() || System.nanoTime() - lastCheck < RECHECK_NANOS) {
+        long now = ticker.getAsLong();
+        if (config.tokensFile().isEmpty() || now - lastCheck < RECHECK_NANOS) {
             return;
         }
-        lastCheck = System.nanoTime();
+        lastCheck = now;
         try {
             FileTime modified = Files.getLastModifiedTime(config.tokensFile().get());
             if (!modified.equals(loadedModified)) {
@@ -74,13 +84,37 @@ public final class TokenStore {
         }
     }
 
+    /** What is wrong with the configured tokens (file and inline), all at once; empty when auth is off or the tokens are good. */
+    public static List<String> problems(SecurityConfig config) {
+        if (!config.authEnabled()) {
+            return List.of();
+        }
+        List<String> problems = new ArrayList<>();
+        read(config, problems);
+        return problems;
+    }
+
     private Map<String, Principal> load() {
         List<String> problems = new ArrayList<>();
+        if (config.tokensFile().isPresent()) {
+            try {
+                loadedModified = Files.getLastModifiedTime(config.tokensFile().get());
+            } catch (IOException e) {
+                // read() reports the unreadable file
+            }
+        }
+        Map<String, Principal> tokens = read(config, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return tokens;
+    }
+
+    private static Map<String, Principal> read(SecurityConfig config, List<String> problems) {
         Map<String, Principal> tokens = new HashMap<>();
         if (config.tokensFile().isPresent()) {
             Path file = config.tokensFile().get();
             try {
-                loadedModified = Files.getLastModifiedTime(file);
                 List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
                 for (int i = 0; i < lines.size(); i++) {
                     String line = lines.get(i).strip();
@@ -102,9 +136,6 @@ public final class TokenStore {
         }
         if (problems.isEmpty() && tokens.isEmpty()) {
             problems.add("auth is configured but holds no token");
-        }
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
         }
         return Map.copyOf(tokens);
     }

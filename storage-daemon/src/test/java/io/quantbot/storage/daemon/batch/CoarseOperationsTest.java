@@ -269,6 +269,11 @@ class CoarseOperationsTest {
         var byCaller = analysis.getLeaderboardsList().stream().filter(board -> board.getName().equals("by_caller")).findFirst().orElseThrow();
         assertThat(byCaller.getRowsList()).extracting(row -> row.getKeys(0)).containsExactlyInAnyOrder("alice", "bob");
         assertThat(byCaller.getRowsList().stream().mapToLong(row -> row.getCount() + row.getSkipped()).sum()).isEqualTo(300);
+        var overall = analysis.getLeaderboardsList().stream().filter(board -> board.getName().equals("overall")).findFirst().orElseThrow();
+        assertThat(overall.getRowsList()).singleElement().satisfies(row -> {
+            assertThat(row.getCount() + row.getSkipped()).isEqualTo(300);
+            assertThat(row.getSkipReasonsMap().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(row.getSkipped());
+        });
         expectError(() -> stub.analyzeSweep(AnalyzeSweepRequest.newBuilder().setSweepId("sw-nothing").build()), Status.Code.NOT_FOUND, "ARTIFACT_NOT_FOUND");
 
         GenerateFeaturesResponse features = stub.generateFeatures(GenerateFeaturesRequest.newBuilder().addOhlcvArtifactIds(slice).addWindows(5).build());
@@ -276,10 +281,19 @@ class CoarseOperationsTest {
         assertThat(features.getArtifact().getInputArtifactIdsList()).containsExactly(slice);
         assertThat(features.getArtifact().getColumnsList()).extracting(c -> c.getName()).contains("ret_1", "vol_5", "atr_5", "volume_z_5", "drawdown");
 
-        GenerateReportResponse report = stub.generateReport(GenerateReportRequest.newBuilder().setSweepId("sw-analyze").setTitle("Test sweep").build());
+        GenerateReportResponse report = stub.generateReport(GenerateReportRequest.newBuilder().setSweepId("sw-analyze").setTitle("Test sweep")
+                .setSpecText("fees:\n  taker_bps: 30\n").putFacts("python_worker_spawns", "0").build());
         assertThat(report.getArtifact().getType()).isEqualTo("report");
         String html = Files.readString(Path.of(report.getPath()));
-        assertThat(html).contains("Test sweep").contains("<table").doesNotContain("http://").doesNotContain("src=\"https:");
+        // plotly.js is inlined and carries URLs in strings; the page's own markup must load nothing
+        String markup = html.replaceAll("(?s)<script>.*?</script>", "<script></script>");
+        assertThat(html).contains("Test sweep").contains("<table").contains("taker_bps: 30").contains("python worker spawns")
+                .contains("Plotly.newPlot");
+        assertThat(markup).doesNotContain("src=\"http").doesNotContain("href=\"http");
+        expectError(() -> stub.generateReport(GenerateReportRequest.newBuilder().setSweepId("sw-analyze")
+                .setSpecText("x".repeat(256 * 1024 + 1)).build()), Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT");
+        expectError(() -> stub.generateReport(GenerateReportRequest.newBuilder().setSweepId("sw-analyze")
+                .putFacts("", "empty key").build()), Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT");
         assertThat(report.getArtifact().getInputArtifactIdsCount()).isEqualTo(3);
 
         ServerInfo info = stub.getServerInfo(GetServerInfoRequest.getDefaultInstance());

@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,6 +71,58 @@ class DaemonCommandTest {
         assertThat(run(Map.of(), "config", "check", bad.toString())).isEqualTo(2);
         assertThat(err.toString()).contains("2 problem(s)").contains("grpc.port").contains("did you mean 'state.max-value-size'");
         assertThat(run(Map.of(), "config", "check", dir.resolve("missing").toString())).isEqualTo(2);
+    }
+
+    /** Issue 10 item 6: one validation for serve and config check, every problem listed once, nothing started. */
+    @Test
+    void serveAndConfigCheckRefuseTheSameBadValuesAndListEachProblemOnce() throws Exception {
+        Path file = Files.writeString(dir.resolve("many.properties"), String.join("\n",
+                "python-worker.pool-size = -3",
+                "grpc.executor-threads = 0",
+                "state.max-page-size = -1",
+                "grpc.host = 0.0.0.0",
+                "runs.max-rows-per-chunk = 0",
+                "candles.max-batch = 0",
+                "group-commit.max-batch = 0",
+                "duckdb.checkpoint-interval = 0",
+                "tls.cert-file = " + dir.resolve("no-such-cert.pem"),
+                "") + "\n");
+        List<String> expectedKeys = List.of("python-worker.pool-size", "grpc.executor-threads", "state.max-page-size", "grpc.host",
+                "runs.max-rows-per-chunk", "candles.max-batch", "group-commit.max-batch", "duckdb.checkpoint-interval", "tls.cert-file");
+
+        assertThat(run(Map.of(), "config", "check", file.toString())).isEqualTo(2);
+        List<String> checked = problemLines();
+        assertThat(out.toString()).doesNotContain("ok");
+        err.getBuffer().setLength(0);
+
+        Path dataDir = dir.resolve("data");
+        assertThat(run(Map.of(), "serve", "--config", file.toString(), "--data-dir", dataDir.toString(), "--grpc-port", "0", "--http-port", "0"))
+                .isEqualTo(2);
+        List<String> served = problemLines();
+
+        assertThat(served).as("serve and config check list the same problems").containsExactlyElementsOf(checked);
+        assertThat(served).doesNotHaveDuplicates();
+        for (String key : expectedKeys) {
+            assertThat(served).as(key).filteredOn(line -> line.startsWith("  " + key)
+                    || line.startsWith("  tls.cert-file and") && key.equals("tls.cert-file")).isNotEmpty();
+        }
+        assertThat(served).anySatisfy(line -> assertThat(line).contains("state.max-page-size").contains("at least 1").contains("'-1'"));
+        assertThat(served).anySatisfy(line -> assertThat(line).contains("not a loopback address"));
+        assertThat(dataDir).as("nothing was started").doesNotExist();
+    }
+
+    @Test
+    void serveListsEveryProblemOfFlagsAndEnvironmentToo() {
+        assertThat(run(Map.of("QUANTBOT_STATE_MAX_BATCH_SIZE", "0"), "serve", "--data-dir", dir.resolve("d").toString(),
+                "--set", "grpc.executor-threads=0", "--set", "python-worker.pool-size=-3")).isEqualTo(2);
+        assertThat(problemLines()).containsExactlyInAnyOrder(
+                "  grpc.executor-threads (from flag) must be at least 1, got '0'",
+                "  state.max-batch-size (from env:QUANTBOT_STATE_MAX_BATCH_SIZE) must be at least 1, got '0'",
+                "  python-worker.pool-size must be between 0 and 64, got -3");
+    }
+
+    private List<String> problemLines() {
+        return err.toString().lines().filter(line -> line.startsWith("  ")).toList();
     }
 
     @Test

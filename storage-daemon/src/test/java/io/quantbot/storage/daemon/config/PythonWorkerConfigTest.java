@@ -36,12 +36,15 @@ class PythonWorkerConfigTest {
         assertThat(config.memoryLimit()).isEqualTo("1GB");
         assertThat(config.threads()).isEqualTo(1);
         assertThat(config.spawnStormLimit()).isEqualTo(10);
+        assertThat(config.acceptTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.completionThreads()).isEqualTo(4);
+        assertThat(config.completionQueue()).isEqualTo(1024);
         assertThat(PythonWorkerConfig.PYTHON.defaultValue()).isEqualTo("python-worker/.venv/bin/python");
     }
 
     @Test
     void everyKeyIsDocumentedDashCaseAndItsDefaultParses() {
-        assertThat(PythonWorkerConfig.PROPERTIES).hasSize(13);
+        assertThat(PythonWorkerConfig.PROPERTIES).hasSize(16);
         for (ConfigProperty<?> property : PythonWorkerConfig.PROPERTIES) {
             assertThat(property.key()).startsWith("python-worker.").matches("[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)*");
             assertThat(property.description()).isNotBlank();
@@ -89,12 +92,49 @@ class PythonWorkerConfigTest {
         assertThat(config.python()).isEqualTo(VENV_PYTHON);
     }
 
+    /** Issue 11 item 3: the default interpreter belongs to the installation, not to the working directory. */
+    @Test
+    void theDefaultInterpreterIsResolvedAgainstTheInstallationWhateverTheWorkingDirectory() throws Exception {
+        Path home = dir.resolve("opt-quantbot");
+        Path python = home.resolve("python-worker/.venv/bin/python");
+        Files.createDirectories(python.getParent());
+        Files.writeString(python, "#!/bin/sh\n");
+        python.toFile().setExecutable(true);
+        Installation elsewhere = new Installation(home, dir.resolve("srv-research"));
+        ResolvedConfig config = ResolvedConfig.resolve(DaemonConfiguration.properties(), java.util.Optional.empty(), Map.of(), Map.of(), elsewhere);
+        assertThat(PythonWorkerConfig.from(config).python()).isEqualTo(python);
+        assertThat(config.value("python-worker.python").resolution()).isEqualTo(python + ", relative to the installation " + home);
+        assertThat(config.value("data-dir").resolution())
+                .isEqualTo(dir.resolve("srv-research/data") + ", relative to the working directory " + dir.resolve("srv-research"));
+        // A relative value someone set is theirs: it is resolved against the working directory.
+        ResolvedConfig set = ResolvedConfig.resolve(DaemonConfiguration.properties(), java.util.Optional.empty(), Map.of(),
+                Map.of("python-worker.python", "venv/bin/python", "python-worker.pool-size", "0"), elsewhere);
+        assertThat(PythonWorkerConfig.from(set).python()).isEqualTo(dir.resolve("srv-research/venv/bin/python"));
+    }
+
+    @Test
+    void installationHomeIsTheJarFolderOrTheSourceCheckout() throws Exception {
+        Path checkout = dir.resolve("checkout");
+        Files.createDirectories(checkout.resolve("storage-daemon/src"));
+        Files.createDirectories(checkout.resolve("storage-daemon/target/classes"));
+        Path jar = Files.writeString(checkout.resolve("storage-daemon/target/storage-daemon.jar"), "");
+        assertThat(Installation.homeOf(jar)).isEqualTo(checkout);
+        assertThat(Installation.homeOf(checkout.resolve("storage-daemon/target/classes"))).isEqualTo(checkout);
+        Files.createDirectories(dir.resolve("opt/quantbot"));
+        assertThat(Installation.homeOf(Files.writeString(dir.resolve("opt/quantbot/storage-daemon.jar"), ""))).isEqualTo(dir.resolve("opt/quantbot"));
+        // A folder called target that is not a module's build folder is just the jar's folder.
+        Files.createDirectories(dir.resolve("deploy/target"));
+        assertThat(Installation.homeOf(Files.writeString(dir.resolve("deploy/target/storage-daemon.jar"), ""))).isEqualTo(dir.resolve("deploy/target"));
+    }
+
     @Test
     void aMissingInterpreterIsAClearStartupErrorNamingTheKey() {
-        // The default is relative to the working directory: storage-daemon/python-worker/... does not exist.
-        assertThatThrownBy(() -> PythonWorkerConfig.from(resolve(Map.of())))
+        Path home = dir.resolve("empty-installation");
+        Installation installation = new Installation(home, dir);
+        assertThatThrownBy(() -> PythonWorkerConfig.from(
+                        ResolvedConfig.resolve(DaemonConfiguration.properties(), java.util.Optional.empty(), Map.of(), Map.of(), installation)))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString()
-                        .startsWith("python-worker.python: " + Path.of("python-worker/.venv/bin/python").toAbsolutePath() + " does not exist")
+                        .startsWith("python-worker.python: " + home.resolve("python-worker/.venv/bin/python") + " does not exist")
                         .contains("mvn -pl python-worker install")
                         .contains("python-worker.pool-size=0"));
     }

@@ -77,7 +77,32 @@ class ResolvedConfigTest {
     @Test
     void missingFileIsAClearProblem() {
         assertThatThrownBy(() -> ResolvedConfig.resolve(DaemonConfiguration.properties(), Optional.of(dir.resolve("nope.properties")), Map.of(), Map.of()))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("cannot read config file");
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("config file " + dir.resolve("nope.properties") + " does not exist"));
+        assertThatThrownBy(() -> ResolvedConfig.resolve(DaemonConfiguration.properties(), Optional.of(dir), Map.of(), Map.of()))
+                .hasMessage("config file " + dir + " is a directory, not a file");
+    }
+
+    /** Issue 11 item 4: a key set twice in a file is an error, not a silent last-one-wins. */
+    @Test
+    void duplicateKeysInAFileAreAProblem() throws Exception {
+        Path file = Files.writeString(dir.resolve("twice.properties"), "grpc.port = 6000\nhttp.port = 7000\ngrpc.port : 6001\n grpc.port=6002\n");
+        assertThatThrownBy(() -> ResolvedConfig.resolve(DaemonConfiguration.properties(), Optional.of(file), Map.of(), Map.of()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "config file " + file + " sets 'grpc.port' more than once (value '6002' would win silently): keep one"));
+    }
+
+    /** Issue 11 item 4: a QUANTBOT_* variable that names no key is a warning with the closest name, not silence. */
+    @Test
+    void unknownQuantbotVariablesAreWarnedAboutWithASuggestion() {
+        ResolvedConfig config = ResolvedConfig.resolve(DaemonConfiguration.properties(), Optional.empty(), Map.of(
+                "QUANTBOT_GRPC_PROT", "6000", "QUANTBOT_TARGET", "localhost:1", "QUANTBOT_HTTP_PORT", "0", "PATH", "/bin",
+                "QUANTBOT_ZZZZZZZZZZZZZZZZZZZZZZZZZZZ", "1"), Map.of());
+        assertThat(config.warnings()).containsExactly(
+                "environment variable QUANTBOT_GRPC_PROT is not a configuration key and is ignored (did you mean QUANTBOT_GRPC_PORT?)",
+                "environment variable QUANTBOT_ZZZZZZZZZZZZZZZZZZZZZZZZZZZ is not a configuration key and is ignored"
+                        + " (see 'config print --describe' for the variables)");
+        assertThat(config.get(ServerConfig.GRPC_PORT)).isEqualTo(50051);
     }
 
     @Test

@@ -25,6 +25,11 @@ class BackupTest {
     @TempDir
     Path dir;
 
+    /** A request as an operator's script sends it: with the admin header (no token: auth is off here). */
+    static HttpRequest.Builder admin(String uri) {
+        return HttpRequest.newBuilder(URI.create(uri)).header(HttpOpsServer.ADMIN_HEADER, "1");
+    }
+
     @Test
     void anOnlineBackupIsACompleteDataDir() throws Exception {
         Path backup = dir.resolve("backups").resolve("b1");
@@ -36,15 +41,15 @@ class BackupTest {
             artifactId = LakeFixtures.publishCandles(daemon, "backup", "Backup111111111111111111111111111111111", "solana", "1m",
                     LakeFixtures.minuteCandles(1_767_225_600_000L, 30)).artifact().id();
             String base = "http://127.0.0.1:" + daemon.httpPort() + "/admin/backup";
-            HttpResponse<String> done = http.send(HttpRequest.newBuilder(URI.create(base + "?to=" + backup)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse<String> done = http.send(admin(base + "?to=" + backup).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
-            assertThat(done.body()).contains("\"lake_files\": 2");
-            assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "?to=" + backup)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            assertThat(done.body()).contains("\"lake_files\":2");
+            assertThat(http.send(admin(base + "?to=" + backup).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(400);
-            assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "?to=" + dir.resolve("data/inside"))).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            assertThat(http.send(admin(base + "?to=" + dir.resolve("data/inside")).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(400);
-            assertThat(http.send(HttpRequest.newBuilder(URI.create(base)).GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(405);
+            assertThat(http.send(admin(base).GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(405);
         }
         assertThat(Files.exists(backup.resolve("quantbot.duckdb"))).isTrue();
         try (TestingStorageDaemon restored = TestingStorageDaemon.builder().onDisk(backup).build()) {

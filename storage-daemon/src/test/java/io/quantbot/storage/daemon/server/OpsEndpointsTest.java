@@ -8,12 +8,11 @@ import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
-import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
 import io.quantbot.storage.daemon.lifecycle.Readiness;
 import io.quantbot.storage.daemon.testing.Await;
+import io.quantbot.storage.daemon.testing.Reflection;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.v1.ArtifactPortGrpc;
 import io.quantbot.storage.v1.GetArtifactRequest;
@@ -125,26 +124,8 @@ class OpsEndpointsTest {
     @Test
     void reflectionListsThePorts() throws Exception {
         try (TestingStorageDaemon daemon = TestingStorageDaemon.start()) {
-            CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
-            StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(daemon.loopbackChannel())
-                    .serverReflectionInfo(new StreamObserver<>() {
-                        @Override
-                        public void onNext(ServerReflectionResponse value) {
-                            answer.complete(value);
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            answer.completeExceptionally(t);
-                        }
-
-                        @Override
-                        public void onCompleted() {}
-                    });
-            requests.onNext(ServerReflectionRequest.newBuilder().setListServices("*").build());
-            List<String> services = answer.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList().stream()
-                    .map(service -> service.getName()).toList();
-            requests.onCompleted();
+            List<String> services = Reflection.ask(daemon.loopbackChannel(), ServerReflectionRequest.newBuilder().setListServices("*").build())
+                    .getListServicesResponse().getServiceList().stream().map(service -> service.getName()).toList();
             assertThat(services).contains(StatePortGrpc.SERVICE_NAME, ArtifactPortGrpc.SERVICE_NAME, "grpc.health.v1.Health");
             assertThat(services).noneMatch(name -> name.contains("worker"));
         }

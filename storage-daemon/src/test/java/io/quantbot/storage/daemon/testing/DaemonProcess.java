@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,6 +28,35 @@ public final class DaemonProcess implements AutoCloseable {
     private DaemonProcess(Process process, Path logFile) {
         this.process = process;
         this.logFile = logFile;
+    }
+
+    /**
+     * Starts the daemon with exactly {@code args} (no defaults added) in {@code workingDirectory}, with
+     * {@code environment} added to this process's environment minus every QUANTBOT_* variable.
+     */
+    public static DaemonProcess startRaw(Path workingDirectory, Map<String, String> environment, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-cp", absoluteClassPath(),
+                Main.class.getName()));
+        command.addAll(args);
+        Path logFile = Files.createTempFile("daemon-", ".log");
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workingDirectory.toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("QUANTBOT_"));
+        builder.environment().putAll(environment);
+        builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.redirectError(logFile.toFile());
+        return new DaemonProcess(builder.start(), logFile);
+    }
+
+    /** The test class path with every entry absolute, so the daemon can be started from any working directory. */
+    private static String absoluteClassPath() {
+        List<String> entries = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            entries.add(Path.of(entry).toAbsolutePath().toString());
+        }
+        return String.join(java.io.File.pathSeparator, entries);
     }
 
     /** Starts the daemon on dataDir with free ports; returns once it logged its ports (or failed). */

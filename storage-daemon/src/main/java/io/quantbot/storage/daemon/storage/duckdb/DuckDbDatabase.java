@@ -7,6 +7,7 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,8 +15,10 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.duckdb.DuckDBConnection;
@@ -33,7 +36,11 @@ public final class DuckDbDatabase implements AutoCloseable {
     private static final Pattern LOCK_HOLDER = Pattern.compile("Conflicting lock is held in (.*) \\(PID (\\d+)\\)");
 
     private final DatabaseConfig config;
+    private final List<Runnable> beforeClose = new CopyOnWriteArrayList<>();
     private volatile DuckDBConnection primary;
+    /** Bumped whenever the instance is closed: connections duplicated from an older generation are stale. */
+    private volatile long generation;
+    private volatile FileStore store;
 
     @Inject
     public DuckDbDatabase(DatabaseConfig config) {
@@ -59,13 +66,68 @@ public final class DuckDbDatabase implements AutoCloseable {
         } catch (SQLException e) {
             throw translateOpenFailure(e);
         }
+        Path directory = config.databaseFile().map(Path::getParent).orElse(config.dataDir());
+        try {
+            store = Files.getFileStore(directory);
+        } catch (IOException e) {
+            log.warn("Cannot find the file system of {}; free space is not watched", directory, e);
+            store = null;
+        }
         log.info("Opened DuckDB {} ({})", config.databaseFile().map(Path::toString).orElse("in memory"), duckDbVersion());
     }
 
-    /** Closes and opens the database again, e.g. after DuckDB invalidated the instance (disk full during a write). */
+    /**
+     * Closes and opens the database again, e.g. after DuckDB invalidated the instance (disk full during a
+     * checkpoint). The listeners registered with {@link #beforeClose} first let go of their duplicated
+     * connections: DuckDB keeps an instance alive while any connection to it is open.
+     */
     public synchronized void reopen() {
         closeQuietly();
         open();
+    }
+
+    /** Runs before the instance is closed (reopen or shutdown), e.g. to close pooled read connections. */
+    public void beforeClose(Runnable listener) {
+        beforeClose.add(requireNonNull(listener, "listener is null"));
+    }
+
+    /** Changes whenever the instance is closed; a connection duplicated under another generation is stale. */
+    public long generation() {
+        return generation;
+    }
+
+    /**
+     * Replaces the writer's connection by a fresh one on the same instance and closes the old one, which
+     * makes DuckDB roll back whatever transaction it still holds (used when a ROLLBACK failed).
+     */
+    public synchronized DuckDBConnection replacePrimaryConnection() {
+        DuckDBConnection old = primaryConnection();
+        DuckDBConnection fresh;
+        try {
+            fresh = (DuckDBConnection) old.duplicate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot replace the writer's connection: " + e.getMessage(), e);
+        }
+        primary = fresh;
+        try {
+            old.close();
+        } catch (SQLException e) {
+            log.warn("Closing the replaced writer connection failed", e);
+        }
+        return fresh;
+    }
+
+    /** Bytes free for this process on the file system holding the database file; -1 when unknown. */
+    public long usableSpaceBytes() {
+        FileStore current = store;
+        if (current == null) {
+            return -1;
+        }
+        try {
+            return current.getUsableSpace();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     public DuckDBConnection primaryConnection() {
@@ -76,8 +138,12 @@ public final class DuckDbDatabase implements AutoCloseable {
         return connection;
     }
 
-    /** A new connection to the same database, for one thread at a time. The caller closes it. */
-    public Connection duplicateConnection() {
+    /**
+     * A new connection to the same database, for one thread at a time. The caller closes it. Waits while
+     * the database is being closed or reopened, so it never hands out a connection to an instance that is
+     * on its way out.
+     */
+    public synchronized Connection duplicateConnection() {
         try {
             return primaryConnection().duplicate();
         } catch (SQLException e) {
@@ -123,6 +189,14 @@ public final class DuckDbDatabase implements AutoCloseable {
     }
 
     private void closeQuietly() {
+        generation++;
+        for (Runnable listener : beforeClose) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                log.warn("A close listener failed", e);
+            }
+        }
         DuckDBConnection connection = primary;
         primary = null;
         if (connection != null) {

@@ -310,7 +310,7 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
         try {
             Files.deleteIfExists(path);
         } catch (IOException e) {
-            log.warn("Could not delete {}: {}", path, e.getMessage());
+            log.warn("Could not delete {}", path, e);
         }
     }
 

@@ -213,6 +213,11 @@ public final class DuckDbStateRepository implements StateRepository {
         }
 
         @Override
+        public boolean writes() {
+            return !readOnly;
+        }
+
+        @Override
         public String name() {
             return "state.write";
         }

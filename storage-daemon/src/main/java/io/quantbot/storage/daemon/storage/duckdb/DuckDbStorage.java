@@ -40,6 +40,8 @@ public final class DuckDbStorage implements Managed {
     private final DatabaseConfig config;
     private final StateConfig stateConfig;
     private final Counter checkpoints;
+    private final Counter purgeFailures;
+    private final Counter checkpointFailures;
     private ScheduledExecutorService maintenance;
     private boolean opened;
     private volatile int schemaVersion;
@@ -68,6 +70,16 @@ public final class DuckDbStorage implements Managed {
         this.stateConfig = requireNonNull(stateConfig, "stateConfig is null");
         this.checkpoints = Counter.builder("quantbot.duckdb.checkpoints")
                 .description("Forced DuckDB checkpoints (WAL merged into the database file)")
+                .register(registry);
+        this.purgeFailures = maintenanceFailures(registry, "purge");
+        this.checkpointFailures = maintenanceFailures(registry, "checkpoint");
+    }
+
+    private static Counter maintenanceFailures(MeterRegistry registry, String task) {
+        return Counter.builder("quantbot.duckdb.maintenance_failures")
+                .description("Background maintenance runs (TTL purge, forced checkpoint) that failed; a failure the writer"
+                        + " recognises as a storage fault (disk full, invalidated database) also takes readiness down")
+                .tag("task", task)
                 .register(registry);
     }
 
@@ -108,7 +120,8 @@ public final class DuckDbStorage implements Managed {
         try (Statement statement = database.primaryConnection().createStatement()) {
             statement.execute("CHECKPOINT");
         } catch (SQLException | IllegalStateException e) {
-            log.warn("Final checkpoint failed: {}", e.getMessage());
+            checkpointFailures.increment();
+            log.warn("Final checkpoint failed; the WAL is replayed at the next start", e);
         }
         database.close();
     }
@@ -147,14 +160,21 @@ public final class DuckDbStorage implements Managed {
     }
 
     private void purgeExpiredState() {
+        if (writer.degraded().isPresent()) {
+            return; // the writer refuses writes and reports why (readiness, metrics); it resumes by itself
+        }
         try {
             stateRepository.purge().join();
         } catch (RuntimeException e) {
-            log.warn("Purging expired state failed: {}", e.getMessage());
+            purgeFailures.increment();
+            log.warn("Purging expired state failed", e);
         }
     }
 
     private void checkpointIfDue() {
+        if (writer.degraded().isPresent()) {
+            return;
+        }
         try {
             boolean intervalPassed = System.nanoTime() - lastCheckpointNanos >= config.checkpointInterval().toNanos();
             boolean walTooLarge = database.walSizeBytes() > config.checkpointWalSize();
@@ -162,7 +182,8 @@ public final class DuckDbStorage implements Managed {
                 checkpoint();
             }
         } catch (RuntimeException e) {
-            log.warn("Checkpoint failed: {}", e.getMessage());
+            checkpointFailures.increment();
+            log.warn("Checkpoint failed", e);
         }
     }
 
@@ -181,7 +202,7 @@ public final class DuckDbStorage implements Managed {
                 log.info("Removed {} unregistered files from {}", removed, staging);
             }
         } catch (IOException e) {
-            log.warn("Cleaning {} failed: {}", staging, e.getMessage());
+            log.warn("Cleaning {} failed", staging, e);
         }
     }
 }

@@ -20,6 +20,7 @@ public final class WriteContext {
     private final DuckDBConnection connection;
     private final Map<String, DuckDBAppender> appenders;
     private final Map<Object, Object> batchLocals = new HashMap<>();
+    private boolean touched;
 
     WriteContext(DuckDBConnection connection, Map<String, DuckDBAppender> appenders) {
         this.connection = requireNonNull(connection, "connection is null");
@@ -27,17 +28,32 @@ public final class WriteContext {
     }
 
     public Connection connection() {
+        touched = true;
         return connection;
     }
 
     /** The appender of a table in the main schema; rows become visible with the batch commit. */
     public DuckDBAppender appender(String table) throws SQLException {
+        touched = true;
         DuckDBAppender appender = appenders.get(table);
         if (appender == null) {
             appender = connection.createAppender(DuckDBConnection.DEFAULT_SCHEMA, table);
             appenders.put(table, appender);
         }
         return appender;
+    }
+
+    /** The writer calls this before each task of the batch. */
+    void startTask() {
+        touched = false;
+    }
+
+    /**
+     * Whether the current task used the connection or an appender, i.e. may have written: if it then
+     * fails, its partial writes are in the batch transaction and the batch must be rolled back.
+     */
+    boolean taskTouchedDatabase() {
+        return touched;
     }
 
     /** A scratch object shared by the tasks of this batch only. */

@@ -6,10 +6,13 @@ import java.sql.SQLException;
  * One unit of work for the {@link GroupCommitWriter}. Tasks run on the writer thread, several in one
  * transaction.
  *
- * <p>The rule that keeps a batch consistent: {@link #apply} first validates (and may throw a
- * {@link io.quantbot.storage.daemon.error.StorageException}, which fails this task only), and only then
- * writes. A task that has started writing must not throw a StorageException; an SQLException during
- * the write rolls the whole batch back and the writer retries every task of it alone.
+ * <p>Each task is all-or-nothing within its batch. {@link #apply} should validate first (a
+ * {@link io.quantbot.storage.daemon.error.StorageException} thrown before the task touched the
+ * connection or an appender fails this task only, at no cost to the batch). A StorageException after
+ * the task started writing rolls the batch back and the writer runs it again without this task (DuckDB
+ * has no savepoints), so apply may run more than once and must not keep effects outside the database
+ * between runs except through {@link WriteContext#batchLocal}. An SQLException rolls the whole batch
+ * back and the writer retries every task of it alone.
  */
 public interface WriteTask<T> {
     /** Validates and writes within the batch's open transaction. Runs on the writer thread. */
@@ -20,6 +23,14 @@ public interface WriteTask<T> {
 
     /** Tasks that cannot run inside a transaction (CHECKPOINT) run alone, outside one. */
     default boolean transactional() {
+        return true;
+    }
+
+    /**
+     * Whether the task may write. Tasks that only read (e.g. a state Get through the writer for a
+     * consistent view) still run while writes are refused because the disk is full.
+     */
+    default boolean writes() {
         return true;
     }
 

@@ -138,7 +138,7 @@ final class PythonBatchEngine implements BatchEngine {
                         List<LeaderboardRow> rows = new ArrayList<>();
                         for (var row : board.getRowsList()) {
                             rows.add(new LeaderboardRow(row.getKeysList(), row.getCount(), row.getMean(), row.getP5(), row.getP50(),
-                                    row.getP95(), row.getWinRate(), row.getSkipped()));
+                                    row.getP95(), row.getWinRate(), row.getSkipped(), row.getSkipReasonsMap()));
                         }
                         boards.add(new Leaderboard(board.getName(), board.getDimensionsList(), rows));
                     }
@@ -166,7 +166,9 @@ final class PythonBatchEngine implements BatchEngine {
                     .setSweepId(command.sweepId())
                     .setTitle(command.title())
                     .addAllParquetPaths(absolute(command.parquetPaths(), "parquet_paths"))
-                    .putAllAbout(command.about());
+                    .putAllAbout(command.about())
+                    .setSpecText(command.specText())
+                    .putAllFacts(command.facts());
             for (RunSummary run : command.runs()) {
                 op.addRuns(RunInfo.newBuilder()
                         .setRunId(run.runId())

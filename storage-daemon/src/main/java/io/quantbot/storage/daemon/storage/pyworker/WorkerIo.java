@@ -20,6 +20,19 @@ interface WorkerIo {
 
     boolean isAlive();
 
+    /** What the operating system says of the process now; cheap enough to ask before every dispatch. */
+    RunState runState();
+
+    /** A process's state as the pool cares about it before handing it a request. */
+    enum RunState {
+        /** Running or sleeping: it will read what it is sent. */
+        RUNNING,
+        /** Stopped (SIGSTOP, SIGTSTP, a tracer): it reads nothing until continued. */
+        STOPPED,
+        /** Exited (a zombie not yet reaped included): it will never read anything. */
+        GONE
+    }
+
     /** The exit code if the process ended within {@code timeout}, empty if it still runs. */
     OptionalInt awaitExit(Duration timeout) throws InterruptedException;
 

@@ -52,6 +52,9 @@ final class WorkerProcess {
 
         void onPong(WorkerProcess worker, Pong pong);
 
+        /** The worker read the request in flight and is about to run it. */
+        void onAccepted(WorkerProcess worker, long requestId);
+
         /** The worker is gone (or broken and being killed); called once, last. */
         void onExit(WorkerProcess worker, WorkerExit exit);
     }
@@ -160,6 +163,10 @@ final class WorkerProcess {
         return io.isAlive();
     }
 
+    WorkerIo.RunState runState() {
+        return io.runState();
+    }
+
     OptionalInt awaitExit(Duration timeout) throws InterruptedException {
         return io.awaitExit(timeout);
     }
@@ -263,8 +270,17 @@ final class WorkerProcess {
                     listener.onResponse(this, response);
                 }
                 case PONG -> listener.onPong(this, frame.getPong());
+                case ACCEPTED -> {
+                    long id = frame.getAccepted().getRequestId();
+                    long expected = inFlight.get();
+                    if (expected == NONE || id != expected) {
+                        return "it accepted request " + id + " while "
+                                + (expected == NONE ? "no request" : "request " + expected) + " was in flight";
+                    }
+                    listener.onAccepted(this, id);
+                }
                 case FRAME_NOT_SET -> {
-                    return "it sent a frame with no Ready, Response or Pong";
+                    return "it sent a frame with no Ready, Response, Pong or Accepted";
                 }
                 default -> {
                     return "it sent an unknown frame";

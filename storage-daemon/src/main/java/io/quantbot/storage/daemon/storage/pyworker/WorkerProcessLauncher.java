@@ -11,6 +11,7 @@ import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,8 +74,6 @@ final class WorkerProcessLauncher {
         environment.put("PYTHONDONTWRITEBYTECODE", "1");
         // The working directory (staging) must not end up on sys.path: files there are data, never code.
         environment.put("PYTHONSAFEPATH", "1");
-        // Matplotlib's font cache; a temporary folder per start would rebuild it every time.
-        environment.putIfAbsent("MPLCONFIGDIR", codeRoot().resolve("matplotlib").toString());
         Process process = builder.start();
         spawnCount.incrementAndGet();
         spawns.get(reason).increment();
@@ -87,6 +86,19 @@ final class WorkerProcessLauncher {
 
     private Path codeRoot() {
         return database.dataDir().resolve("worker-code");
+    }
+
+    /** The state in a /proc/<pid>/stat line: "pid (comm) S ...", where comm may hold spaces and parentheses. */
+    static WorkerIo.RunState parseRunState(String stat) {
+        int end = stat.lastIndexOf(')');
+        if (end < 0 || end + 2 >= stat.length()) {
+            return WorkerIo.RunState.RUNNING;
+        }
+        return switch (stat.charAt(end + 2)) {
+            case 'T', 't' -> WorkerIo.RunState.STOPPED;
+            case 'Z', 'X', 'x' -> WorkerIo.RunState.GONE;
+            default -> WorkerIo.RunState.RUNNING;
+        };
     }
 
     /** A started worker process. */
@@ -120,6 +132,21 @@ final class WorkerProcessLauncher {
         @Override
         public boolean isAlive() {
             return process.isAlive();
+        }
+
+        /** From /proc/<pid>/stat (the state letter after the command name); where there is no /proc, alive means running. */
+        @Override
+        public RunState runState() {
+            if (!process.isAlive()) {
+                return RunState.GONE;
+            }
+            String stat;
+            try {
+                stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"), StandardCharsets.US_ASCII);
+            } catch (IOException | RuntimeException e) {
+                return process.isAlive() ? RunState.RUNNING : RunState.GONE;
+            }
+            return parseRunState(stat);
         }
 
         @Override

@@ -10,7 +10,10 @@ import io.quantbot.storage.daemon.config.ResolvedConfig;
 import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
 import io.quantbot.storage.daemon.lifecycle.Readiness;
+import io.quantbot.storage.daemon.testing.Await;
+import io.quantbot.storage.daemon.testing.TestingTicker;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -34,16 +37,24 @@ class GroupCommitWriterTest {
     private GroupCommitWriter writer;
     private SimpleMeterRegistry registry;
 
+    private final TestingTicker ticker = new TestingTicker();
+
     private void start(int queueCapacity) throws SQLException {
+        start(queueCapacity, writer -> {});
+    }
+
+    private void start(int queueCapacity, java.util.function.Consumer<GroupCommitWriter> beforeStart) throws SQLException {
         DatabaseConfig config = DatabaseConfig.from(ResolvedConfig.of(DaemonConfiguration.properties(), Map.of(
-                "data-dir", dir.toString(), "duckdb.path", ":memory:", "group-commit.queue-capacity", Integer.toString(queueCapacity))));
+                "data-dir", dir.toString(), "duckdb.path", ":memory:", "group-commit.queue-capacity", Integer.toString(queueCapacity),
+                "group-commit.max-delay", "50ms")));
         database = new DuckDbDatabase(config);
         database.open();
         try (Statement statement = database.primaryConnection().createStatement()) {
             statement.execute("CREATE TABLE t (id BIGINT, label VARCHAR)");
         }
         registry = new SimpleMeterRegistry();
-        writer = new GroupCommitWriter(database, config, new Readiness(), registry);
+        writer = new GroupCommitWriter(database, config, new Readiness(), registry, ticker);
+        beforeStart.accept(writer);
         writer.start();
     }
 
@@ -176,7 +187,7 @@ class GroupCommitWriterTest {
                 Thread.currentThread().interrupt();
             }
         });
-        Thread.sleep(100);
+        Await.until("stop() has begun", Duration.ofSeconds(10), () -> !writer.accepting());
         gate.countDown();
         stopping.get(30, TimeUnit.SECONDS);
         for (CompletableFuture<Long> future : queued) {
@@ -186,6 +197,152 @@ class GroupCommitWriterTest {
         assertThatThrownBy(() -> writer.submit(insert(1000))).isInstanceOfSatisfying(StorageException.class,
                 e -> assertThat(e.code()).isEqualTo(ErrorCode.SHUTTING_DOWN));
         writer = null;
+    }
+
+    @Test
+    void aStopBetweenTheShutdownCheckAndTheOfferStillCompletesTheWrite() throws Exception {
+        // Issue 18, defect 2: submit checked `accepting`, then offered; a stop() in between drained the queue and
+        // let the writer exit, and the offered write's future never completed. The hook parks submit right there.
+        CountDownLatch atOffer = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        start(100, w -> w.hooks(new GroupCommitWriter.Hooks() {
+            @Override
+            public void beforeOffer() {
+                if (armed.getAndSet(false)) {
+                    atOffer.countDown();
+                    try {
+                        proceed.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        }));
+        armed.set(true);
+        CompletableFuture<CompletableFuture<Long>> submitted = CompletableFuture.supplyAsync(() -> writer.submit(insert(7)));
+        assertThat(atOffer.await(10, TimeUnit.SECONDS)).isTrue();
+        writer.stop(); // the writer drains an empty queue and exits while submit is between its check and its offer
+        proceed.countDown();
+
+        Throwable outcome = org.assertj.core.api.Assertions.catchThrowable(() -> submitted.get(10, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS));
+        assertThat(outcome).as("the write's future must complete, not hang").isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.SHUTTING_DOWN));
+        assertThat(count("SELECT count(*) FROM t WHERE id = 7")).isZero();
+        assertThat(writer.queueDepth()).isZero();
+        writer = null;
+    }
+
+    @Test
+    void aTaskThatFailsAfterWritingLeavesNothingAndItsNeighboursCommit() throws Exception {
+        // Issue 18, defect 3: a task that failed halfway left its rows in the shared transaction, committed with the batch.
+        start(100);
+        CountDownLatch gate = gate();
+        CompletableFuture<Long> first = writer.submit(insert(1));
+        CompletableFuture<Long> halfway = writer.submit(new Task("halfway") {
+            @Override
+            public Long apply(WriteContext context) throws SQLException {
+                try (Statement statement = context.connection().createStatement()) {
+                    statement.execute("INSERT INTO t VALUES (2, 'half')");
+                }
+                var appender = context.appender("t");
+                appender.beginRow();
+                appender.append(22L);
+                appender.append("half-appended");
+                appender.endRow();
+                throw StorageException.of(ErrorCode.RUN_NOT_OPEN, "found out after writing");
+            }
+        });
+        CompletableFuture<Long> third = writer.submit(insert(3));
+        CompletableFuture<Long> sees = writer.submit(new Task("sees-first") {
+            @Override
+            public Long apply(WriteContext context) throws SQLException {
+                try (Statement statement = context.connection().createStatement();
+                        ResultSet rows = statement.executeQuery("SELECT count(*) FROM t WHERE label = 'half'")) {
+                    rows.next();
+                    return rows.getLong(1);
+                }
+            }
+        });
+        gate.countDown();
+        assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(third.get(10, TimeUnit.SECONDS)).isEqualTo(3);
+        assertThat(sees.get(10, TimeUnit.SECONDS)).as("later tasks of the batch never see the failed task's rows").isZero();
+        assertThatThrownBy(() -> halfway.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RUN_NOT_OPEN));
+        assertThat(count("SELECT count(*) FROM t WHERE label LIKE 'half%'")).isZero();
+        assertThat(count("SELECT count(*) FROM t")).isEqualTo(2);
+        assertThat(registry.get("quantbot.group_commit.reruns").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aFailedRollbackReplacesTheConnectionSoItsTransactionNeverCommits() throws Exception {
+        // Issue 18, defect 4: a failed ROLLBACK was only logged; the transaction (holding a failed task's rows)
+        // stayed open on the writer's connection, and every later BEGIN failed.
+        java.util.concurrent.atomic.AtomicInteger rollbacks = new java.util.concurrent.atomic.AtomicInteger();
+        start(100, w -> w.hooks(new GroupCommitWriter.Hooks() {
+            @Override
+            public void beforeRollback() throws SQLException {
+                if (rollbacks.incrementAndGet() == 1) {
+                    throw new SQLException("simulated: the ROLLBACK failed");
+                }
+            }
+        }));
+        java.sql.Connection before = database.primaryConnection();
+        CompletableFuture<Long> poisoned = writer.submit(new Task("poisoned") {
+            @Override
+            public Long apply(WriteContext context) throws SQLException {
+                try (Statement statement = context.connection().createStatement()) {
+                    statement.execute("INSERT INTO t VALUES (2, 'half')");
+                    statement.execute("INSERT INTO missing_table VALUES (1)");
+                }
+                return 2L;
+            }
+        });
+        assertThatThrownBy(() -> poisoned.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INTERNAL));
+        assertThat(rollbacks.get()).isEqualTo(1);
+        assertThat(writer.submit(insert(5)).get(10, TimeUnit.SECONDS)).isEqualTo(5);
+        assertThat(writer.submit(insert(6)).get(10, TimeUnit.SECONDS)).isEqualTo(6);
+        assertThat(count("SELECT count(*) FROM t WHERE label = 'half'")).isZero();
+        assertThat(count("SELECT count(*) FROM t")).isEqualTo(2);
+        assertThat(database.primaryConnection()).isNotSameAs(before);
+        assertThat(before.isClosed()).isTrue();
+        assertThat(registry.get("quantbot.group_commit.connection_replacements").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void theWaitForTheRestOfAWaveEndsWhenTheTickerPassesMaxDelay() throws Exception {
+        start(1000);
+        CountDownLatch gate = gate();
+        List<CompletableFuture<Long>> wave = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            wave.add(writer.submit(insert(i)));
+        }
+        gate.countDown();
+        for (CompletableFuture<Long> future : wave) {
+            future.get(10, TimeUnit.SECONDS);
+        }
+        var batches = registry.get("quantbot.group_commit.batch_size").summary();
+        long batchesBefore = batches.count();
+        double requestsBefore = batches.totalAmount();
+
+        // The previous batch held 10: a lone arrival makes the writer wait for the rest of the wave. Time stands
+        // still, so it waits however long the machine takes to queue three more.
+        List<CompletableFuture<Long>> next = new ArrayList<>();
+        next.add(writer.submit(insert(100)));
+        Await.until("the writer took the first write of the wave", Duration.ofSeconds(10), () -> writer.queueDepth() == 0);
+        for (int i = 101; i < 104; i++) {
+            next.add(writer.submit(insert(i)));
+        }
+        assertThat(writer.queueDepth()).isEqualTo(3);
+        assertThat(next).noneMatch(CompletableFuture::isDone);
+        ticker.advance(Duration.ofMillis(50));
+        for (CompletableFuture<Long> future : next) {
+            future.get(10, TimeUnit.SECONDS);
+        }
+        assertThat(batches.count()).isEqualTo(batchesBefore + 1);
+        assertThat(batches.totalAmount() - requestsBefore).isEqualTo(4);
     }
 
     /** Holds the writer thread in a task until the returned latch opens, so the next submissions form one batch. */

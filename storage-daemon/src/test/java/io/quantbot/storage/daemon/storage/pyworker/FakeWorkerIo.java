@@ -17,6 +17,8 @@ final class FakeWorkerIo implements WorkerIo {
     private final CountDownLatch exited = new CountDownLatch(1);
     private volatile int exitCode;
     volatile boolean killed;
+    /** What {@link #runState()} says while the worker lives (a test "stops" the fake with STOPPED). */
+    volatile RunState state = RunState.RUNNING;
 
     /** The worker ends with {@code code}: its output streams close. */
     void exit(int code) {
@@ -49,6 +51,11 @@ final class FakeWorkerIo implements WorkerIo {
     @Override
     public boolean isAlive() {
         return exited.getCount() > 0;
+    }
+
+    @Override
+    public RunState runState() {
+        return isAlive() ? state : RunState.GONE;
     }
 
     @Override

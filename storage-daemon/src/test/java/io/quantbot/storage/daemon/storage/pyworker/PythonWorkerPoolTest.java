@@ -188,7 +188,7 @@ class PythonWorkerPoolTest {
         assertThat(analysis.rows()).isEqualTo(96);
         assertThat(analysis.runs()).isEqualTo(8);
         assertThat(analysis.leaderboards()).extracting(Leaderboard::name)
-                .containsExactly("by_overlay", "by_lag_interval", "by_caller", "by_scenario");
+                .containsExactly("by_overlay", "by_lag_interval", "by_caller", "by_scenario", "overall");
         Leaderboard byOverlay = analysis.leaderboards().get(0);
         assertThat(byOverlay.dimensions()).containsExactly("overlay_set");
         assertThat(byOverlay.rows()).hasSize(2);
@@ -197,6 +197,14 @@ class PythonWorkerPoolTest {
         // 12 calls x 4 scenarios per overlay, every 7th call skipped (1 of 12).
         assertThat(byOverlay.rows().get(0).count()).isEqualTo(44);
         assertThat(byOverlay.rows().get(0).skipped()).isEqualTo(4);
+        assertThat(byOverlay.rows().get(0).skipReasons()).isEqualTo(Map.of("no_candles", 4L));
+        Leaderboard overall = analysis.leaderboards().get(4);
+        assertThat(overall.dimensions()).isEmpty();
+        assertThat(overall.rows()).singleElement().satisfies(row -> {
+            assertThat(row.keys()).isEmpty();
+            assertThat(row.count() + row.skipped()).isEqualTo(96);
+            assertThat(row.skipReasons()).isEqualTo(Map.of("no_candles", 8L));
+        });
         assertThat(analysis.leaderboards().get(3).rows()).hasSize(3);
     }
 
@@ -219,12 +227,16 @@ class PythonWorkerPoolTest {
         ProducedArtifact report = value(shared.engine.generateReport(new GenerateReportCommand("s2", "Sweep s2 <report>",
                         List.of(results),
                         List.of(new RunSummary("run-x", "tp_sl-0-1m", "failed", "{}", Map.of(), "no candles for the call")),
-                        Map.of("daemon", "test")),
+                        Map.of("daemon", "test"), "intervals: [1m]\n", Map.of("simulate_ms", "1500")),
                 BatchCallOptions.withTimeout(Duration.ofSeconds(60))));
         assertThat(report.type()).isEqualTo("report");
         assertThat(report.extension()).isEqualTo("html");
         String html = Files.readString(report.stagingPath().orElseThrow(), StandardCharsets.UTF_8);
-        assertThat(html).contains("Sweep s2 &lt;report&gt;").contains("no candles for the call").doesNotContain("http://");
+        // plotly.js is inlined and carries URLs in strings; the page's own markup must load nothing
+        String markup = html.replaceAll("(?s)<script>.*?</script>", "<script></script>");
+        assertThat(html).contains("Sweep s2 &lt;report&gt;").contains("no candles for the call").contains("intervals: [1m]")
+                .contains("1.5 s").contains("Plotly.newPlot");
+        assertThat(markup).doesNotContain("src=\"http").doesNotContain("href=\"http");
     }
 
     // ------------------------------------------------------------------ malformed and hostile inputs
@@ -321,8 +333,8 @@ class PythonWorkerPoolTest {
         try (PoolFixture fixture = PoolFixture.start(dir).awaitWarm()) {
             long pid = fixture.onlyPid();
             CompletableFuture<Result> sleeping = fixture.pool.submit(sleep(30_000), BatchCallOptions.none());
-            Await.until("the worker to be busy", Duration.ofSeconds(10), () -> fixture.pool.workersBusy() == 1);
-            Thread.sleep(200);
+            // Once the worker acknowledged the request it may have run it: its death fails the call.
+            Await.until("the worker to accept the request", Duration.ofSeconds(10), () -> fixture.pool.acceptedCalls() == 1);
             ProcessHandle.of(pid).orElseThrow().destroyForcibly();
 
             StorageException error = failure(sleeping);
@@ -361,8 +373,7 @@ class PythonWorkerPoolTest {
         try (PoolFixture fixture = PoolFixture.start(dir, "python-worker.cancel-grace", "500ms").awaitWarm()) {
             long pid = fixture.onlyPid();
             CompletableFuture<Result> call = fixture.pool.submit(sleep(20_000), BatchCallOptions.withTimeout(Duration.ofMillis(1500)));
-            Await.until("the worker to be busy", Duration.ofSeconds(10), () -> fixture.pool.workersBusy() == 1);
-            Thread.sleep(200);
+            Await.until("the worker to accept the request", Duration.ofSeconds(10), () -> fixture.pool.acceptedCalls() == 1);
             signal(pid, "STOP");
 
             StorageException error = failure(call);
@@ -443,15 +454,59 @@ class PythonWorkerPoolTest {
     }
 
     @Test
-    void anUnresponsiveIdleWorkerIsReplaced() throws Exception {
+    void aStoppedIdleWorkerIsReplacedAtTheNextPing() throws Exception {
         try (PoolFixture fixture = PoolFixture.start(dir, "python-worker.ping-interval", "300ms").awaitWarm()) {
             long pid = fixture.onlyPid();
             signal(pid, "STOP");
             Await.until("the silent worker to be replaced", Duration.ofSeconds(30),
                     () -> fixture.pool.spawnCount() == 2 && fixture.pool.workersReady() == 1);
             Await.until("the silent worker to be gone", Duration.ofSeconds(10), () -> !alive(pid));
-            assertThat(fixture.counter("quantbot.python_worker.replacements", "cause", "unresponsive")).isEqualTo(1);
+            // Stopped, it cannot answer: replaced at the first ping instead of after a second unanswered one.
+            assertThat(fixture.counter("quantbot.python_worker.replacements", "cause", "stopped")).isEqualTo(1);
+            assertThat(fixture.counter("quantbot.python_worker.replacements", "cause", "unresponsive")).isZero();
             assertThat(value(fixture.pool.submit(sleep(1), BatchCallOptions.none())).hasSleep()).isTrue();
+        }
+    }
+
+    @Test
+    void aStoppedIdleWorkerIsNotHandedTheNextCall() throws Exception {
+        try (PoolFixture fixture = PoolFixture.start(dir, "python-worker.pool-size", "2").awaitWarm()) {
+            // The pool hands calls to idle workers in spawn order: the first pid is the one it would choose.
+            long stopped = fixture.pool.workerPids().get(0);
+            signal(stopped, "STOP");
+            try {
+                // Today's pool gave this call to the stopped worker and it waited out its deadline.
+                for (int i = 0; i < 3; i++) {
+                    assertThat(value(fixture.pool.submit(sleep(1), BatchCallOptions.withTimeout(Duration.ofSeconds(20)))).hasSleep())
+                            .isTrue();
+                }
+                assertThat(fixture.counter("quantbot.python_worker.replacements", "cause", "stopped")).isEqualTo(1);
+                Await.until("the stopped worker to be killed", Duration.ofSeconds(10), () -> !alive(stopped));
+                Await.until("its replacement", Duration.ofSeconds(30),
+                        () -> fixture.pool.workersReady() == 2 && !fixture.pool.workerPids().contains(stopped));
+                assertThat(fixture.counter("quantbot.python_worker.spawns", "reason", "replace")).isEqualTo(1);
+            } finally {
+                if (alive(stopped)) {
+                    ProcessHandle.of(stopped).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+        }
+    }
+
+    @Test
+    void anIdleWorkerKilledAMomentBeforeACallDoesNotFailIt() throws Exception {
+        try (PoolFixture fixture = PoolFixture.start(dir, "python-worker.pool-size", "2").awaitWarm()) {
+            for (int round = 1; round <= 3; round++) {
+                long victim = fixture.pool.workerPids().get(0);
+                ProcessHandle.of(victim).orElseThrow().destroyForcibly();
+                // Submitted before the pool can have seen the exit: today's pool handed it to the dead worker
+                // and failed it with WORKER_UNAVAILABLE.
+                CompletableFuture<Result> call = fixture.pool.submit(sleep(1), BatchCallOptions.withTimeout(Duration.ofSeconds(20)));
+                assertThat(value(call).hasSleep()).as("round %d", round).isTrue();
+                Await.until("the killed worker's replacement", Duration.ofSeconds(30),
+                        () -> fixture.pool.workersReady() == 2 && !fixture.pool.workerPids().contains(victim));
+            }
+            assertThat(fixture.counter("quantbot.python_worker.spawns", "reason", "replace")).isEqualTo(3);
         }
     }
 
@@ -460,9 +515,20 @@ class PythonWorkerPoolTest {
         Path broken = dir.resolve("broken-python");
         Files.writeString(broken, "#!/bin/sh\necho 'cannot start: the venv is broken' >&2\nexit 3\n");
         Files.setPosixFilePermissions(broken, PosixFilePermissions.fromString("rwxr-xr-x"));
-        try (PoolFixture fixture = PoolFixture.start(dir.resolve("data"),
+        FakePoolClock clock = new FakePoolClock();
+        try (PoolFixture fixture = PoolFixture.start(clock, dir.resolve("data"),
                 "python-worker.python", broken.toString(), "python-worker.spawn-storm-limit", "3")) {
-            Await.until("the spawn storm", Duration.ofSeconds(20), fixture.pool::inStorm);
+            clock.runDue();
+            // Each failed start schedules the next spawn after its backoff (100, 200, 400 ms): time moves to it.
+            for (int failures = 1; failures <= 3; failures++) {
+                int expected = failures;
+                Duration backoff = Duration.ofMillis(100L << (failures - 1));
+                Await.until("start failure " + expected + " and its respawn in " + backoff, Duration.ofSeconds(20),
+                        () -> fixture.counter("quantbot.python_worker.replacements", "cause", "start_failed") == expected
+                                && clock.pending().contains(backoff));
+                assertThat(clock.runNext()).isEqualTo(backoff);
+            }
+            assertThat(fixture.pool.inStorm()).isTrue();
             String reason = fixture.readiness.reasons().get(ProcessWorkerPool.READINESS_CONDITION);
             assertThat(reason)
                     .contains("spawn storm: 3 python worker spawns in the last minute reached python-worker.spawn-storm-limit=3")
@@ -478,9 +544,12 @@ class PythonWorkerPoolTest {
             assertThat(error.getMessage()).contains("no python worker is running").contains("exited with code 3");
             assertThat(error.retryAfter()).isPresent();
 
-            // No tight loop: nothing more is spawned while the storm holds respawns back.
-            Thread.sleep(1500);
+            // No tight loop: nothing more is spawned until the first spawn has left the minute (at 60.01 s).
+            clock.advance(Duration.ofSeconds(59));
             assertThat(fixture.pool.spawnCount()).isEqualTo(3);
+            assertThat(fixture.pool.inStorm()).isTrue();
+            clock.advance(Duration.ofSeconds(1));
+            assertThat(fixture.pool.spawnCount()).isEqualTo(4);
         }
     }
 

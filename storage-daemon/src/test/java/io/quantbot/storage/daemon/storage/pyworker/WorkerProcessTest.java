@@ -3,6 +3,7 @@ package io.quantbot.storage.daemon.storage.pyworker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quantbot.storage.worker.v1.Accepted;
 import io.quantbot.storage.worker.v1.Configure;
 import io.quantbot.storage.worker.v1.DaemonFrame;
 import io.quantbot.storage.worker.v1.Pong;
@@ -139,7 +140,31 @@ class WorkerProcessTest {
     @Test
     void anEmptyFrameIsAProtocolViolation() throws Exception {
         WorkerFraming.write(io.stdout.out, WorkerFrame.getDefaultInstance());
-        assertThat(listener.exits.poll(5, TimeUnit.SECONDS).detail()).isEqualTo("it sent a frame with no Ready, Response or Pong");
+        assertThat(listener.exits.poll(5, TimeUnit.SECONDS).detail()).isEqualTo("it sent a frame with no Ready, Response, Pong or Accepted");
+    }
+
+    @Test
+    void anAcceptedRequestIsReportedAndAcceptingAnotherIsAProtocolViolation() throws Exception {
+        sendReady();
+        process.send(request(7));
+        sendAccepted(7);
+        assertThat(listener.accepted.poll(5, TimeUnit.SECONDS)).isEqualTo(7);
+        sendAccepted(9);
+        WorkerProcess.WorkerExit exit = listener.exits.poll(5, TimeUnit.SECONDS);
+        assertThat(exit.kind()).isEqualTo(WorkerProcess.ExitKind.BROKE_FRAMING);
+        assertThat(exit.detail()).isEqualTo("it accepted request 9 while request 7 was in flight");
+    }
+
+    @Test
+    void theProcessStateComesFromProcStat() {
+        assertThat(WorkerProcessLauncher.parseRunState("123 (python) S 1 123 123 0 -1")).isEqualTo(WorkerIo.RunState.RUNNING);
+        assertThat(WorkerProcessLauncher.parseRunState("123 (python) R 1")).isEqualTo(WorkerIo.RunState.RUNNING);
+        assertThat(WorkerProcessLauncher.parseRunState("123 (python) T 1")).isEqualTo(WorkerIo.RunState.STOPPED);
+        assertThat(WorkerProcessLauncher.parseRunState("123 (python) t 1")).isEqualTo(WorkerIo.RunState.STOPPED);
+        assertThat(WorkerProcessLauncher.parseRunState("123 (python) Z 1")).isEqualTo(WorkerIo.RunState.GONE);
+        // A command name may hold spaces and parentheses: the state follows the last ')'.
+        assertThat(WorkerProcessLauncher.parseRunState("123 (a) T (b) S 1")).isEqualTo(WorkerIo.RunState.RUNNING);
+        assertThat(WorkerProcessLauncher.parseRunState("123 (a) S (b) T 1")).isEqualTo(WorkerIo.RunState.STOPPED);
     }
 
     @Test
@@ -151,6 +176,10 @@ class WorkerProcessTest {
     private void sendReady() throws Exception {
         WorkerFraming.write(io.stdout.out, WorkerFrame.newBuilder()
                 .setReady(Ready.newBuilder().setPid((int) FakeWorkerIo.PID).setPythonVersion("3.11.7").setDuckdbVersion("1.5.6")).build());
+    }
+
+    private void sendAccepted(long id) throws Exception {
+        WorkerFraming.write(io.stdout.out, WorkerFrame.newBuilder().setAccepted(Accepted.newBuilder().setRequestId(id)).build());
     }
 
     private void sendResponse(long id) throws Exception {
@@ -172,6 +201,7 @@ class WorkerProcessTest {
         final BlockingQueue<Ready> readies = new LinkedBlockingQueue<>();
         final BlockingQueue<Response> responses = new LinkedBlockingQueue<>();
         final BlockingQueue<Pong> pongs = new LinkedBlockingQueue<>();
+        final BlockingQueue<Long> accepted = new LinkedBlockingQueue<>();
         final BlockingQueue<WorkerProcess.WorkerExit> exits = new LinkedBlockingQueue<>();
 
         @Override
@@ -187,6 +217,11 @@ class WorkerProcessTest {
         @Override
         public void onPong(WorkerProcess worker, Pong pong) {
             pongs.add(pong);
+        }
+
+        @Override
+        public void onAccepted(WorkerProcess worker, long requestId) {
+            accepted.add(requestId);
         }
 
         @Override
