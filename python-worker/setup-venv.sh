@@ -40,7 +40,7 @@ rm -rf "$venv"
 "$venv/bin/python" -m pip install --disable-pip-version-check --retries 1 --timeout 15 \
   ${PIP_EXTRA_ARGS:-} -r "$here/requirements.txt" -r "$here/requirements-dev.txt" >&2
 "$venv/bin/python" - <<'EOF'
-import duckdb, pyarrow, google.protobuf, numpy, matplotlib, jinja2, pytest  # noqa: F401
+import duckdb, pyarrow, google.protobuf, numpy, plotly, jinja2, pytest  # noqa: F401
 EOF
 echo "$want" > "$stamp"
 echo "setup-venv: ready ($venv)" >&2

@@ -3,8 +3,7 @@
 Frames use the process's real stdout; file descriptor 1 and ``sys.stdout`` are pointed at stderr
 first, so a stray print (from Python or from native code) cannot corrupt the frame stream.
 
-Environment: QUANTBOT_WORKER_LOG_LEVEL (default INFO). Matplotlib keeps its font cache in
-MPLCONFIGDIR (default ~/.config/matplotlib or a temporary folder when that is not writable).
+Environment: QUANTBOT_WORKER_LOG_LEVEL (default INFO).
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ def run() -> int:
     frames_out = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    # Imported after the redirect: the heavy imports (duckdb, pyarrow, matplotlib) happen here,
+    # Imported after the redirect: the heavy imports (duckdb, pyarrow, plotly's bundled JavaScript) happen here,
     # once, before Ready, and stay warm for every request.
     from quantbot_worker.worker import main
 

@@ -3,7 +3,11 @@ package io.quantbot.storage.client;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
+import io.grpc.Context;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
 import io.quantbot.storage.v1.AnalyzeSweepRequest;
 import io.quantbot.storage.v1.AnalyzeSweepResponse;
 import io.quantbot.storage.v1.AppendRunRowsRequest;
@@ -41,6 +45,8 @@ import io.quantbot.storage.v1.PublishArtifactResponse;
 import io.quantbot.storage.v1.PublishHeader;
 import io.quantbot.storage.v1.QueryRequest;
 import io.quantbot.storage.v1.QueryResponse;
+import io.quantbot.storage.v1.ReadArtifactFileRequest;
+import io.quantbot.storage.v1.ReadArtifactFileResponse;
 import io.quantbot.storage.v1.RowChunk;
 import io.quantbot.storage.v1.Run;
 import io.quantbot.storage.v1.RunStatus;
@@ -48,8 +54,16 @@ import io.quantbot.storage.v1.ServerInfo;
 import io.quantbot.storage.v1.SupersedeRequest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -390,6 +404,80 @@ public final class ArtifactClient {
 
     public GenerateReportResponse generateReport(GenerateReportRequest request) {
         return caller.call(ArtifactPortGrpc.getGenerateReportMethod(), requireNonNull(request, "request is null"));
+    }
+
+    /**
+     * Copies an artifact's file (a report, a parquet file) from the daemon to {@code target} through
+     * ReadArtifactFile. The bytes go to a temporary file beside the target, which replaces the target only
+     * after the stream ended OK and the bytes' SHA-256 matched the artifact's file_hash; otherwise nothing
+     * is left behind and {@link InternalException} (DATA_LOSS) or the call's failure is thrown.
+     *
+     * @return the artifact, as the daemon described it before its bytes
+     */
+    public Artifact readArtifactFile(String artifactId, Path target) {
+        requireNonNull(artifactId, "artifactId is null");
+        Path destination = requireNonNull(target, "target is null").toAbsolutePath();
+        MethodDescriptor<ReadArtifactFileRequest, ReadArtifactFileResponse> method = ArtifactPortGrpc.getReadArtifactFileMethod();
+        ReadArtifactFileRequest request = ReadArtifactFileRequest.newBuilder().setArtifactId(artifactId).build();
+        Path temporary;
+        try {
+            temporary = Files.createTempFile(destination.getParent(), "." + destination.getFileName() + ".", ".part");
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("cannot write beside " + destination, e);
+        }
+        Context.CancellableContext context = Context.current().withCancellation();
+        Context previous = context.attach();
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            Artifact artifact = null;
+            long bytes = 0;
+            try (OutputStream out = Files.newOutputStream(temporary)) {
+                Iterator<ReadArtifactFileResponse> parts = ClientCalls.blockingServerStreamingCall(caller.channel(), method,
+                        CallOptions.DEFAULT.withDeadline(caller.deadlineFor(method)), request);
+                while (parts.hasNext()) {
+                    ReadArtifactFileResponse part = parts.next();
+                    if (part.hasArtifact()) {
+                        artifact = part.getArtifact();
+                    }
+                    else {
+                        ByteString chunk = part.getChunk();
+                        chunk.writeTo(out);
+                        digest.update(chunk.asReadOnlyByteBuffer());
+                        bytes += chunk.size();
+                    }
+                }
+            }
+            String actual = HexFormat.of().formatHex(digest.digest());
+            if (artifact == null || !actual.equalsIgnoreCase(artifact.getFileHash()) || bytes != artifact.getSizeBytes()) {
+                throw StorageExceptions.from(Status.DATA_LOSS.withDescription("the bytes of artifact " + artifactId + " (" + bytes
+                        + " bytes, sha256 " + actual + ") do not match the artifact's file_hash and size").asRuntimeException());
+            }
+            Files.move(temporary, destination, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return artifact;
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + destination, e);
+        }
+        catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
+        catch (StorageException e) {
+            throw e;
+        }
+        catch (RuntimeException e) {
+            throw StorageExceptions.from(e);
+        }
+        finally {
+            context.detach(previous);
+            context.cancel(null);
+            try {
+                Files.deleteIfExists(temporary);
+            }
+            catch (IOException ignored) {
+                // a leftover .part file names itself
+            }
+        }
     }
 
     // ------------------------------------------------------------------ introspection

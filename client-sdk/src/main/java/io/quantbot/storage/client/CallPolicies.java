@@ -45,7 +45,8 @@ final class CallPolicies {
             ArtifactPortGrpc.getQueryMethod(),
             ArtifactPortGrpc.getAnalyzeSweepMethod(),
             ArtifactPortGrpc.getGenerateFeaturesMethod(),
-            ArtifactPortGrpc.getGenerateReportMethod());
+            ArtifactPortGrpc.getGenerateReportMethod(),
+            ArtifactPortGrpc.getReadArtifactFileMethod());
 
     private final Duration defaultDeadline;
     private final Duration coarseDeadline;

@@ -88,7 +88,7 @@ final class DemoCommand implements Callable<Integer> {
             importSnapshot(client, snapshot, err);
             String resume = ResumeCommand.of(spec.commandLine().getParseResult().originalArgs(), sweep.sweepId());
             int code = new SweepExecution(settings, spec.commandLine().getOut(), err, listener)
-                    .execute(client, options.target, sweep, resume);
+                    .execute(client, options.target, sweep, resume, new SweepExecution.SpecSource("demo-sweep.yaml", demoSweepText()));
             err.println(String.format(Locale.ROOT, "demo finished in %.1f s", (System.nanoTime() - start) / 1e9));
             err.flush();
             return code;
@@ -96,11 +96,15 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     static SweepSpec demoSweep() throws IOException, InvalidSweepSpecException {
+        return new SweepSpecLoader().parse(demoSweepText(), "demo-sweep.yaml");
+    }
+
+    static String demoSweepText() throws IOException {
         try (InputStream in = DemoCommand.class.getResourceAsStream(DEMO_SWEEP_RESOURCE)) {
             if (in == null) {
                 throw new IOException("the jar lacks " + DEMO_SWEEP_RESOURCE);
             }
-            return new SweepSpecLoader().parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "demo-sweep.yaml");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 

@@ -7,6 +7,8 @@ import io.quantbot.sweep.remote.SweepListener;
 import io.quantbot.sweep.spec.InvalidSweepSpecException;
 import io.quantbot.sweep.spec.SweepSpec;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -55,7 +57,8 @@ final class RunCommand implements Callable<Integer> {
                 InterruptGuard guard = InterruptGuard.install()) {
             String resume = ResumeCommand.of(spec.commandLine().getParseResult().originalArgs(), sweep.sweepId());
             return new SweepExecution(settings, spec.commandLine().getOut(), spec.commandLine().getErr(), listener)
-                    .execute(client, options.target, sweep, resume);
+                    .execute(client, options.target, sweep, resume, new SweepExecution.SpecSource(
+                            String.valueOf(sweepFile.getFileName()), Files.readString(sweepFile, StandardCharsets.UTF_8)));
         }
     }
 }

@@ -8,7 +8,6 @@ import io.quantbot.storage.client.StorageException;
 import io.quantbot.storage.client.UnavailableException;
 import io.quantbot.storage.v1.AnalyzeSweepRequest;
 import io.quantbot.storage.v1.Artifact;
-import io.quantbot.storage.v1.GenerateReportRequest;
 import io.quantbot.storage.v1.GenerateReportResponse;
 import io.quantbot.storage.v1.ServerInfo;
 import io.quantbot.sweep.leaderboard.Leaderboard;
@@ -27,6 +26,7 @@ import io.quantbot.sweep.remote.RemoteSweepResult;
 import io.quantbot.sweep.remote.ScenarioOutcome;
 import io.quantbot.sweep.remote.SdkCandleSource;
 import io.quantbot.sweep.remote.SweepListener;
+import io.quantbot.sweep.remote.SweepRecords;
 import io.quantbot.sweep.simulation.Call;
 import io.quantbot.sweep.spec.SweepSpec;
 import java.io.IOException;
@@ -35,6 +35,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -53,6 +54,14 @@ final class SweepExecution {
             leaderboards = List.copyOf(requireNonNull(leaderboards, "leaderboards is null"));
             requireNonNull(sort, "sort is null");
             requireNonNull(output, "output is null");
+        }
+    }
+
+    /** The sweep file as the user wrote it: its name (e.g. {@code demo-sweep.yaml}) and text, for the record and the report. */
+    record SpecSource(String name, String text) {
+        SpecSource {
+            requireNonNull(name, "name is null");
+            requireNonNull(text, "text is null");
         }
     }
 
@@ -88,10 +97,10 @@ final class SweepExecution {
      *
      * @param resumeCommand what to print if the sweep is interrupted
      */
-    int execute(QuantbotStorageClient client, String target, SweepSpec spec, String resumeCommand)
+    int execute(QuantbotStorageClient client, String target, SweepSpec spec, String resumeCommand, SpecSource source)
             throws DaemonUnreachableException, UsageException, InterruptedException, IOException {
         try {
-            return executeOrThrow(client, target, spec, resumeCommand);
+            return executeOrThrow(client, target, spec, resumeCommand, source);
         }
         catch (UnavailableException e) {
             err.println("the storage daemon at " + target + " went away; finished scenarios are recorded. Resume with:");
@@ -100,9 +109,14 @@ final class SweepExecution {
         }
     }
 
-    private int executeOrThrow(QuantbotStorageClient client, String target, SweepSpec spec, String resumeCommand)
+    private int executeOrThrow(QuantbotStorageClient client, String target, SweepSpec spec, String resumeCommand, SpecSource source)
             throws DaemonUnreachableException, UsageException, InterruptedException, IOException {
         ServerInfo before = serverInfo(client, target);
+        long startedAtMs = System.currentTimeMillis();
+        SweepRecords records = new SweepRecords(client.state());
+        Map<String, String> facts = SweepFacts.settings(spec, before);
+        records.write(new SweepRecords.SweepRecord(spec.sweepId(), source.name(), source.text(), SweepRecords.Status.RUNNING, startedAtMs, 0,
+                spec.scenarioCount(), 0, 0, 0, facts));
         err.println(String.format(Locale.ROOT, "daemon %s at %s (data %s, %d python workers, %d spawned so far)",
                 before.getVersion(), target, before.getDataDir(), before.getWorkerPoolSize(), before.getWorkerSpawnCount()));
 
@@ -132,7 +146,9 @@ final class SweepExecution {
                 new RemoteSweep.Options(settings.uploadStreams(), ProgressReporter.detectMode(settings.noProgress())),
                 Clock.systemUTC());
         RemoteSweepResult result = sweep.run(calls, listener, err);
+        SweepFacts.result(facts, result, (System.nanoTime() - loadStart) / 1_000_000);
         if (result.interrupted()) {
+            records.write(SweepFacts.record(spec, source, SweepRecords.Status.INTERRUPTED, startedAtMs, result, facts));
             err.println(String.format(Locale.ROOT,
                     "interrupted: %d scenarios finished now and %d before are recorded; %d left. Resume with:",
                     result.succeeded(), result.skipped(), result.scenarios() - result.skipped() - result.succeeded()));
@@ -159,16 +175,23 @@ final class SweepExecution {
         }
         err.flush();
 
+        long analyzeStart = System.nanoTime();
         printLeaderboards(client, spec.sweepId());
-        if (settings.report()) {
-            printReport(client, spec.sweepId());
-        }
+        facts.put("analyze_ms", Long.toString((System.nanoTime() - analyzeStart) / 1_000_000));
 
         ServerInfo after = serverInfo(client, target);
         long spawns = after.getWorkerSpawnCount() - before.getWorkerSpawnCount();
         err.println("python worker spawns during sweep: " + spawns);
-
+        facts.put("python_worker_spawns", Long.toString(spawns));
         List<ScenarioOutcome> failures = result.failures();
+        facts.put("finished_at_ms", Long.toString(System.currentTimeMillis()));
+        SweepRecords.Status status = failures.isEmpty() && spawns == 0 ? SweepRecords.Status.SUCCEEDED : SweepRecords.Status.FAILED;
+        SweepRecords.SweepRecord record = SweepFacts.record(spec, source, status, startedAtMs, result, facts);
+        records.write(record);
+        if (settings.report()) {
+            printReport(client, record);
+        }
+
         if (!failures.isEmpty()) {
             err.println("failed scenarios (" + failures.size() + "):");
             for (ScenarioOutcome failure : failures) {
@@ -214,13 +237,10 @@ final class SweepExecution {
         out.flush();
     }
 
-    private void printReport(QuantbotStorageClient client, String sweepId) {
+    private void printReport(QuantbotStorageClient client, SweepRecords.SweepRecord record) {
         long start = System.nanoTime();
         try {
-            GenerateReportResponse report = client.artifacts().generateReport(GenerateReportRequest.newBuilder()
-                    .setSweepId(sweepId)
-                    .setTitle("Sweep " + sweepId)
-                    .build());
+            GenerateReportResponse report = client.artifacts().generateReport(SweepFacts.reportRequest(record));
             err.println(String.format(Locale.ROOT, "report: %s (%.2f s)", report.getPath(), (System.nanoTime() - start) / 1e9));
         }
         catch (UnavailableException e) {

@@ -5,8 +5,6 @@ import io.quantbot.sweep.leaderboard.LeaderboardCalculator;
 import io.quantbot.sweep.output.LeaderboardSort;
 import io.quantbot.sweep.output.OutputFormat;
 import io.quantbot.sweep.spec.SweepSpec;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -100,37 +98,6 @@ final class SweepOptions {
 
     /** A client for the target; the channel connects lazily, so nothing is checked before the first call. */
     QuantbotStorageClient client() throws UsageException {
-        QuantbotStorageClient.Builder builder;
-        try {
-            builder = QuantbotStorageClient.builder().target(target);
-        }
-        catch (IllegalArgumentException e) {
-            throw new UsageException("--target " + target + ": " + e.getMessage());
-        }
-        String envToken = System.getenv("QUANTBOT_TOKEN");
-        try {
-            if (tokenFile != null) {
-                builder.bearerTokenFile(tokenFile);
-            }
-            else if (envToken != null && !envToken.isBlank()) {
-                builder.bearerToken(envToken.strip());
-            }
-        }
-        catch (UncheckedIOException | IllegalArgumentException e) {
-            throw new UsageException((tokenFile != null ? "--token-file: " : "QUANTBOT_TOKEN: ") + e.getMessage());
-        }
-        if (tlsCa != null) {
-            if (!Files.isReadable(tlsCa)) {
-                throw new UsageException("--tls-ca " + tlsCa + ": no readable file there");
-            }
-            builder.tls(tlsCa);
-        }
-        if (tlsAuthority != null) {
-            if (tlsCa == null) {
-                throw new UsageException("--tls-authority needs --tls-ca");
-            }
-            builder.overrideAuthority(tlsAuthority);
-        }
-        return builder.build();
+        return DaemonOptions.connect(target, tokenFile, tlsCa, tlsAuthority);
     }
 }

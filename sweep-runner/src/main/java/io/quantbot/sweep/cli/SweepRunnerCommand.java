@@ -23,10 +23,10 @@ import picocli.CommandLine;
         versionProvider = VersionProvider.class,
         description = "Backtests calls over candles for a grid of intervals × entry lags × overlay sets.",
         subcommands = {RunCommand.class, DemoCommand.class, GenerateSnapshotCommand.class, ValidateCommand.class,
-            SimulateLocalCommand.class},
+            SimulateLocalCommand.class, SweepsCommand.class},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {ExitCodes.OK_LINE, ExitCodes.RUN_FAILED_LINE, ExitCodes.BAD_USAGE_LINE,
-            ExitCodes.DAEMON_UNREACHABLE_LINE, ExitCodes.INTERRUPTED_LINE})
+            ExitCodes.DAEMON_UNREACHABLE_LINE, ExitCodes.SWEEP_NOT_FOUND_LINE, ExitCodes.INTERRUPTED_LINE})
 public final class SweepRunnerCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(SweepRunnerCommand.class);
 
@@ -80,6 +80,10 @@ public final class SweepRunnerCommand implements Callable<Integer> {
                 errors.println("error: " + exception.getMessage());
                 errors.println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
                 code = ExitCodes.BAD_USAGE;
+            }
+            else if (exception instanceof SweepNotFoundException) {
+                errors.println("error: " + exception.getMessage());
+                code = ExitCodes.SWEEP_NOT_FOUND;
             }
             else if (exception instanceof DaemonUnreachableException || exception instanceof UnavailableException) {
                 errors.println("error: " + exception.getMessage());

@@ -6,7 +6,13 @@ import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -37,6 +43,34 @@ public final class ArtifactService {
     public ArtifactRecord get(String id) {
         requireId("artifact_id", id);
         return catalog.get(id).orElseThrow(() -> notFound(id));
+    }
+
+    /**
+     * The file of an artifact, for streaming to a client: a regular file reached without a symbolic link
+     * and inside the folder the catalog keeps it under (a catalog row that points elsewhere is refused).
+     */
+    public Path servedFile(ArtifactRecord record) {
+        Path relative = Path.of(record.path());
+        if (relative.isAbsolute() || !relative.normalize().equals(relative) || relative.startsWith("..") || relative.getNameCount() == 0) {
+            throw StorageException.builder(ErrorCode.PATH_NOT_ALLOWED, "artifact " + record.id() + " has a path outside the lake")
+                    .metadata("artifact_id", record.id()).build();
+        }
+        Path file = catalog.absolutePath(record).normalize();
+        Path base = file.getRoot().resolve(file.subpath(0, file.getNameCount() - relative.getNameCount()));
+        try {
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || !file.toRealPath().startsWith(base.toRealPath())) {
+                throw StorageException.builder(ErrorCode.PATH_NOT_ALLOWED, "the file of artifact " + record.id()
+                        + " is not a regular file inside the lake").metadata("artifact_id", record.id()).build();
+            }
+        }
+        catch (NoSuchFileException e) {
+            throw StorageException.builder(ErrorCode.ARTIFACT_NOT_FOUND, "the file of artifact " + record.id() + " is gone")
+                    .metadata("artifact_id", record.id()).build();
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
     }
 
     public List<Optional<ArtifactRecord>> batchGet(List<String> ids) {

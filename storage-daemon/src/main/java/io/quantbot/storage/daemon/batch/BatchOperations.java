@@ -37,6 +37,8 @@ public final class BatchOperations {
     private static final Pattern VIEW_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final Pattern TYPE = Pattern.compile("[a-z][a-z0-9_]{0,63}");
     private static final List<Integer> DEFAULT_WINDOWS = List.of(5, 20, 60);
+    /** The longest sweep spec a report prints (the worker refuses longer ones too). */
+    public static final int MAX_SPEC_CHARS = 256 * 1024;
 
     private final BatchEngine engine;
     private final LakeCatalog catalog;
@@ -178,7 +180,25 @@ public final class BatchOperations {
                 .thenCompose(produced -> catalog.register(toStaged(produced, tags, new ArrayList<>(paths.keySet()), "python-worker/generate_features", false)));
     }
 
-    public CompletableFuture<Registration> generateReport(String sweepId, String title, BatchCallOptions options) {
+    /**
+     * A report of the sweep's sealed results.
+     *
+     * @param specText the sweep's spec as written (at most {@value #MAX_SPEC_CHARS} characters)
+     * @param clientFacts the client's measurements, printed as sent (the tag limits apply)
+     */
+    public CompletableFuture<Registration> generateReport(String sweepId, String title, String specText, Map<String, String> clientFacts,
+            BatchCallOptions options) {
+        if (specText.length() > MAX_SPEC_CHARS) {
+            throw invalid("spec_text", "spec_text is at most " + MAX_SPEC_CHARS + " characters, got " + specText.length());
+        }
+        if (clientFacts.size() > 64) {
+            throw invalid("facts", "at most 64 facts");
+        }
+        for (Map.Entry<String, String> fact : clientFacts.entrySet()) {
+            if (fact.getKey().isEmpty() || fact.getKey().length() > 128 || fact.getValue().length() > 1024) {
+                throw invalid("facts", "fact keys are 1 to 128 characters and values at most 1024");
+            }
+        }
         List<ArtifactRecord> sealed = sealedArtifacts(sweepId);
         List<RunSummary> summaries = new ArrayList<>();
         String after = "";
@@ -204,7 +224,7 @@ public final class BatchOperations {
         about.put("java", facts.javaVersion());
         List<Path> paths = sealed.stream().map(catalog::absolutePath).toList();
         String reportTitle = title.isBlank() ? "Sweep " + sweepId : title;
-        return engine.generateReport(new GenerateReportCommand(sweepId, reportTitle, paths, summaries, about), options)
+        return engine.generateReport(new GenerateReportCommand(sweepId, reportTitle, paths, summaries, about, specText, clientFacts), options)
                 .thenCompose(produced -> catalog.register(toStaged(produced, Map.of("sweep_id", sweepId),
                         sealed.stream().map(ArtifactRecord::id).toList(), "python-worker/generate_report", false)));
     }

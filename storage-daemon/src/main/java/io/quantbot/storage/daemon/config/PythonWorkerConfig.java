@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  * @param spawnStormLimit spawns per minute above which the pool reports a spawn storm
  * @param acceptTimeout how long a worker may take to acknowledge a request (Accepted) before it is
  *     killed and the request handed to another worker
+ * @param completionThreads threads that complete callers' futures and write Cancel frames
+ * @param completionQueue completions that may wait for those threads; past it the submitting thread runs them
  * @param queryTimeout time limit of a Query whose client sent no deadline
  * @param dataLimit the worker process's RLIMIT_DATA (heap and anonymous mappings); 0 = none
  */
@@ -39,6 +41,8 @@ public record PythonWorkerConfig(
         int threads,
         int spawnStormLimit,
         Duration acceptTimeout,
+        int completionThreads,
+        int completionQueue,
         Duration queryTimeout,
         long dataLimit) {
 
@@ -110,6 +114,16 @@ public record PythonWorkerConfig(
                     + " A stopped (SIGSTOP) or exited worker is never handed a request in the first place.",
             ConfigValueParsers::parseDuration);
 
+    public static final ConfigProperty<Integer> COMPLETION_THREADS = ConfigProperty.of(
+            "python-worker.completion-threads", "4",
+            "Threads that complete coarse calls (answer their callers) and send Cancel frames, off the workers' reader threads.",
+            ConfigValueParsers::parseInt);
+    public static final ConfigProperty<Integer> COMPLETION_QUEUE = ConfigProperty.of(
+            "python-worker.completion-queue", "1024",
+            "Completions that may wait for those threads; past it (a burst of answers the callers are slow to take) the worker's"
+                    + " reader thread completes the call itself, counted by quantbot_python_worker_completions_inline_total.",
+            ConfigValueParsers::parseInt);
+
     public static final ConfigProperty<Duration> QUERY_TIMEOUT = ConfigProperty.of(
             "python-worker.query-timeout", "60s",
             "Time limit of a Query whose client sent no deadline (other coarse calls get python-worker.default-timeout); a client"
@@ -124,7 +138,8 @@ public record PythonWorkerConfig(
 
     public static final List<ConfigProperty<?>> PROPERTIES = List.of(
             POOL_SIZE, PYTHON, IMPORT_ROOTS, QUEUE_CAPACITY, DEFAULT_TIMEOUT, CANCEL_GRACE, PING_INTERVAL, MAX_REQUESTS, MAX_RSS,
-            START_TIMEOUT, MEMORY_LIMIT, THREADS, SPAWN_STORM_LIMIT, ACCEPT_TIMEOUT, QUERY_TIMEOUT, DATA_LIMIT);
+            START_TIMEOUT, MEMORY_LIMIT, THREADS, SPAWN_STORM_LIMIT, ACCEPT_TIMEOUT,
+            COMPLETION_THREADS, COMPLETION_QUEUE, QUERY_TIMEOUT, DATA_LIMIT);
 
     public PythonWorkerConfig {
         importRoots = List.copyOf(importRoots);
@@ -171,6 +186,8 @@ public record PythonWorkerConfig(
                 config.get(THREADS),
                 config.get(SPAWN_STORM_LIMIT),
                 config.get(ACCEPT_TIMEOUT),
+                config.get(COMPLETION_THREADS),
+                config.get(COMPLETION_QUEUE),
                 config.get(QUERY_TIMEOUT),
                 config.get(DATA_LIMIT));
     }
@@ -192,6 +209,12 @@ public record PythonWorkerConfig(
         requirePositive(problems, PING_INTERVAL, pingInterval);
         requirePositive(problems, START_TIMEOUT, startTimeout);
         requirePositive(problems, ACCEPT_TIMEOUT, acceptTimeout);
+        if (completionThreads < 1 || completionThreads > 256) {
+            problems.add(COMPLETION_THREADS.key() + " must be between 1 and 256, got " + completionThreads);
+        }
+        if (completionQueue < 1) {
+            problems.add(COMPLETION_QUEUE.key() + " must be at least 1, got " + completionQueue);
+        }
         requirePositive(problems, QUERY_TIMEOUT, queryTimeout);
         if (dataLimit < 0 || (dataLimit > 0 && dataLimit < MIN_DATA_LIMIT)) {
             problems.add(DATA_LIMIT.key() + " must be 0 (no cap) or at least 512MiB (a worker needs about 250 MiB idle), got " + dataLimit);

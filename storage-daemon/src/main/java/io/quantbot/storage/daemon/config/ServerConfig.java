@@ -10,6 +10,7 @@ public record ServerConfig(
         int grpcPort,
         long maxInboundMessageSize,
         int executorThreads,
+        int executorQueue,
         String httpHost,
         int httpPort,
         Duration shutdownGracePeriod) {
@@ -24,6 +25,11 @@ public record ServerConfig(
     public static final ConfigProperty<Integer> GRPC_EXECUTOR_THREADS = ConfigProperty.of(
             "grpc.executor-threads", "16", "Threads of the bounded executor that runs RPC handlers (reads and queueing; writes complete asynchronously).",
             ConfigValueParsers::parseInt);
+    public static final ConfigProperty<Integer> GRPC_EXECUTOR_QUEUE = ConfigProperty.of(
+            "grpc.executor-queue", "256",
+            "Calls that may wait for a free handler thread (grpc.executor-threads); past it new calls fail fast with RESOURCE_EXHAUSTED"
+                    + " (reason QUEUE_FULL, a retry hint) and quantbot_grpc_shed_total counts them. StatePort calls never wait for it.",
+            ConfigValueParsers::parseInt);
     public static final ConfigProperty<String> HTTP_HOST = ConfigProperty.of(
             "http.host", "127.0.0.1", "Address of the HTTP ops endpoint (/metrics, /healthz, /readyz).", String::trim);
     public static final ConfigProperty<Integer> HTTP_PORT = ConfigProperty.of(
@@ -33,7 +39,7 @@ public record ServerConfig(
             ConfigValueParsers::parseDuration);
 
     public static final List<ConfigProperty<?>> PROPERTIES = List.of(
-            GRPC_HOST, GRPC_PORT, GRPC_MAX_INBOUND_MESSAGE_SIZE, GRPC_EXECUTOR_THREADS, HTTP_HOST, HTTP_PORT, SHUTDOWN_GRACE_PERIOD);
+            GRPC_HOST, GRPC_PORT, GRPC_MAX_INBOUND_MESSAGE_SIZE, GRPC_EXECUTOR_THREADS, GRPC_EXECUTOR_QUEUE, HTTP_HOST, HTTP_PORT, SHUTDOWN_GRACE_PERIOD);
 
     public static ServerConfig from(ResolvedConfig config) {
         ConfigException.throwIfAny(problems(config));
@@ -42,6 +48,7 @@ public record ServerConfig(
                 config.get(GRPC_PORT),
                 config.get(GRPC_MAX_INBOUND_MESSAGE_SIZE),
                 config.get(GRPC_EXECUTOR_THREADS),
+                config.get(GRPC_EXECUTOR_QUEUE),
                 config.get(HTTP_HOST),
                 config.get(HTTP_PORT),
                 config.get(SHUTDOWN_GRACE_PERIOD));
@@ -55,6 +62,7 @@ public record ServerConfig(
             problems.add(GRPC_MAX_INBOUND_MESSAGE_SIZE.key() + " must be between 1 byte and 2GiB, got " + config.value(GRPC_MAX_INBOUND_MESSAGE_SIZE.key()).value());
         }
         ConfigChecks.atLeast(problems, config, GRPC_EXECUTOR_THREADS, 1);
+        ConfigChecks.atLeast(problems, config, GRPC_EXECUTOR_QUEUE, 1);
         ConfigChecks.notBlank(problems, config, GRPC_HOST);
         ConfigChecks.notBlank(problems, config, HTTP_HOST);
         if (config.get(GRPC_PORT) != 0 && config.get(GRPC_PORT).equals(config.get(HTTP_PORT))

@@ -45,7 +45,8 @@ public enum ErrorCode {
     UNAUTHENTICATED(ErrorCategory.USER),
     PERMISSION_DENIED(ErrorCategory.USER),
     INTERNAL(ErrorCategory.INTERNAL),
-    WORKER_FAILED(ErrorCategory.INTERNAL);
+    WORKER_FAILED(ErrorCategory.INTERNAL),
+    FILE_CORRUPTED(ErrorCategory.INTERNAL);
 
     private final ErrorCategory category;
 

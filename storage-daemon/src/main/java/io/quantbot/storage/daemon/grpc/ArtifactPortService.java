@@ -13,11 +13,14 @@ import io.quantbot.storage.v1.AppendRunRowsRequest;
 import io.quantbot.storage.v1.AppendRunRowsResponse;
 import io.quantbot.storage.v1.Artifact;
 import io.quantbot.storage.v1.ArtifactPortGrpc;
+import io.quantbot.storage.v1.ArtifactResult;
+import io.quantbot.storage.v1.ArtifactView;
 import io.quantbot.storage.v1.BatchGetArtifactsRequest;
 import io.quantbot.storage.v1.BatchGetArtifactsResponse;
 import io.quantbot.storage.v1.BatchGetCandlesRequest;
 import io.quantbot.storage.v1.BatchGetCandlesResponse;
 import io.quantbot.storage.v1.Candles;
+import io.quantbot.storage.v1.CandlesResult;
 import io.quantbot.storage.v1.CreateRunRequest;
 import io.quantbot.storage.v1.CreateRunResponse;
 import io.quantbot.storage.v1.FindByLogicalKeyRequest;
@@ -35,6 +38,7 @@ import io.quantbot.storage.v1.GetRunRequest;
 import io.quantbot.storage.v1.GetServerInfoRequest;
 import io.quantbot.storage.v1.ImportSnapshotRequest;
 import io.quantbot.storage.v1.ImportSnapshotResponse;
+import io.quantbot.storage.v1.LineageEdge;
 import io.quantbot.storage.v1.ListArtifactsRequest;
 import io.quantbot.storage.v1.ListArtifactsResponse;
 import io.quantbot.storage.v1.ListRunsRequest;
@@ -43,9 +47,7 @@ import io.quantbot.storage.v1.PublishArtifactRequest;
 import io.quantbot.storage.v1.PublishArtifactResponse;
 import io.quantbot.storage.v1.QueryRequest;
 import io.quantbot.storage.v1.QueryResponse;
-import io.quantbot.storage.v1.Run;
-import io.quantbot.storage.v1.ServerInfo;
-import io.quantbot.storage.v1.SupersedeRequest;
+import io.quantbot.storage.v1.ReadArtifactFileRequest;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.quantbot.storage.daemon.artifact.ArtifactRecord;
@@ -57,14 +59,14 @@ import io.quantbot.storage.daemon.run.RunLedger;
 import io.quantbot.storage.daemon.run.RunRecord;
 import io.quantbot.storage.daemon.run.RunService;
 import io.quantbot.storage.daemon.run.RunStatus;
-import io.quantbot.storage.v1.ArtifactResult;
-import io.quantbot.storage.v1.CandlesResult;
-import io.quantbot.storage.v1.LineageEdge;
+import io.quantbot.storage.v1.ReadArtifactFileResponse;
+import io.quantbot.storage.v1.ResultFormat;
+import io.quantbot.storage.v1.Run;
 import io.quantbot.storage.daemon.batch.BatchOperations;
 import io.quantbot.storage.daemon.batch.QueryFormat;
 import io.quantbot.storage.daemon.batch.StagingWriter;
-import io.quantbot.storage.v1.ArtifactView;
-import io.quantbot.storage.v1.ResultFormat;
+import io.quantbot.storage.v1.ServerInfo;
+import io.quantbot.storage.v1.SupersedeRequest;
 import jakarta.inject.Inject;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -370,9 +372,22 @@ final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
     }
 
     @Override
+    public void readArtifactFile(ReadArtifactFileRequest request, StreamObserver<ReadArtifactFileResponse> observer) {
+        try {
+            int chunkBytes = ArtifactFileStream.chunkBytes(request.getChunkBytes());
+            ArtifactRecord record = artifacts.get(request.getArtifactId());
+            ArtifactFileStream.start((ServerCallStreamObserver<ReadArtifactFileResponse>) observer, record, artifacts.servedFile(record), chunkBytes,
+                    ReadArtifactFileResponse.newBuilder().setArtifact(ArtifactProtoMapper.toProto(record)).build());
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+        }
+    }
+
+    @Override
     public void generateReport(GenerateReportRequest request, StreamObserver<GenerateReportResponse> observer) {
         try {
-            Responses.whenDone(batch.generateReport(request.getSweepId(), request.getTitle(), BatchCalls.options()),
+            Responses.whenDone(batch.generateReport(request.getSweepId(), request.getTitle(), request.getSpecText(),
+                    request.getFactsMap(), BatchCalls.options()),
                     registration -> GenerateReportResponse.newBuilder()
                             .setArtifact(ArtifactProtoMapper.toProto(registration.artifact()))
                             .setPath(batch.absolutePath(registration.artifact()).toString())

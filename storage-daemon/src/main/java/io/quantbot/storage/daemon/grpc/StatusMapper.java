@@ -46,6 +46,7 @@ public final class StatusMapper {
             case UNAUTHENTICATED -> Status.Code.UNAUTHENTICATED;
             case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
             case INTERNAL, WORKER_FAILED -> Status.Code.INTERNAL;
+            case FILE_CORRUPTED -> Status.Code.DATA_LOSS;
         };
     }
 

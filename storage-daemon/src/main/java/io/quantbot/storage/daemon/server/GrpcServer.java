@@ -16,7 +16,6 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.quantbot.storage.daemon.config.SecurityConfig;
 import io.quantbot.storage.daemon.config.ServerConfig;
 import io.quantbot.storage.daemon.lifecycle.Managed;
-import io.quantbot.storage.v1.StatePortGrpc;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -35,28 +34,35 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gRPC endpoint: the ports, grpc.health.v1 and server reflection, every call observed by the
- * interceptors. Handlers run on a bounded, named executor because DuckDB and worker calls block.
+ * interceptors. Handlers run on a bounded, named executor because DuckDB and worker calls block;
+ * StatePort handlers never block (reads come from memory, writes complete asynchronously after their
+ * commit), so they run on the transport thread. {@link LoadShedding} refuses new calls with
+ * RESOURCE_EXHAUSTED while grpc.executor-queue calls wait for a handler thread.
  */
 @Singleton
 public final class GrpcServer implements Managed {
     private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
+    /** The executor's queue holds at most this many times grpc.executor-queue tasks (see start()). */
+    private static final int CALLBACK_HEADROOM = 8;
 
     private final ServerConfig config;
     private final Set<BindableService> services;
     private final List<io.grpc.ServerInterceptor> interceptors;
     private final HealthStatusManager health;
     private final SecurityConfig security;
+    private final LoadShedding shedding;
     private Server server;
     private ExecutorService executor;
 
     @Inject
     public GrpcServer(ServerConfig config, Set<BindableService> services, ServerInterceptorChain interceptors, HealthStatusManager health,
-            SecurityConfig security) {
+            SecurityConfig security, LoadShedding shedding) {
         this.config = requireNonNull(config, "config is null");
         this.services = requireNonNull(services, "services is null");
         this.interceptors = requireNonNull(interceptors, "interceptors is null").interceptors();
         this.health = requireNonNull(health, "health is null");
         this.security = requireNonNull(security, "security is null");
+        this.shedding = requireNonNull(shedding, "shedding is null");
     }
 
     /** The services as the server exposes them, interceptors applied; also used by in-process test servers. */
@@ -80,15 +86,22 @@ public final class GrpcServer implements Managed {
     @Override
     public synchronized void start() throws IOException {
         AtomicInteger threadNumber = new AtomicInteger();
-        executor = new ThreadPoolExecutor(config.executorThreads(), config.executorThreads(), 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        // New calls are admitted while fewer than grpc.executor-queue tasks wait (LoadShedding); the hard bound
+        // leaves room for the callbacks (messages, half-close, cancel) of calls already admitted.
+        ThreadPoolExecutor handlers = new ThreadPoolExecutor(config.executorThreads(), config.executorThreads(), 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(config.executorQueue() * CALLBACK_HEADROOM),
                 runnable -> {
                     Thread thread = new Thread(runnable, "grpc-handler-" + threadNumber.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
                 });
+        shedding.watch(handlers);
+        executor = handlers;
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcHost(), config.grpcPort()))
-                .executor(executor)
-                .callExecutor(GrpcServer::directForInMemoryCalls)
+                // The method lookup and the admission decision run on the transport thread: with the pool as the
+                // server's executor they would themselves wait in its queue, behind the calls they should shed.
+                .directExecutor()
+                .callExecutor(shedding::executorFor)
                 .maxInboundMessageSize((int) config.maxInboundMessageSize())
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
@@ -110,15 +123,6 @@ public final class GrpcServer implements Managed {
 
     public int port() {
         return server.getPort();
-    }
-
-    /**
-     * StatePort handlers never block (reads come from memory, writes complete asynchronously after their
-     * commit), so they run on the transport thread: one thread hop less per callback on the hottest path.
-     * Everything else runs on the bounded executor, because DuckDB and worker calls may block.
-     */
-    private static java.util.concurrent.Executor directForInMemoryCalls(io.grpc.ServerCall<?, ?> call, io.grpc.Metadata headers) {
-        return StatePortGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName()) ? Runnable::run : null;
     }
 
     /**

@@ -18,6 +18,7 @@ final class MethodRoles {
             Map.entry("quantbot.storage.v1.StatePort/Delete", Role.WRITE),
             Map.entry("quantbot.storage.v1.StatePort/Transaction", Role.WRITE),
             Map.entry("quantbot.storage.v1.ArtifactPort/GetArtifact", Role.READ),
+            Map.entry("quantbot.storage.v1.ArtifactPort/ReadArtifactFile", Role.READ),
             Map.entry("quantbot.storage.v1.ArtifactPort/BatchGetArtifacts", Role.READ),
             Map.entry("quantbot.storage.v1.ArtifactPort/ListArtifacts", Role.READ),
             Map.entry("quantbot.storage.v1.ArtifactPort/FindByLogicalKey", Role.READ),

@@ -16,9 +16,10 @@ public final class ServerModule extends AbstractModule {
 
     @Provides
     @Singleton
-    ServerInterceptorChain interceptorChain(CallObservingInterceptor observing, AuthInterceptor auth) {
+    ServerInterceptorChain interceptorChain(CallObservingInterceptor observing, LoadShedding shedding, AuthInterceptor auth) {
         // ServerInterceptors.intercept runs the last interceptor first: observation wraps everything, so refused
-        // calls are counted and logged too; auth runs before any service code.
-        return new ServerInterceptorChain(List.of(auth, observing));
+        // calls are counted and logged too; shedding refuses overload before auth (a refusal costs nothing and
+        // tells nothing); auth runs before any service code.
+        return new ServerInterceptorChain(List.of(auth, shedding, observing));
     }
 }

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,13 +37,21 @@ public final class TokenStore {
     public record Principal(String name, Role role) {}
 
     private final SecurityConfig config;
+    private final LongSupplier ticker;
     private volatile Map<String, Principal> byDigest = Map.of();
     private volatile FileTime loadedModified;
     private volatile long lastCheck;
 
     @Inject
     public TokenStore(SecurityConfig config) {
+        this(config, System::nanoTime);
+    }
+
+    /** With the ticker that times the re-checks of the file (tests move it by hand). */
+    TokenStore(SecurityConfig config, LongSupplier ticker) {
         this.config = requireNonNull(config, "config is null");
+        this.ticker = requireNonNull(ticker, "ticker is null");
+        lastCheck = ticker.getAsLong();
         if (config.authEnabled()) {
             byDigest = load();
         }
@@ -59,10 +68,11 @@ public final class TokenStore {
     }
 
     private void reloadIfChanged() {
-        if (config.tokensFile().isEmpty() || System.nanoTime() - lastCheck < RECHECK_NANOS) {
+        long now = ticker.getAsLong();
+        if (config.tokensFile().isEmpty() || now - lastCheck < RECHECK_NANOS) {
             return;
         }
-        lastCheck = System.nanoTime();
+        lastCheck = now;
         try {
             FileTime modified = Files.getLastModifiedTime(config.tokensFile().get());
             if (!modified.equals(loadedModified)) {

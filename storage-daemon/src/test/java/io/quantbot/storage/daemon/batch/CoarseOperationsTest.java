@@ -281,10 +281,19 @@ class CoarseOperationsTest {
         assertThat(features.getArtifact().getInputArtifactIdsList()).containsExactly(slice);
         assertThat(features.getArtifact().getColumnsList()).extracting(c -> c.getName()).contains("ret_1", "vol_5", "atr_5", "volume_z_5", "drawdown");
 
-        GenerateReportResponse report = stub.generateReport(GenerateReportRequest.newBuilder().setSweepId("sw-analyze").setTitle("Test sweep").build());
+        GenerateReportResponse report = stub.generateReport(GenerateReportRequest.newBuilder().setSweepId("sw-analyze").setTitle("Test sweep")
+                .setSpecText("fees:\n  taker_bps: 30\n").putFacts("python_worker_spawns", "0").build());
         assertThat(report.getArtifact().getType()).isEqualTo("report");
         String html = Files.readString(Path.of(report.getPath()));
-        assertThat(html).contains("Test sweep").contains("<table").doesNotContain("http://").doesNotContain("src=\"https:");
+        // plotly.js is inlined and carries URLs in strings; the page's own markup must load nothing
+        String markup = html.replaceAll("(?s)<script>.*?</script>", "<script></script>");
+        assertThat(html).contains("Test sweep").contains("<table").contains("taker_bps: 30").contains("python worker spawns")
+                .contains("Plotly.newPlot");
+        assertThat(markup).doesNotContain("src=\"http").doesNotContain("href=\"http");
+        expectError(() -> stub.generateReport(GenerateReportRequest.newBuilder().setSweepId("sw-analyze")
+                .setSpecText("x".repeat(256 * 1024 + 1)).build()), Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT");
+        expectError(() -> stub.generateReport(GenerateReportRequest.newBuilder().setSweepId("sw-analyze")
+                .putFacts("", "empty key").build()), Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT");
         assertThat(report.getArtifact().getInputArtifactIdsCount()).isEqualTo(3);
 
         ServerInfo info = stub.getServerInfo(GetServerInfoRequest.getDefaultInstance());

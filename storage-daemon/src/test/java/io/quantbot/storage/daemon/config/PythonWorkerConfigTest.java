@@ -37,12 +37,14 @@ class PythonWorkerConfigTest {
         assertThat(config.threads()).isEqualTo(1);
         assertThat(config.spawnStormLimit()).isEqualTo(10);
         assertThat(config.acceptTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.completionThreads()).isEqualTo(4);
+        assertThat(config.completionQueue()).isEqualTo(1024);
         assertThat(PythonWorkerConfig.PYTHON.defaultValue()).isEqualTo("python-worker/.venv/bin/python");
     }
 
     @Test
     void everyKeyIsDocumentedDashCaseAndItsDefaultParses() {
-        assertThat(PythonWorkerConfig.PROPERTIES).hasSize(14);
+        assertThat(PythonWorkerConfig.PROPERTIES).hasSize(16);
         for (ConfigProperty<?> property : PythonWorkerConfig.PROPERTIES) {
             assertThat(property.key()).startsWith("python-worker.").matches("[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)*");
             assertThat(property.description()).isNotBlank();

@@ -22,6 +22,7 @@ import io.quantbot.storage.daemon.config.ConfigException;
 import io.quantbot.storage.daemon.config.DaemonConfiguration;
 import io.quantbot.storage.daemon.config.ResolvedConfig;
 import io.quantbot.storage.daemon.config.SecurityConfig;
+import io.quantbot.storage.daemon.testing.Await;
 import io.quantbot.storage.daemon.testing.DaemonProcess;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.v1.ArtifactPortGrpc;
@@ -118,8 +119,15 @@ class SecurityTest {
             stub.withCallCredentials(bearer("ci-secret-token-0123456789")).set(set("ci"));
             Files.writeString(file, "rotated admin rotated-token-0123456789abcd\n");
             Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
-            Thread.sleep(2_100);
-            stub.withCallCredentials(bearer("rotated-token-0123456789abcd")).set(set("rotated"));
+            // The file is re-checked every 2 s (TokenStoreTest moves that clock by hand): wait for the new token.
+            Await.until("the rotated token to be accepted", Duration.ofSeconds(30), () -> {
+                try {
+                    stub.withCallCredentials(bearer("rotated-token-0123456789abcd")).set(set("rotated"));
+                    return true;
+                } catch (StatusRuntimeException e) {
+                    return false;
+                }
+            });
             expectError(() -> stub.withCallCredentials(bearer(WRITE_TOKEN)).set(set("old")), Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED");
         }
     }
@@ -141,6 +149,13 @@ class SecurityTest {
                         .anySatisfy(p -> assertThat(p).contains(":1").contains("superuser"))
                         .anySatisfy(p -> assertThat(p).contains(":2").contains("shorter than 16"))
                         .anySatisfy(p -> assertThat(p).contains(":3").contains("<name> <role> <token>")));
+
+        // A missing tokens file (an unmounted container secret) says what to do, not just the exception's path.
+        Path missing = dir.resolve("no-such-tokens");
+        assertThatThrownBy(() -> new TokenStore(SecurityConfig.from(ResolvedConfig.of(DaemonConfiguration.properties(),
+                Map.of("auth.tokens-file", missing.toString())))))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString()
+                        .contains(missing + " does not exist").contains("mount it as that secret").contains("auth.tokens"));
 
         try (DaemonProcess daemon = DaemonProcess.start(dir.resolve("data"), "--grpc-host", "0.0.0.0")) {
             assertThat(daemon.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);

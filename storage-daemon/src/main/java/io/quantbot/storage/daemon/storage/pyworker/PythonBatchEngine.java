@@ -170,7 +170,9 @@ final class PythonBatchEngine implements BatchEngine {
                     .setSweepId(command.sweepId())
                     .setTitle(command.title())
                     .addAllParquetPaths(absolute(command.parquetPaths(), "parquet_paths"))
-                    .putAllAbout(command.about());
+                    .putAllAbout(command.about())
+                    .setSpecText(command.specText())
+                    .putAllFacts(command.facts());
             for (RunSummary run : command.runs()) {
                 op.addRuns(RunInfo.newBuilder()
                         .setRunId(run.runId())

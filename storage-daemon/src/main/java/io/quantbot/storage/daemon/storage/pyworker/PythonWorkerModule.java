@@ -18,6 +18,7 @@ import jakarta.inject.Singleton;
 public final class PythonWorkerModule extends AbstractModule {
     @Override
     protected void configure() {
+        bind(PoolClock.class).to(SystemPoolClock.class).in(Scopes.SINGLETON);
         bind(ProcessWorkerPool.class).in(Scopes.SINGLETON);
         bind(PythonWorkerPool.class).to(ProcessWorkerPool.class);
         bind(WorkerPoolStatus.class).to(ProcessWorkerPool.class);

@@ -74,8 +74,6 @@ final class WorkerProcessLauncher {
         environment.put("PYTHONDONTWRITEBYTECODE", "1");
         // The working directory (staging) must not end up on sys.path: files there are data, never code.
         environment.put("PYTHONSAFEPATH", "1");
-        // Matplotlib's font cache; a temporary folder per start would rebuild it every time.
-        environment.putIfAbsent("MPLCONFIGDIR", codeRoot().resolve("matplotlib").toString());
         Process process = builder.start();
         spawnCount.incrementAndGet();
         spawns.get(reason).increment();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.inject.AbstractModule;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
+import com.google.inject.util.Modules;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quantbot.storage.daemon.batch.BatchEngine;
@@ -43,7 +44,7 @@ final class PoolFixture implements AutoCloseable {
     final ProcessWorkerPool pool;
     final BatchEngine engine;
 
-    private PoolFixture(Path dataDir, Map<String, String> settings) {
+    private PoolFixture(Path dataDir, Map<String, String> settings, PoolClock clock) {
         this.dataDir = dataDir;
         Map<String, String> flags = new LinkedHashMap<>();
         flags.put("data-dir", dataDir.toString());
@@ -62,7 +63,9 @@ final class PoolFixture implements AutoCloseable {
                 bind(DatabaseConfig.class).toInstance(database);
                 bind(Readiness.class).toInstance(readiness);
                 bind(MeterRegistry.class).toInstance(registry);
-                install(new PythonWorkerModule());
+                install(clock == null
+                        ? new PythonWorkerModule()
+                        : Modules.override(new PythonWorkerModule()).with(binder -> binder.bind(PoolClock.class).toInstance(clock)));
             }
         });
         this.config = injector.getInstance(PythonWorkerConfig.class);
@@ -73,6 +76,11 @@ final class PoolFixture implements AutoCloseable {
 
     /** Starts the pool; settings are key, value pairs over the test defaults (one worker, 256MB). */
     static PoolFixture start(Path dataDir, String... settings) throws Exception {
+        return start(null, dataDir, settings);
+    }
+
+    /** Starts the pool on {@code clock} (the system clock when null): with a fake one, no timer fires until the test moves time. */
+    static PoolFixture start(PoolClock clock, Path dataDir, String... settings) throws Exception {
         Map<String, String> map = new LinkedHashMap<>();
         for (int i = 0; i < settings.length; i += 2) {
             map.put(settings[i], settings[i + 1]);
@@ -81,7 +89,7 @@ final class PoolFixture implements AutoCloseable {
             throw new IllegalStateException("no python worker venv at " + PYTHON
                     + ": build it first with mvn -q -B -pl proto,python-worker install -DskipTests");
         }
-        PoolFixture fixture = new PoolFixture(dataDir, map);
+        PoolFixture fixture = new PoolFixture(dataDir, map, clock);
         fixture.pool.start();
         return fixture;
     }

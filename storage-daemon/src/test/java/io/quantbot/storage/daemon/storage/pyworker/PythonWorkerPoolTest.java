@@ -227,12 +227,16 @@ class PythonWorkerPoolTest {
         ProducedArtifact report = value(shared.engine.generateReport(new GenerateReportCommand("s2", "Sweep s2 <report>",
                         List.of(results),
                         List.of(new RunSummary("run-x", "tp_sl-0-1m", "failed", "{}", Map.of(), "no candles for the call")),
-                        Map.of("daemon", "test")),
+                        Map.of("daemon", "test"), "intervals: [1m]\n", Map.of("simulate_ms", "1500")),
                 BatchCallOptions.withTimeout(Duration.ofSeconds(60))));
         assertThat(report.type()).isEqualTo("report");
         assertThat(report.extension()).isEqualTo("html");
         String html = Files.readString(report.stagingPath().orElseThrow(), StandardCharsets.UTF_8);
-        assertThat(html).contains("Sweep s2 &lt;report&gt;").contains("no candles for the call").doesNotContain("http://");
+        // plotly.js is inlined and carries URLs in strings; the page's own markup must load nothing
+        String markup = html.replaceAll("(?s)<script>.*?</script>", "<script></script>");
+        assertThat(html).contains("Sweep s2 &lt;report&gt;").contains("no candles for the call").contains("intervals: [1m]")
+                .contains("1.5 s").contains("Plotly.newPlot");
+        assertThat(markup).doesNotContain("src=\"http").doesNotContain("href=\"http");
     }
 
     // ------------------------------------------------------------------ malformed and hostile inputs
@@ -329,8 +333,8 @@ class PythonWorkerPoolTest {
         try (PoolFixture fixture = PoolFixture.start(dir).awaitWarm()) {
             long pid = fixture.onlyPid();
             CompletableFuture<Result> sleeping = fixture.pool.submit(sleep(30_000), BatchCallOptions.none());
-            Await.until("the worker to be busy", Duration.ofSeconds(10), () -> fixture.pool.workersBusy() == 1);
-            Thread.sleep(200);
+            // Once the worker acknowledged the request it may have run it: its death fails the call.
+            Await.until("the worker to accept the request", Duration.ofSeconds(10), () -> fixture.pool.acceptedCalls() == 1);
             ProcessHandle.of(pid).orElseThrow().destroyForcibly();
 
             StorageException error = failure(sleeping);
@@ -369,8 +373,7 @@ class PythonWorkerPoolTest {
         try (PoolFixture fixture = PoolFixture.start(dir, "python-worker.cancel-grace", "500ms").awaitWarm()) {
             long pid = fixture.onlyPid();
             CompletableFuture<Result> call = fixture.pool.submit(sleep(20_000), BatchCallOptions.withTimeout(Duration.ofMillis(1500)));
-            Await.until("the worker to be busy", Duration.ofSeconds(10), () -> fixture.pool.workersBusy() == 1);
-            Thread.sleep(200);
+            Await.until("the worker to accept the request", Duration.ofSeconds(10), () -> fixture.pool.acceptedCalls() == 1);
             signal(pid, "STOP");
 
             StorageException error = failure(call);
@@ -512,9 +515,20 @@ class PythonWorkerPoolTest {
         Path broken = dir.resolve("broken-python");
         Files.writeString(broken, "#!/bin/sh\necho 'cannot start: the venv is broken' >&2\nexit 3\n");
         Files.setPosixFilePermissions(broken, PosixFilePermissions.fromString("rwxr-xr-x"));
-        try (PoolFixture fixture = PoolFixture.start(dir.resolve("data"),
+        FakePoolClock clock = new FakePoolClock();
+        try (PoolFixture fixture = PoolFixture.start(clock, dir.resolve("data"),
                 "python-worker.python", broken.toString(), "python-worker.spawn-storm-limit", "3")) {
-            Await.until("the spawn storm", Duration.ofSeconds(20), fixture.pool::inStorm);
+            clock.runDue();
+            // Each failed start schedules the next spawn after its backoff (100, 200, 400 ms): time moves to it.
+            for (int failures = 1; failures <= 3; failures++) {
+                int expected = failures;
+                Duration backoff = Duration.ofMillis(100L << (failures - 1));
+                Await.until("start failure " + expected + " and its respawn in " + backoff, Duration.ofSeconds(20),
+                        () -> fixture.counter("quantbot.python_worker.replacements", "cause", "start_failed") == expected
+                                && clock.pending().contains(backoff));
+                assertThat(clock.runNext()).isEqualTo(backoff);
+            }
+            assertThat(fixture.pool.inStorm()).isTrue();
             String reason = fixture.readiness.reasons().get(ProcessWorkerPool.READINESS_CONDITION);
             assertThat(reason)
                     .contains("spawn storm: 3 python worker spawns in the last minute reached python-worker.spawn-storm-limit=3")
@@ -530,9 +544,12 @@ class PythonWorkerPoolTest {
             assertThat(error.getMessage()).contains("no python worker is running").contains("exited with code 3");
             assertThat(error.retryAfter()).isPresent();
 
-            // No tight loop: nothing more is spawned while the storm holds respawns back.
-            Thread.sleep(1500);
+            // No tight loop: nothing more is spawned until the first spawn has left the minute (at 60.01 s).
+            clock.advance(Duration.ofSeconds(59));
             assertThat(fixture.pool.spawnCount()).isEqualTo(3);
+            assertThat(fixture.pool.inStorm()).isTrue();
+            clock.advance(Duration.ofSeconds(1));
+            assertThat(fixture.pool.spawnCount()).isEqualTo(4);
         }
     }
 
