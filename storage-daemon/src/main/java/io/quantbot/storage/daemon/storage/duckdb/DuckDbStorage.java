@@ -39,6 +39,7 @@ public final class DuckDbStorage implements Managed {
     private final ReaderConnections readers;
     private final DatabaseConfig config;
     private final StateConfig stateConfig;
+    private final OrphanSweeper orphans;
     private final Counter checkpoints;
     private final Counter purgeFailures;
     private final Counter checkpointFailures;
@@ -58,6 +59,7 @@ public final class DuckDbStorage implements Managed {
             ReaderConnections readers,
             DatabaseConfig config,
             StateConfig stateConfig,
+            OrphanSweeper orphans,
             MeterRegistry registry) {
         this.database = requireNonNull(database, "database is null");
         this.writer = requireNonNull(writer, "writer is null");
@@ -68,6 +70,7 @@ public final class DuckDbStorage implements Managed {
         this.readers = requireNonNull(readers, "readers is null");
         this.config = requireNonNull(config, "config is null");
         this.stateConfig = requireNonNull(stateConfig, "stateConfig is null");
+        this.orphans = requireNonNull(orphans, "orphans is null");
         this.checkpoints = Counter.builder("quantbot.duckdb.checkpoints")
                 .description("Forced DuckDB checkpoints (WAL merged into the database file)")
                 .register(registry);
@@ -94,6 +97,7 @@ public final class DuckDbStorage implements Managed {
         ledger.load(database.primaryConnection());
         writer.start();
         ledger.resumeSeals().join();
+        orphans.sweep();
         maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "duckdb-maintenance");
             thread.setDaemon(true);
