@@ -121,6 +121,7 @@ public final class DuckDbStorage implements Managed {
         sealer.stop();
         writer.stop();
         readers.close();
+        database.recordPosition(0);
         try (Statement statement = database.primaryConnection().createStatement()) {
             statement.execute("CHECKPOINT");
         } catch (SQLException | IllegalStateException e) {
