@@ -29,6 +29,7 @@ class GracefulShutdownTest {
         Map<String, Status.Code> failed = new ConcurrentHashMap<>();
         int calls = 3_000;
         CountDownLatch done = new CountDownLatch(calls);
+        CountDownLatch firstAcknowledged = new CountDownLatch(1);
         try (TestingStorageDaemon daemon = TestingStorageDaemon.builder().onDisk(dir).build()) {
             StatePortGrpc.StatePortStub stub = StatePortGrpc.newStub(daemon.loopbackChannel());
             for (int i = 0; i < calls; i++) {
@@ -38,6 +39,7 @@ class GracefulShutdownTest {
                             @Override
                             public void onNext(SetResponse value) {
                                 acknowledged.add(key);
+                                firstAcknowledged.countDown();
                             }
 
                             @Override
@@ -52,6 +54,9 @@ class GracefulShutdownTest {
                             }
                         });
                 if (i == calls / 3) {
+                    // Stop once some writes are acknowledged (a count, not a time: on a loaded machine the first
+                    // third may all still be in flight), while the other two thirds are being sent.
+                    assertThat(firstAcknowledged.await(60, TimeUnit.SECONDS)).as("a write acknowledged before the stop").isTrue();
                     new Thread(() -> daemon.daemon().stop()).start();
                 }
             }
