@@ -67,8 +67,10 @@ try {
     }
   });
 
-  await page.goto(reportUrl, { waitUntil: "load" });
-  await page.waitForFunction(() => document.documentElement.hasAttribute("data-plots-rendered"), null, { timeout: 60_000 });
+  // Generous caps: a loaded CI machine parses 5 MB of inlined plotly.js slowly.
+  page.setDefaultTimeout(180_000);
+  await page.goto(reportUrl, { waitUntil: "load", timeout: 180_000 });
+  await page.waitForFunction(() => document.documentElement.hasAttribute("data-plots-rendered"), null, { timeout: 180_000 });
 
   for (const width of WIDTHS) {
     await page.setViewportSize({ width, height: 1000 });

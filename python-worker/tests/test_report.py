@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from quantbot.storage.worker.v1 import worker_pb2
 
-from quantbot_worker.handlers.report import human_ms, human_seconds, plotly_js
+from quantbot_worker.handlers.report import fitted_diverging, human_ms, human_seconds, plotly_js
 
 from conftest import SOL, Code, Env
 from test_analyze import write_results
@@ -103,15 +103,28 @@ def test_report_is_self_contained_interactive_html(env: Env) -> None:
     heat = charts["heatmaps"]["data"][0]
     assert heat["y"] == ["0s", "5s"] and heat["x"] == ["1m", "5m"]
     assert "5000 ms" not in html and ">5000<" not in html
-    # the heatmap's scale is centred at 0 and fitted to the data
+    # the heatmap's scale spans exactly the data, white at 0 when the data cross it
     values = [v for row in heat["z"] for v in row if v is not None]
-    bound = max(abs(v) for v in values)
-    assert heat["zmid"] == 0 and heat["zmin"] == pytest.approx(-bound) and heat["zmax"] == pytest.approx(bound)
+    assert heat["zmin"] == pytest.approx(min(values)) and heat["zmax"] == pytest.approx(max(values))
+    assert "zmid" not in heat
+    if min(values) < 0 < max(values):
+        white = next(position for position, colour in heat["colorscale"] if colour == "#f7f7f7")
+        assert white == pytest.approx(-min(values) / (max(values) - min(values)))
     # overlay parameters from params_json become parallel-coordinate axes, the time exit in human units
     labels = [d["label"] for d in charts["parallel"]["data"][0]["dimensions"]]
     assert labels[:2] == ["interval", "entry lag"] and "take_profit pct" in labels and "time_exit after" in labels
     time_exit = next(d for d in charts["parallel"]["data"][0]["dimensions"] if d["label"] == "time_exit after")
     assert "1h" in time_exit["ticktext"]
+
+
+def test_a_colour_scale_fitted_to_close_values_of_one_sign() -> None:
+    """The issue's complaint: 15-28 % all looked the same green on a fixed +-25 % scale."""
+    scale, low, high = fitted_diverging(15.0, 28.0)
+    assert (low, high) == (15.0, 28.0)
+    assert scale[0][1] != scale[-1][1] and "#f7f7f7" not in [c for _, c in scale]
+    scale, low, high = fitted_diverging(-2.0, 6.0)
+    assert [p for p, c in scale if c == "#f7f7f7"] == [pytest.approx(0.25)]
+    assert fitted_diverging(-5.0, -1.0)[0][-1][1] == "#fddbc7"
 
 
 def importance_rows(distinct_twin: bool = True) -> pa.Table:

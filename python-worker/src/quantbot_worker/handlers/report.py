@@ -135,14 +135,35 @@ class Chart:
         return markupsafe.Markup(text.replace("</", "<\\/").replace("<!--", "<\\!--"))
 
 
+def fitted_diverging(low: float, high: float) -> tuple[list[list[Any]], float, float]:
+    """A colour scale over exactly [low, high]: white at 0 when the data cross it (each side's full
+    colour range used), else one side's colours from light to dark, so close values still differ."""
+    if high <= low:
+        low, high = low - 1e-9, high + 1e-9
+    if low < 0 < high:
+        zero = -low / (high - low)
+        scale = [
+            [0.0, "#b2182b"],
+            [zero / 2, "#ef8a62"],
+            [zero, "#f7f7f7"],
+            [zero + (1 - zero) / 2, "#67a9cf"],
+            [1.0, "#2166ac"],
+        ]
+        return scale, low, high
+    if low >= 0:
+        return [[0.0, "#d1e5f0"], [0.5, "#67a9cf"], [1.0, "#053061"]], low, high
+    return [[0.0, "#67001f"], [0.5, "#ef8a62"], [1.0, "#fddbc7"]], low, high
+
+
 def _layout(**extra: Any) -> dict[str, Any]:
     layout: dict[str, Any] = {
-        "margin": {"l": 60, "r": 20, "t": 10, "b": 50},
+        "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
         "font": {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "hoverlabel": {"namelength": -1},
-        "legend": {"orientation": "h", "y": -0.22},
+        # Above the plot: below it the legend collides with the x axis title as heights vary.
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
     }
     layout.update(extra)
     return layout
@@ -325,7 +346,7 @@ def _importance(factors: Factors, cells: Sequence[Cell]) -> Importance:
         "layout": _layout(
             xaxis=_axis("share of the variance of the target (%)", range=[0, max([*shares, 1]) * 1.18]),
             yaxis=_axis("", categoryorder="array", categoryarray=order),
-            margin={"l": 200, "r": 30, "t": 10, "b": 50},
+            margin={"l": 200, "r": 30, "t": 40, "b": 50},
             barmode="overlay",
         ),
     }
@@ -426,7 +447,7 @@ def _pair_heatmaps(ctx: RequestContext, factors: Factors, importance: Importance
                 n[row_levels.index(r), column_levels.index(c)] = trades
         if np.isnan(z).all():
             continue
-        bound = float(np.nanmax(np.abs(z))) or 1.0
+        colorscale, low, high = fitted_diverging(float(np.nanmin(z)), float(np.nanmax(z)))
         text = [["" if math.isnan(v) else f"{v:.2f}%" for v in row] for row in z]
         traces.append(
             {
@@ -437,10 +458,9 @@ def _pair_heatmaps(ctx: RequestContext, factors: Factors, importance: Importance
                 "y": [Factors.label(rows_factor, lv) for lv in row_levels],
                 "z": z,
                 "customdata": n,
-                "zmid": 0,
-                "zmin": -bound,
-                "zmax": bound,
-                "colorscale": DIVERGING,
+                "zmin": low,
+                "zmax": high,
+                "colorscale": colorscale,
                 "text": text,
                 "texttemplate": "%{text}" if z.size <= 200 else "",
                 "xgap": 1,
@@ -788,7 +808,7 @@ def _equity_and_drawdown(ctx: RequestContext, ranked: Sequence[str], has_call_ts
         "Equity of the best scenarios that can be told apart",
         {
             "data": equity_traces,
-            "layout": _layout(xaxis=x_axis, yaxis=_axis("cumulative net return (%, sum per trade)")),
+            "layout": _layout(xaxis=x_axis, yaxis=_axis("cumulative net return (%)")),
         },
         height=400,
         wide=True,
@@ -887,7 +907,7 @@ def _coverage(ctx: RequestContext, has_skip_reason: bool) -> Coverage:
             barmode="stack",
             xaxis=_axis("share of backtests (%)", range=[0, 100]),
             yaxis=_axis("", type="category", autorange="reversed"),
-            margin={"l": 140, "r": 20, "t": 10, "b": 50},
+            margin={"l": 140, "r": 20, "t": 40, "b": 50},
         ),
     }
     chart = Chart(

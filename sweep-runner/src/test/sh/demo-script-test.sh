@@ -2,8 +2,9 @@
 # Tests of sweep-runner/bin/demo's promises beyond the happy path (.ci/run runs the full demo itself):
 #   --help needs no daemon; a daemon it starts is stopped even when the runner fails, and the runner's exit
 #   code comes through; a daemon that already answers is used and left running; a data dir another
-#   daemon holds ends with exit 3 and that daemon's reason.
-# Needs the jars built (mvn install -DskipTests); run from anywhere. Uses ports 50251/9664 and 50252/9665.
+#   daemon holds ends with exit 3 and that daemon's reason; something else on the gRPC port (the ops port, a web
+#   server) ends with exit 3 and says so.
+# Needs the jars built (mvn install -DskipTests); run from anywhere. Uses ports 50251/9664, 50252/9665, 50253 and 9666.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
 cd "$root"
@@ -54,7 +55,7 @@ java -jar storage-daemon/target/storage-daemon.jar --data-dir "$work/data2" --gr
 other_pid=$!
 check "a daemon of our own gets ready" wait_ready 9665
 QUANTBOT_GRPC_PORT=50252 QUANTBOT_HTTP_PORT=9665 bash "$demo" --top -1 >"$work/3.out" 2>"$work/3.err"; code=$?
-check "it is used" grep -q "using the daemon already listening on 127.0.0.1:50252" "$work/3.err"
+check "it is not started again" grep -q "127.0.0.1:50252 is in use: checking that it is a quantbot storage daemon" "$work/3.err"
 check "the runner's code comes through" test "$code" -eq 2
 check "it is left running" kill -0 "$other_pid"
 
@@ -64,6 +65,20 @@ QUANTBOT_DATA_DIR="$work/data2" QUANTBOT_GRPC_PORT=50251 QUANTBOT_HTTP_PORT=9664
 check "a held data dir exits 3" test "$code" -eq 3
 check "the daemon's reason is shown" grep -q "is locked by process" "$work/4.err"
 check "the other daemon still runs" kill -0 "$other_pid"
+
+# 5. Something that is not our daemon on the gRPC port (that daemon's HTTP ops port, a plain web server):
+#    exit 3 with what was found (not a bare "INTERNAL: http2 exception"), and no sweep starts.
+python3 -m http.server 50253 --bind 127.0.0.1 >"$work/web.log" 2>&1 &
+web_pid=$!
+for _ in $(seq 1 100); do listening 50253 && break; sleep 0.1; done
+for port in 9665 50253; do
+    QUANTBOT_GRPC_PORT=$port QUANTBOT_HTTP_PORT=9666 bash "$demo" >"$work/5-$port.out" 2>"$work/5-$port.err"; code=$?
+    check "port $port (not a daemon) exits 3" test "$code" -eq 3
+    check "port $port is named as not a daemon" grep -q "something listens at 127.0.0.1:$port, but it is not a quantbot storage daemon" "$work/5-$port.err"
+    check "port $port: not a bare INTERNAL error" bash -c "! grep -q '^error: INTERNAL' '$work/5-$port.err'"
+    check "port $port: no daemon was started" bash -c "! grep -q 'starting the storage daemon' '$work/5-$port.err'"
+done
+kill -TERM "$web_pid" 2>/dev/null; wait "$web_pid" 2>/dev/null
 
 if (( failures > 0 )); then
     echo "demo-script-test: $failures check(s) failed" >&2

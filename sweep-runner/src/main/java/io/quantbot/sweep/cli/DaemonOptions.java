@@ -33,6 +33,7 @@ final class DaemonOptions {
 
     /** The client {@code run}, {@code demo} and {@code sweeps} build from the same four options. */
     static QuantbotStorageClient connect(String target, Path tokenFile, Path tlsCa, String tlsAuthority) throws UsageException {
+        SweepOptions.checkTarget(target);
         QuantbotStorageClient.Builder builder;
         try {
             builder = QuantbotStorageClient.builder().target(target);

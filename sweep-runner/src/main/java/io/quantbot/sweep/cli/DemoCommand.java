@@ -2,6 +2,9 @@ package io.quantbot.sweep.cli;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quantbot.storage.client.InvalidArgumentException;
 import io.quantbot.storage.client.QuantbotStorageClient;
 import io.quantbot.storage.client.StorageException;
@@ -9,8 +12,10 @@ import io.quantbot.storage.client.UnavailableException;
 import io.quantbot.storage.v1.ImportSnapshotRequest;
 import io.quantbot.storage.v1.ImportSnapshotResponse;
 import io.quantbot.storage.v1.ServerInfo;
+import io.quantbot.storage.v1.StateEntry;
 import io.quantbot.sweep.remote.SweepListener;
 import io.quantbot.sweep.snapshot.SnapshotGenerator;
+import io.quantbot.sweep.snapshot.SnapshotManifest;
 import io.quantbot.sweep.snapshot.SnapshotOptions;
 import io.quantbot.sweep.snapshot.SnapshotSummary;
 import io.quantbot.sweep.spec.InvalidSweepSpecException;
@@ -26,6 +31,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,6 +54,9 @@ import picocli.CommandLine.Spec;
 final class DemoCommand implements Callable<Integer> {
     static final String DEMO_SWEEP_RESOURCE = "/io/quantbot/sweep/demo/demo-sweep.yaml";
     static final String SNAPSHOT_NAME = "demo";
+    /** StatePort namespace where the runner records which snapshot files it imported (key: the snapshot name). */
+    static final String IMPORTS_NAMESPACE = "quantbot.imports";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final DateTimeFormatter SWEEP_ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT);
 
     @Spec
@@ -131,8 +140,23 @@ final class DemoCommand implements Callable<Integer> {
         err.flush();
     }
 
-    private void importSnapshot(QuantbotStorageClient client, Path folder, PrintWriter err) throws UsageException {
+    /**
+     * Imports the snapshot unless this daemon already imported exactly these files: the folder's manifest hash
+     * (paths, sizes and bytes; see {@link SnapshotManifest}) is recorded in StatePort after an import, with one of
+     * the artifacts it made; a later run whose folder hashes the same, and whose recorded artifact is still in the
+     * catalog, skips the import (a fraction of a second instead of deduplicating every artifact again).
+     */
+    private void importSnapshot(QuantbotStorageClient client, Path folder, PrintWriter err) throws UsageException, IOException {
         long start = System.nanoTime();
+        SnapshotManifest.Digest manifest = SnapshotManifest.of(folder);
+        Optional<String> already = alreadyImported(client, manifest);
+        if (already.isPresent()) {
+            err.println(String.format(Locale.ROOT, "snapshot %s already imported (manifest sha256:%s, %d files, same as the import that"
+                    + " made %s): import skipped in %.2f s", SNAPSHOT_NAME, manifest.sha256().substring(0, 12), manifest.files(),
+                    already.get(), (System.nanoTime() - start) / 1e9));
+            err.flush();
+            return;
+        }
         ImportSnapshotResponse imported;
         try {
             imported = client.artifacts().importSnapshot(ImportSnapshotRequest.newBuilder()
@@ -154,5 +178,34 @@ final class DemoCommand implements Callable<Integer> {
                         + "%,d calls in %.1f s", SNAPSHOT_NAME, imported.getArtifactsCount(), imported.getDeduped(),
                 imported.getCandleRows(), imported.getCallRows(), (System.nanoTime() - start) / 1e9));
         err.flush();
+        if (imported.getArtifactsCount() > 0) {
+            ObjectNode record = JSON.createObjectNode()
+                    .put("manifest_sha256", manifest.sha256())
+                    .put("files", manifest.files())
+                    .put("bytes", manifest.bytes())
+                    .put("artifacts", imported.getArtifactsCount())
+                    .put("artifact_id", imported.getArtifacts(imported.getArtifactsCount() - 1).getId());
+            client.state().setJson(IMPORTS_NAMESPACE, SNAPSHOT_NAME, record.toString());
+        }
+    }
+
+    /** The recorded artifact of an earlier import of exactly these files, if it is still in the catalog. */
+    private static Optional<String> alreadyImported(QuantbotStorageClient client, SnapshotManifest.Digest manifest) {
+        Optional<StateEntry> entry = client.state().get(IMPORTS_NAMESPACE, SNAPSHOT_NAME);
+        if (entry.isEmpty() || !entry.get().getValue().hasJson()) {
+            return Optional.empty();
+        }
+        JsonNode record;
+        try {
+            record = JSON.readTree(entry.get().getValue().getJson());
+        }
+        catch (IOException e) {
+            return Optional.empty();
+        }
+        String artifactId = record.path("artifact_id").asText("");
+        if (!manifest.sha256().equals(record.path("manifest_sha256").asText()) || artifactId.isEmpty()) {
+            return Optional.empty();
+        }
+        return client.artifacts().getArtifact(artifactId).map(artifact -> artifactId);
     }
 }

@@ -77,14 +77,12 @@ final class SweepExecution {
         this.listener = requireNonNull(listener, "listener is null");
     }
 
-    /** The spawn count now; the first call to the daemon, so an unreachable daemon is reported here. */
+    /**
+     * The spawn count now; the first call to the daemon, so an unreachable daemon, or something that is no
+     * daemon, is reported here (see {@link DaemonProbe}).
+     */
     static ServerInfo serverInfo(QuantbotStorageClient client, String target) throws DaemonUnreachableException {
-        try {
-            return client.artifacts().getServerInfo();
-        }
-        catch (UnavailableException e) {
-            throw unreachable(target, e);
-        }
+        return DaemonProbe.probe(client, target);
     }
 
     static DaemonUnreachableException unreachable(String target, UnavailableException e) {

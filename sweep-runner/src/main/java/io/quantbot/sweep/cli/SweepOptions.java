@@ -14,6 +14,8 @@ import picocli.CommandLine.Option;
 final class SweepOptions {
     static final String DEFAULT_TARGET = "127.0.0.1:50051";
     private static final Pattern SWEEP_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final Pattern HOST_PORT = Pattern.compile("([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\\[[0-9A-Fa-f:.%a-z]+\\]):(\\d{1,5})");
+    private static final Pattern URI_TARGET = Pattern.compile("(dns|unix|unix-abstract|ipv4|ipv6):/{0,3}[^\\s]+");
 
     @Option(names = "--target", paramLabel = "HOST:PORT",
             defaultValue = "${env:QUANTBOT_TARGET:-" + DEFAULT_TARGET + "}",
@@ -87,6 +89,25 @@ final class SweepOptions {
             throw new UsageException("--sweep-id must match [A-Za-z0-9._-]{1,64}");
         }
         return new SweepExecution.Settings(leaderboards, top, sort, output, noProgress, uploadStreams, !noReport);
+    }
+
+    /** HOST:PORT with a port in 1-65535 ([v6]:PORT for IPv6), or a gRPC URI such as dns:///host:port: else bad usage (exit 2). */
+    static void checkTarget(String target) throws UsageException {
+        if (target == null || target.isBlank()) {
+            throw new UsageException("--target is empty: give the daemon's gRPC address as HOST:PORT, e.g. " + DEFAULT_TARGET);
+        }
+        if (URI_TARGET.matcher(target).matches()) {
+            return;
+        }
+        java.util.regex.Matcher hostPort = HOST_PORT.matcher(target);
+        if (hostPort.matches()) {
+            int port = Integer.parseInt(hostPort.group(2));
+            if (port >= 1 && port <= 65_535) {
+                return;
+            }
+        }
+        throw new UsageException("--target '" + target + "' is not HOST:PORT (e.g. " + DEFAULT_TARGET
+                + ", [::1]:50051 or dns:///daemon.example:50051)");
     }
 
     /** The sweep with the command line's overrides. */

@@ -2,7 +2,10 @@ package io.quantbot.sweep.progress;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -86,7 +89,26 @@ public final class ProgressReporter {
     }
 
     public static Mode detectMode(boolean noProgressFlag) {
-        return detectMode(System.console() != null, System.getenv(), noProgressFlag);
+        return detectMode(stderrIsTerminal(), System.getenv(), noProgressFlag);
+    }
+
+    /**
+     * Whether stderr, where progress goes, is a terminal. {@code System.console()} answers for stdin and
+     * stdout instead, so {@code run spec.yaml > leaderboards.txt} would lose the bar and {@code 2> log}
+     * would fill the log with escape codes. Linux tells through /proc/self/fd/2; elsewhere the console is
+     * the best guess there is.
+     */
+    public static boolean stderrIsTerminal() {
+        Path stderr = Path.of("/proc/self/fd/2");
+        if (Files.exists(Path.of("/proc/self/fd"))) {
+            try {
+                String target = Files.readSymbolicLink(stderr).toString();
+                return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+            } catch (IOException | UnsupportedOperationException | SecurityException e) {
+                return false;
+            }
+        }
+        return System.console() != null;
     }
 
     public void advance(long count) {

@@ -138,6 +138,48 @@ class SweepRunnerCommandTest {
         assertThat(badBoard.err()).contains("unknown leaderboard 'by_moon'");
     }
 
+    /** Issue 11 item 5: something that is not the daemon on the port is named as such (exit 3); a nonsense target is bad usage. */
+    @Test
+    void run_and_demo_exit_3_with_a_clear_message_when_the_target_is_not_a_daemon() throws Exception {
+        com.sun.net.httpserver.HttpServer web = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        web.createContext("/", exchange -> {
+            byte[] body = "hello\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        web.start();
+        try (io.quantbot.storage.daemon.testing.TestingStorageDaemon daemon = io.quantbot.storage.daemon.testing.TestingStorageDaemon.start()) {
+            String http = "127.0.0.1:" + web.getAddress().getPort();
+            String opsPort = "127.0.0.1:" + daemon.httpPort();
+            for (String target : java.util.List.of(http, opsPort)) {
+                Result run = run("run", "examples/demo-sweep.yaml", "--target", target, "--no-progress");
+                assertThat(run.code()).as(target).isEqualTo(3);
+                assertThat(run.out()).isEmpty();
+                assertThat(run.err()).as(target).contains("something listens at " + target + ", but it is not a quantbot storage daemon")
+                        .contains("gRPC port (default 50051").doesNotContain("http2 exception\n");
+                Result demo = run("demo", "--target", target, "--no-progress");
+                assertThat(demo.code()).as(target).isEqualTo(3);
+                assertThat(demo.err()).contains("is not a quantbot storage daemon");
+            }
+            // The daemon's gRPC port itself passes the probe (then the missing snapshot is the problem: a usage error, not 3).
+            Result real = run("run", "examples/demo-sweep.yaml", "--target", "127.0.0.1:" + daemon.grpcPort(), "--no-progress");
+            assertThat(real.err()).doesNotContain("not a quantbot storage daemon").contains("daemon ").contains(" at 127.0.0.1:" + daemon.grpcPort());
+            assertThat(real.code()).isEqualTo(2);
+        }
+        finally {
+            web.stop(0);
+        }
+        for (String nonsense : new String[] {"nonsense::", "localhost", "localhost:0", "localhost:99999", ":50051", "a b:1"}) {
+            Result usage = run("run", "examples/demo-sweep.yaml", "--target", nonsense, "--no-progress");
+            assertThat(usage.code()).as(nonsense).isEqualTo(2);
+            assertThat(usage.err()).as(nonsense).contains("--target '" + nonsense + "' is not HOST:PORT");
+        }
+        assertThat(SweepOptionsAccess.accepts("dns:///daemon.example:50051")).isTrue();
+        assertThat(SweepOptionsAccess.accepts("[::1]:50051")).isTrue();
+    }
+
     @Test
     void run_and_demo_exit_3_when_no_daemon_answers_and_2_for_a_bad_sweep_file() throws Exception {
         // A port nothing listens on: bind one, note it, close it.

@@ -40,5 +40,14 @@ class DemoCommandTest {
             assertThat(run.getStatus()).isEqualTo(RunStatus.RUN_STATUS_SUCCEEDED);
             assertThat(run.getRowCount()).isEqualTo(2_000);
         });
+
+        // Issue 11 item 6: the second demo does not redo work. The same snapshot files are recognised by their manifest
+        // hash and not imported again; the same sweep id finds every scenario done.
+        Sweeps.Result again = Sweeps.run("demo", "--target", daemon.target(), "--no-progress", "--top", "3", "--sweep-id", "demo-test");
+        again.err().lines().filter(line -> !line.startsWith("[")).forEach(System.out::println);
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.err()).contains("snapshot demo already imported (manifest sha256:").contains("import skipped in ")
+                .doesNotContain("imported snapshot demo:")
+                .contains("python worker spawns during sweep: 0");
     }
 }

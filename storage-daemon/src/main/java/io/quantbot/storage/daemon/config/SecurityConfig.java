@@ -56,6 +56,12 @@ public record SecurityConfig(Optional<Path> tokensFile, String inlineTokens, Opt
             problems.add("tls.client-ca-file needs TLS: set tls.cert-file and tls.key-file too");
         }
         requireReadable(problems, config, TOKENS_FILE, security.tokensFile);
+        if (security.tokensFile.isPresent() && !Files.exists(security.tokensFile.get())) {
+            // Most often an unmounted container secret: say what the file holds and the alternative.
+            problems.set(problems.size() - 1, problems.get(problems.size() - 1) + ": create it (one '<name> <read|write|admin>"
+                    + " <token>' per line; in a container, mount it as that secret), or set auth.tokens-file to empty and give"
+                    + " the tokens in auth.tokens");
+        }
         requireReadable(problems, config, TLS_CERT_FILE, security.tlsCertFile);
         requireReadable(problems, config, TLS_KEY_FILE, security.tlsKeyFile);
         requireReadable(problems, config, TLS_CLIENT_CA_FILE, security.tlsClientCaFile);

@@ -150,6 +150,13 @@ class SecurityTest {
                         .anySatisfy(p -> assertThat(p).contains(":2").contains("shorter than 16"))
                         .anySatisfy(p -> assertThat(p).contains(":3").contains("<name> <role> <token>")));
 
+        // A missing tokens file (an unmounted container secret) says what to do, not just the exception's path.
+        Path missing = dir.resolve("no-such-tokens");
+        assertThatThrownBy(() -> new TokenStore(SecurityConfig.from(ResolvedConfig.of(DaemonConfiguration.properties(),
+                Map.of("auth.tokens-file", missing.toString())))))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString()
+                        .contains(missing + " does not exist").contains("mount it as that secret").contains("auth.tokens"));
+
         try (DaemonProcess daemon = DaemonProcess.start(dir.resolve("data"), "--grpc-host", "0.0.0.0")) {
             assertThat(daemon.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);
             assertThat(String.join("\n", daemon.log())).contains("not a loopback address");
