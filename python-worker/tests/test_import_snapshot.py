@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from conftest import (
     SOL,
     Code,
     Env,
+    LiveWorker,
     candle_rows,
     request_frame,
     write_csv,
@@ -303,6 +306,61 @@ def test_paths_outside_the_import_roots(env: Env, tmp_path_factory: pytest.TempP
     error = env.error("import_snapshot", op(folder))
     assert error.code == Code.PATH_NOT_ALLOWED and "escape.csv" in error.message
     assert env.staged_files() == []
+
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+def _socket(path: Path) -> Path:
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "kind"),
+    [
+        ("candles.csv", _fifo, "FIFO"),
+        ("calls.parquet", _fifo, "FIFO"),
+        ("notes.txt", _fifo, "FIFO"),
+        ("feed.csv", _socket, "socket"),
+    ],
+)
+def test_non_regular_files_are_refused_before_anything_is_opened(
+    live: LiveWorker, env: Env, name: str, make: Callable[[Path], Path], kind: str
+) -> None:
+    folder = snapshot(env)
+    make(folder / "candles" / name)
+    # Without the check the worker opens the FIFO and blocks until the deadline (or forever without one).
+    live.send(request_frame(7, "import_snapshot", op(folder)))
+    response = live.next(timeout=20).response
+    assert response.WhichOneof("outcome") == "error"
+    assert response.error.code == Code.INVALID_ARGUMENT
+    assert kind in response.error.message and name in response.error.message
+    assert env.staged_files() == []
+    # The same worker takes the next call at once.
+    os.unlink(folder / "candles" / name)
+    live.send(request_frame(8, "import_snapshot", op(folder, dry_run=True)))
+    assert live.next(timeout=20).response.result.import_snapshot.files == 4
+
+
+def test_a_symlink_to_a_fifo_or_a_device_is_refused(env: Env) -> None:
+    folder = snapshot(env)
+    pipe = _fifo(env.imports / "pipe")
+    os.symlink(pipe, folder / "link.csv")
+    error = env.error("import_snapshot", op(folder), timeout_ms=20_000)
+    assert error.code == Code.INVALID_ARGUMENT and "link.csv" in error.message and "FIFO" in error.message
+    os.unlink(folder / "link.csv")
+    # /dev/zero is outside the import roots: refused as an escape before its kind matters.
+    os.symlink("/dev/zero", folder / "zero.csv")
+    assert env.error("import_snapshot", op(folder), timeout_ms=20_000).code == Code.PATH_NOT_ALLOWED
+    os.unlink(folder / "zero.csv")
+    os.symlink(folder / "missing.csv", folder / "dangling.csv")
+    error = env.error("import_snapshot", op(folder), timeout_ms=20_000)
+    assert error.code == Code.INVALID_ARGUMENT and "dangling.csv" in error.message
 
 
 def test_missing_and_empty_folders(env: Env) -> None:

@@ -100,3 +100,31 @@ def test_a_failing_interrupt_is_reported(env: Env, caplog: pytest.LogCaptureFixt
     reports = [r for r in caplog.records if "cannot interrupt request 7" in r.getMessage()]
     assert len(reports) == 1, "reported once per request, not once per retry"
     assert "connection already closed" in reports[0].getMessage()
+
+
+@pytest.mark.subprocess
+def test_an_allocation_past_the_data_limit_fails_resource_exhausted_and_the_worker_lives_on(env: Env) -> None:
+    """``list(range(n))`` grows outside DuckDB's memory_limit (measured: 4.5 GB of RSS under a 256MB
+    limit before it failed); the process's RLIMIT_DATA stops it at once."""
+    from test_subprocess import next_frame, send, start
+
+    def next_response() -> worker_pb2.Response:
+        while (frame := next_frame(process)).WhichOneof("frame") == "accepted":
+            pass
+        return frame.response
+
+    process = start(["-m", "quantbot_worker"])
+    try:
+        send(process, configure_frame(env, memory_limit="256MB", data_limit_bytes=1 << 30))
+        assert next_frame(process).WhichOneof("frame") == "ready"
+        send(process, request_frame(1, "query", worker_pb2.QueryOp(sql="SELECT len(list(range(1000000000))) AS n")))
+        runaway = next_response()
+        assert runaway.error.code == Code.RESOURCE_EXHAUSTED, str(runaway)[:500]
+        send(process, request_frame(2, "query", worker_pb2.QueryOp(sql="SELECT count(*) AS n FROM range(1000000)")))
+        assert json.loads(next_response().result.query.json_rows) == [{"n": 1000000}]
+        assert process.stdin is not None
+        process.stdin.close()
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()

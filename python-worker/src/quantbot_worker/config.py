@@ -29,6 +29,7 @@ class WorkerConfig:
     threads: int
     known_chains: frozenset[str]
     known_intervals: frozenset[str]
+    data_limit_bytes: int = 0
 
     @staticmethod
     def from_proto(message: worker_pb2.Configure) -> WorkerConfig:
@@ -53,6 +54,8 @@ class WorkerConfig:
         memory_limit = message.memory_limit.strip()
         if memory_limit and not _MEMORY_LIMIT.match(memory_limit):
             raise ConfigError(f"Configure.memory_limit is not a size such as '2GB': {memory_limit!r}")
+        if message.data_limit_bytes < 0:
+            raise ConfigError(f"Configure.data_limit_bytes must be >= 0, got {message.data_limit_bytes}")
         if message.threads < 0:
             raise ConfigError(f"Configure.threads must be >= 0, got {message.threads}")
 
@@ -69,6 +72,7 @@ class WorkerConfig:
             threads=message.threads,
             known_chains=frozenset(chains),
             known_intervals=frozenset(intervals),
+            data_limit_bytes=message.data_limit_bytes,
         )
 
 

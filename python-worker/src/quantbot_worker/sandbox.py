@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import resource
 import secrets
 import time
 from typing import Any
@@ -18,6 +19,21 @@ from quantbot_worker.errors import ErrorCode, WorkerFailure
 
 SLEEP_FUNCTION = "qb_sleep_tick"
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def limit_data(config: WorkerConfig) -> None:
+    """Caps the process's heap and anonymous memory (RLIMIT_DATA) at ``config.data_limit_bytes``.
+
+    DuckDB's memory_limit governs its buffer manager only: a list aggregate such as
+    ``SELECT list(range(1000000000))`` allocates past it until the machine runs out. Under the cap
+    the allocation fails, DuckDB raises OutOfMemoryException (the request answers
+    RESOURCE_EXHAUSTED) and the worker serves the next request. Never raises the hard limit.
+    """
+    if config.data_limit_bytes <= 0:
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    soft = config.data_limit_bytes if hard == resource.RLIM_INFINITY else min(config.data_limit_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
 def open_connection(config: WorkerConfig) -> duckdb.DuckDBPyConnection:

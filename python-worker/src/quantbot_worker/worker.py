@@ -37,7 +37,7 @@ from quantbot_worker.context import RequestContext
 from quantbot_worker.errors import ErrorCode, RequestAborted, WorkerFailure
 from quantbot_worker.framing import FrameWriter, FramingError, read_frame
 from quantbot_worker.handlers import HANDLERS
-from quantbot_worker.sandbox import StateGuard, open_connection
+from quantbot_worker.sandbox import StateGuard, limit_data, open_connection
 from quantbot_worker.staging import StagingArea
 
 log = logging.getLogger("quantbot_worker")
@@ -389,8 +389,9 @@ def _main(infile: BinaryIO, outfile: BinaryIO) -> int:
         return EXIT_PROTOCOL
     try:
         config = WorkerConfig.from_proto(first.configure)
+        limit_data(config)
         connection = open_connection(config)
-    except (ConfigError, duckdb.Error) as e:
+    except (ConfigError, duckdb.Error, OSError, ValueError) as e:
         log.error("cannot apply Configure: %s", e)
         return EXIT_CONFIG
 

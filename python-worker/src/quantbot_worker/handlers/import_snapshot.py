@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -78,21 +79,52 @@ def _find_files(ctx: RequestContext, source_dir: str, warnings: list[Issue]) -> 
                 continue
             path = os.path.join(directory, name)
             label = relative_label(path, source_dir)
+            _require_regular_file(path, label, roots)
             fmt = format_of(name)
             if fmt is None or fmt == "arrow":
                 warnings.append(Issue(label, 0, "", "skipped: not a .csv, .csv.gz, .parquet or .pq file"))
                 continue
-            real = os.path.realpath(path)
-            if not any(is_inside(real, root) for root in roots):
-                raise WorkerFailure(
-                    ErrorCode.PATH_NOT_ALLOWED,
-                    f"{label} is a symlink to {real!r}, outside the import roots {list(roots)}",
-                )
-            found.append(_Input(label, real, fmt))
+            found.append(_Input(label, os.path.realpath(path), fmt))
             if len(found) > _MAX_FILES:
                 raise WorkerFailure(ErrorCode.RESOURCE_EXHAUSTED, f"more than {_MAX_FILES} files in the snapshot")
         ctx.check()
     return found
+
+
+def _require_regular_file(path: str, label: str, roots: Sequence[str]) -> None:
+    """Refuses, before anything is opened, an entry that is not a regular file (or a link to one).
+
+    Opening a FIFO blocks until someone writes to it, and a device or socket is no snapshot data:
+    either would hold this worker until the call's deadline.
+    """
+    real = os.path.realpath(path)
+    if not any(is_inside(real, root) for root in roots):
+        raise WorkerFailure(
+            ErrorCode.PATH_NOT_ALLOWED,
+            f"{label} is a symlink to {real!r}, outside the import roots {list(roots)}",
+        )
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as e:
+        raise WorkerFailure(ErrorCode.INVALID_ARGUMENT, f"{label} cannot be read: {e.strerror}") from e
+    if not stat.S_ISREG(mode):
+        raise WorkerFailure(
+            ErrorCode.INVALID_ARGUMENT,
+            f"{label} is {_kind_of(mode)}, not a regular file; a snapshot folder holds only regular files",
+            [Issue(label, 0, "", f"{_kind_of(mode)}, not a regular file")],
+        )
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a special file"
 
 
 def _classify(columns: set[str]) -> ArtifactSchema | None:

@@ -94,9 +94,30 @@ def main() -> None:
         run = artifacts.CreateRun(artifact.CreateRunRequest(sweep_id="py-sweep", scenario_id="s1"), timeout=10).run
         chunk = common.RowChunk(
             row_count=2,
+            # Every run_results column but the optional sweep_id and scenario_id (docs/artifacts.md).
             columns=[
-                common.Column(name="call_id", strings=common.StringColumn(values=["c1", "c2"])),
-                common.Column(name="net_return", doubles=common.DoubleColumn(values=[0.1, -0.05])),
+                *[
+                    common.Column(name=name, strings=common.StringColumn(values=values))
+                    for name, values in {
+                        "call_id": ["c1", "c2"],
+                        "interval": ["1m", "1m"],
+                        "overlay_set": ["default", "default"],
+                        "caller": ["alice", "bob"],
+                        "token": ["So11111111111111111111111111111111111111112"] * 2,
+                        "chain": ["solana", "solana"],
+                        "exit_reason": ["time_exit", "time_exit"],
+                        "skip_reason": ["", ""],
+                    }.items()
+                ],
+                *[
+                    common.Column(name=name, int64s=common.Int64Column(values=[1_767_225_600_000, 1_767_225_660_000]))
+                    for name in ("lag_ms", "call_ts", "entry_ts", "exit_ts", "candles_used")
+                ],
+                *[
+                    common.Column(name=name, doubles=common.DoubleColumn(values=[0.1, -0.05]))
+                    for name in ("entry_px", "exit_px", "gross_return", "net_return", "fees", "slippage")
+                ],
+                common.Column(name="tradeable", bools=common.BoolColumn(values=[True, True])),
             ],
         )
         appended = artifacts.AppendRunRows(

@@ -35,9 +35,18 @@ async function main(): Promise<void> {
       chunkSeq: 1n,
       rows: {
         rowCount: 2n,
+        // Every run_results column but the optional sweep_id and scenario_id (docs/artifacts.md).
         columns: [
-          { name: "call_id", values: { case: "strings" as const, value: { values: ["c1", "c2"] } } },
-          { name: "net_return", values: { case: "doubles" as const, value: { values: [0.1, -0.05] } } },
+          ...Object.entries({
+            call_id: ["c1", "c2"], interval: ["1m", "1m"], overlay_set: ["default", "default"], caller: ["alice", "bob"],
+            token: ["So11111111111111111111111111111111111111112", "So11111111111111111111111111111111111111112"],
+            chain: ["solana", "solana"], exit_reason: ["time_exit", "time_exit"], skip_reason: ["", ""],
+          }).map(([name, values]) => ({ name, values: { case: "strings" as const, value: { values } } })),
+          ...["lag_ms", "call_ts", "entry_ts", "exit_ts", "candles_used"].map((name) =>
+            ({ name, values: { case: "int64s" as const, value: { values: [1767225600000n, 1767225660000n] } } })),
+          ...["entry_px", "exit_px", "gross_return", "net_return", "fees", "slippage"].map((name) =>
+            ({ name, values: { case: "doubles" as const, value: { values: [0.1, -0.05] } } })),
+          { name: "tradeable", values: { case: "bools" as const, value: { values: [true, true] } } },
         ],
       },
     };

@@ -60,20 +60,29 @@ class RunRowsWriterTest {
         RunRowsWriter writer = client.artifacts().newRunRowsWriter("run-1");
         Polling.await(() -> !server.artifacts.appendStreams.isEmpty(), WAIT, "the stream to reach the fake");
 
-        CompletableFuture<AppendRunRowsResponse> producer = CompletableFuture.supplyAsync(() -> {
-            for (int chunk = 0; chunk < 10; chunk++) {
-                writer.write(rows(2));
+        CompletableFuture<AppendRunRowsResponse> producer = new CompletableFuture<>();
+        Thread producerThread = new Thread(() -> {
+            try {
+                for (int chunk = 0; chunk < 10; chunk++) {
+                    writer.write(rows(2));
+                }
+                producer.complete(writer.finish());
+            } catch (Throwable t) {
+                producer.completeExceptionally(t);
             }
-            return writer.finish();
-        });
+        }, "producer");
+        producerThread.setDaemon(true);
+        producerThread.start();
 
-        Thread.sleep(200);
+        // Wait until the producer blocks (parked in write, or in finish had it written everything: a bug the
+        // assertions below then catch), not for a time.
+        Polling.await(() -> blocked(producerThread), WAIT, "the producer to block");
         assertThat(writer.chunksWritten()).isZero();
         assertThat(producer).isNotDone();
 
         server.artifacts.allowChunks(3);
         Polling.await(() -> server.artifacts.receivedChunkSeqs.size() == 3, WAIT, "three chunks");
-        Thread.sleep(200);
+        Polling.await(() -> blocked(producerThread), WAIT, "the producer to block again");
         // Nothing beyond what the daemon asked for was handed to gRPC: no unbounded buffering.
         assertThat(writer.chunksWritten()).isEqualTo(3);
         assertThat(producer).isNotDone();
@@ -188,5 +197,10 @@ class RunRowsWriterTest {
                 .isInstanceOf(NotFoundException.class);
         assertThatThrownBy(() -> client.artifacts().resumeRunRows("missing", List.of(rows(1))))
                 .isInstanceOf(NotFoundException.class);
+    }
+
+    private static boolean blocked(Thread thread) {
+        Thread.State state = thread.getState();
+        return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING;
     }
 }

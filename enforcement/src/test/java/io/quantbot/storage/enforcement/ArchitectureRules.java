@@ -25,7 +25,7 @@ import org.slf4j.Logger;
 
 /**
  * The build-time fence of the decision record ("PythonEngine may be imported only in the storage
- * layer; sweeps must never spawn Python per run") and of ARCHITECTURE.md's invariants 3, 4 and 5, plus
+ * layer; sweeps must never spawn Python per run") and of docs/architecture.md's invariants 3, 4 and 5, plus
  * the hygiene habits of STYLE.md.
  *
  * <p>{@link ArchitectureTest} checks every rule here against the production classes of storage-daemon,
@@ -65,21 +65,21 @@ final class ArchitectureRules {
             .that().resideOutsideOfPackage(STORAGE_LAYER)
             .should().dependOnClassesThat().resideInAPackage(WORKER_POOL)
             .because("the Python worker pool is the decision record's PythonEngine: it \"may be imported only in"
-                    + " the storage layer\"; everything else goes through the ports (ARCHITECTURE.md invariant 5:"
+                    + " the storage layer\"; everything else goes through the ports (docs/architecture.md invariant 5:"
                     + " the worker pool is fenced)");
 
     static final ArchRule only_the_process_launcher_spawns_processes = noClasses()
             .that().haveNameNotMatching(PROCESS_LAUNCHER_NAME)
             .should(ArchConditions.accessTargetWhere(processSpawning())
                     .as("call ProcessBuilder (constructor or method) or Runtime.exec"))
-            .because("\"sweeps must never spawn Python per run\" (decision record; ARCHITECTURE.md invariant 3):"
+            .because("\"sweeps must never spawn Python per run\" (decision record; docs/architecture.md invariant 3):"
                     + " workers are started by the pool's WorkerProcessLauncher, which counts every spawn,"
                     + " and by nothing else");
 
     static final ArchRule worker_protocol_stays_in_the_pool = noClasses()
             .that().resideOutsideOfPackage(WORKER_POOL)
             .should().dependOnClassesThat().resideInAPackage(WORKER_PROTOCOL)
-            .because("the worker protocol is the pool's private wire format (ARCHITECTURE.md, The worker"
+            .because("the worker protocol is the pool's private wire format (docs/architecture.md, The worker"
                     + " protocol); whoever can build a worker frame can drive a Python worker around the fence"
                     + " (invariant 5)");
 
@@ -89,7 +89,7 @@ final class ArchitectureRules {
             .that().resideInAnyPackage(CLIENT_SDK, SWEEP_RUNNER)
             .should().dependOnClassesThat().resideInAnyPackage(
                     "io.quantbot.storage.daemon..", "org.duckdb..", "io.quantbot.storage.worker..")
-            .because("clients see only the ports (ARCHITECTURE.md invariant 4): which engine serves an RPC is the"
+            .because("clients see only the ports (docs/architecture.md invariant 4): which engine serves an RPC is the"
                     + " daemon's private decision, only the daemon opens the DuckDB file (invariant 1), and a sweep"
                     + " that reached the pool could spawn Python per run (invariant 3)");
 
@@ -104,7 +104,7 @@ final class ArchitectureRules {
                     "org.slf4j..",
                     "java..")
             .because("client-sdk is the thin typed layer over the generated StatePort/ArtifactPort stubs"
-                    + " (ARCHITECTURE.md invariant 4): generated API types, gRPC, protobuf (with the google.rpc"
+                    + " (docs/architecture.md invariant 4): generated API types, gRPC, protobuf (with the google.rpc"
                     + " error details), SLF4J and the JDK, nothing else");
 
     static final ArchRule sweep_runner_depends_only_on_the_client_and_its_libraries = classes()
@@ -117,7 +117,7 @@ final class ArchitectureRules {
                     "com.fasterxml.jackson..",
                     "org.slf4j..",
                     "java..")
-            .because("the sweep is a client like any other (ARCHITECTURE.md invariant 4): it talks to the daemon"
+            .because("the sweep is a client like any other (docs/architecture.md invariant 4): it talks to the daemon"
                     + " through client-sdk and the generated API types only, so it cannot open DuckDB, reach the"
                     + " pool or spawn workers behind the daemon's back (invariants 1, 3, 5)");
 
@@ -136,14 +136,14 @@ final class ArchitectureRules {
                     "..daemon.server..")
             .because("the domain is plain Java behind its ports (STYLE.md, hexagonal layout: \"generated proto types"
                     + " stay in grpc/ and client-sdk; the domain never imports them\"); which engine serves a call"
-                    + " is the storage layer's business (ARCHITECTURE.md invariants 4 and 5)");
+                    + " is the storage layer's business (docs/architecture.md invariants 4 and 5)");
 
     static final ArchRule only_grpc_adapters_extend_service_bases = noClasses()
             .that().resideOutsideOfPackage(GRPC_ADAPTERS)
             .should().beAssignableTo(BindableService.class)
             .because("the generated *ImplBase classes are served only through the thin adapters in the daemon's"
                     + " grpc package (STYLE.md: Arrow Flight style adapters over a domain interface), so every RPC"
-                    + " passes the one status mapper and reaches storage only through the ports (ARCHITECTURE.md"
+                    + " passes the one status mapper and reaches storage only through the ports (docs/architecture.md"
                     + " invariants 4 and 6)");
 
     static final ArchRule grpc_service_adapters_are_package_private = classes()
@@ -181,7 +181,7 @@ final class ArchitectureRules {
     static final ArchRule no_generic_exceptions_thrown = noClasses()
             .should(GeneralCodingRules.THROW_GENERIC_EXCEPTIONS)
             .orShould(throwJavaLangError())
-            .because("errors are loud and precise (ARCHITECTURE.md invariant 6): every failure maps to a gRPC"
+            .because("errors are loud and precise (docs/architecture.md invariant 6): every failure maps to a gRPC"
                     + " status with a machine-readable reason, which a bare Exception/RuntimeException/Throwable/"
                     + "Error cannot carry");
 

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
+import io.quantbot.storage.daemon.input.InputText;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -115,9 +116,7 @@ public final class ArtifactService {
         if (type.isEmpty()) {
             throw invalid("type", "type is required");
         }
-        if (logicalKey.isEmpty()) {
-            throw invalid("logical_key", "logical_key is required");
-        }
+        InputText.name("logical_key", logicalKey, 512);
         return catalog.findByLogicalKey(type, logicalKey).stream().filter(record -> includeInactive || record.isActive()).toList();
     }
 
@@ -174,9 +173,7 @@ public final class ArtifactService {
     public CompletableFuture<ArtifactRecord> supersede(String id, Optional<String> replacementId, String reason) {
         requireId("artifact_id", id);
         replacementId.ifPresent(replacement -> requireId("replacement_id", replacement));
-        if (reason.length() > 1024) {
-            throw invalid("reason", "reason is longer than 1024 characters");
-        }
+        InputText.optionalName("reason", reason, 1024);
         return catalog.supersede(id, replacementId, reason.isEmpty() ? (replacementId.isPresent() ? "superseded" : "tombstoned") : reason);
     }
 

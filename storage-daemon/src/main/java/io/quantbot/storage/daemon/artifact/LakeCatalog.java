@@ -38,6 +38,10 @@ public interface LakeCatalog {
     /** Retires an artifact: superseded by an active replacement, or tombstoned when there is none. */
     CompletableFuture<ArtifactRecord> supersede(String id, Optional<String> replacementId, String reason);
 
-    /** Absolute path of an artifact's file. */
+    /**
+     * Absolute path of an artifact's file, for serving it or handing it to a worker: checked first to
+     * still hold the bytes the catalog registered (its file hash); a changed or missing file is
+     * DATA_LOSS (FILE_CORRUPTED) and is never served.
+     */
     java.nio.file.Path absolutePath(ArtifactRecord record);
 }

@@ -32,6 +32,12 @@ public final class BatchCallOptions {
         return new BatchCallOptions(OptionalLong.of(System.nanoTime() + saturatedNanos(remaining)), NEVER);
     }
 
+    /** These options, with a deadline {@code timeout} from now if the caller set none. */
+    public BatchCallOptions orTimeout(Duration timeout) {
+        requireNonNull(timeout, "timeout is null");
+        return deadlineNanos.isPresent() ? this : new BatchCallOptions(OptionalLong.of(System.nanoTime() + saturatedNanos(timeout)), cancellation);
+    }
+
     /** The same deadline, cancelled through {@code value}. */
     public BatchCallOptions cancelledBy(Cancellation value) {
         return new BatchCallOptions(deadlineNanos, requireNonNull(value, "cancellation is null"));

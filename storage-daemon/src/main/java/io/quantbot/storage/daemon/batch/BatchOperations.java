@@ -14,6 +14,7 @@ import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
 import io.quantbot.storage.daemon.info.DaemonInfo;
 import io.quantbot.storage.daemon.info.DaemonInfoService;
+import io.quantbot.storage.daemon.input.InputText;
 import io.quantbot.storage.daemon.run.RunLedger;
 import io.quantbot.storage.daemon.run.RunRecord;
 import jakarta.inject.Inject;
@@ -59,12 +60,14 @@ public final class BatchOperations {
 
     public CompletableFuture<ImportOutcome> importSnapshot(String sourceDir, String snapshotName, Map<String, String> tags, boolean dryRun,
             BatchCallOptions options) {
-        if (sourceDir.isBlank()) {
+        if (sourceDir.isEmpty()) {
             throw invalid("source_dir", "source_dir is required: a folder inside one of the daemon's import roots");
         }
+        Path source = InputText.path("source_dir", sourceDir, InputText.PathKind.ABSOLUTE_OR_RELATIVE);
+        InputText.optionalName("snapshot_name", snapshotName, 100);
         checkTags(tags);
-        String name = snapshotName.isBlank() ? Path.of(sourceDir).getFileName().toString() : snapshotName;
-        return engine.importSnapshot(new ImportSnapshotCommand(Path.of(sourceDir), name, dryRun), options).thenCompose(result -> {
+        String name = snapshotName.isEmpty() ? (source.getFileName() == null ? "" : source.getFileName().toString()) : snapshotName;
+        return engine.importSnapshot(new ImportSnapshotCommand(source, name, dryRun), options).thenCompose(result -> {
             if (dryRun) {
                 return CompletableFuture.completedFuture(new ImportOutcome(List.of(), result.artifacts(), result.files(), result.candleRows(),
                         result.callRows(), 0, result.warnings()));
@@ -84,9 +87,8 @@ public final class BatchOperations {
         if (!TYPE.matcher(request.type()).matches()) {
             throw invalid("header.type", "type must match [a-z][a-z0-9_]{0,63}, e.g. ohlcv_slice, alerts, run_results or your own");
         }
-        if (request.logicalKey().isBlank() || request.logicalKey().length() > 512) {
-            throw invalid("header.logical_key", "logical_key is required (at most 512 characters)");
-        }
+        InputText.name("header.logical_key", request.logicalKey(), 512);
+        request.writer().ifPresent(writer -> InputText.optionalName("header.writer", writer, 256));
         if (request.type().equals(ArtifactTypes.REPORT_TYPE)) {
             throw invalid("header.type", "report artifacts are made by GenerateReport, not published");
         }
@@ -140,6 +142,7 @@ public final class BatchOperations {
 
     /** Leaderboards over the sealed results of the sweep's succeeded runs. */
     public CompletableFuture<AnalyzeSweepResult> analyzeSweep(String sweepId, int topN, BatchCallOptions options) {
+        InputText.name("sweep_id", sweepId, 128);
         List<Path> paths = sealedResults(sweepId);
         if (topN < 0) {
             throw invalid("top_n", "top_n must be >= 0 (0 = default 20)");
@@ -150,6 +153,7 @@ public final class BatchOperations {
     public CompletableFuture<Registration> generateFeatures(List<String> ohlcvIds, List<Integer> windows, String logicalKey, Map<String, String> tags,
             BatchCallOptions options) {
         checkTags(tags);
+        InputText.optionalName("logical_key", logicalKey, 512);
         List<ArtifactRecord> inputs = new ArrayList<>();
         if (ohlcvIds.isEmpty()) {
             inputs.addAll(catalog.findActiveByTags(ArtifactTypes.OHLCV_SLICE_TYPE, Map.of()));
@@ -188,16 +192,11 @@ public final class BatchOperations {
      */
     public CompletableFuture<Registration> generateReport(String sweepId, String title, String specText, Map<String, String> clientFacts,
             BatchCallOptions options) {
+        InputText.name("sweep_id", sweepId, 128);
+        InputText.optionalName("title", title, 256);
+        InputText.tags("facts", clientFacts);
         if (specText.length() > MAX_SPEC_CHARS) {
             throw invalid("spec_text", "spec_text is at most " + MAX_SPEC_CHARS + " characters, got " + specText.length());
-        }
-        if (clientFacts.size() > 64) {
-            throw invalid("facts", "at most 64 facts");
-        }
-        for (Map.Entry<String, String> fact : clientFacts.entrySet()) {
-            if (fact.getKey().isEmpty() || fact.getKey().length() > 128 || fact.getValue().length() > 1024) {
-                throw invalid("facts", "fact keys are 1 to 128 characters and values at most 1024");
-            }
         }
         List<ArtifactRecord> sealed = sealedArtifacts(sweepId);
         List<RunSummary> summaries = new ArrayList<>();
@@ -264,14 +263,7 @@ public final class BatchOperations {
     }
 
     private static void checkTags(Map<String, String> tags) {
-        if (tags.size() > 64) {
-            throw invalid("tags", "at most 64 tags");
-        }
-        for (Map.Entry<String, String> tag : tags.entrySet()) {
-            if (tag.getKey().isEmpty() || tag.getKey().length() > 128 || tag.getValue().length() > 1024) {
-                throw invalid("tags", "tag keys are 1 to 128 characters and values at most 1024");
-            }
-        }
+        InputText.tags("tags", tags);
     }
 
     private static StorageException invalid(String field, String message) {

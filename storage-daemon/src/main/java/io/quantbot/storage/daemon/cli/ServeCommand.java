@@ -10,6 +10,7 @@ import io.quantbot.storage.daemon.config.ResolvedConfig;
 import io.quantbot.storage.daemon.lifecycle.StartupException;
 import io.quantbot.storage.daemon.logging.LoggingConfigurator;
 import io.quantbot.storage.daemon.server.StorageDaemon;
+import io.quantbot.storage.daemon.storage.duckdb.DataLossException;
 import io.quantbot.storage.daemon.storage.duckdb.DatabaseLockedException;
 import java.io.PrintWriter;
 import java.util.LinkedHashSet;
@@ -95,6 +96,9 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (DatabaseLockedException e) {
             log.error("Cannot start: {}", e.getMessage());
             return ExitCodes.DATABASE_LOCKED;
+        } catch (DataLossException e) {
+            log.error("Cannot start: {}", e.getMessage());
+            return ExitCodes.DATA_LOSS;
         } catch (Exception e) {
             log.error("Cannot start: {}", e.getMessage(), e);
             return ExitCodes.FAILED;

@@ -35,6 +35,12 @@ public final class ConfigModule extends AbstractModule {
 
     @Provides
     @Singleton
+    LakeConfig lakeConfig() {
+        return LakeConfig.from(config);
+    }
+
+    @Provides
+    @Singleton
     StateConfig stateConfig() {
         return StateConfig.from(config);
     }

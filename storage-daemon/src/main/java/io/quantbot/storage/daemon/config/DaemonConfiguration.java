@@ -12,6 +12,7 @@ public final class DaemonConfiguration {
     public static List<ConfigProperty<?>> properties() {
         List<ConfigProperty<?>> all = new ArrayList<>();
         all.addAll(DatabaseConfig.PROPERTIES);
+        all.addAll(LakeConfig.PROPERTIES);
         all.addAll(ServerConfig.PROPERTIES);
         all.addAll(SecurityConfig.PROPERTIES);
         all.addAll(StateConfig.PROPERTIES);
@@ -30,6 +31,7 @@ public final class DaemonConfiguration {
     public static List<String> problems(ResolvedConfig config) {
         Set<String> problems = new LinkedHashSet<>();
         problems.addAll(DatabaseConfig.problems(config));
+        problems.addAll(LakeConfig.problems(config));
         problems.addAll(ServerConfig.problems(config));
         problems.addAll(SecurityConfig.problems(config));
         problems.addAll(StateConfig.problems(config));

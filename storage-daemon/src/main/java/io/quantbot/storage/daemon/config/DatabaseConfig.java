@@ -19,7 +19,8 @@ public record DatabaseConfig(
         int groupCommitCompletionThreads,
         Duration groupCommitMaxDelay,
         long lowSpaceThreshold,
-        Duration readerWait) {
+        Duration readerWait,
+        boolean acceptDataLoss) {
 
     /** The special duckdb.path value for a database that lives only in memory (tests). */
     public static final String IN_MEMORY = ":memory:";
@@ -77,9 +78,15 @@ public record DatabaseConfig(
                     + " (STORAGE_UNAVAILABLE) with a retry hint.",
             ConfigValueParsers::parseDuration);
 
+    public static final ConfigProperty<Boolean> DUCKDB_ACCEPT_DATA_LOSS = ConfigProperty.of(
+            "duckdb.accept-data-loss", "false",
+            "Start even though the write-ahead log lost acknowledged commits (the start is otherwise refused with exit code 4 and"
+                    + " the lost range); the loss is logged and appended to <data-dir>/data-loss.log. Set it for one start only.",
+            ConfigValueParsers::parseBoolean);
+
     public static final List<ConfigProperty<?>> PROPERTIES = List.of(
             DATA_DIR, DUCKDB_PATH, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, DUCKDB_CHECKPOINT_INTERVAL, DUCKDB_CHECKPOINT_WAL_SIZE,
-            DUCKDB_LOW_SPACE_THRESHOLD, DUCKDB_READER_WAIT,
+            DUCKDB_LOW_SPACE_THRESHOLD, DUCKDB_READER_WAIT, DUCKDB_ACCEPT_DATA_LOSS,
             GROUP_COMMIT_MAX_BATCH, GROUP_COMMIT_QUEUE_CAPACITY, GROUP_COMMIT_COMPLETION_THREADS, GROUP_COMMIT_MAX_DELAY);
 
     public static DatabaseConfig from(ResolvedConfig config) {
@@ -106,7 +113,8 @@ public record DatabaseConfig(
                 config.get(GROUP_COMMIT_COMPLETION_THREADS),
                 config.get(GROUP_COMMIT_MAX_DELAY),
                 config.get(DUCKDB_LOW_SPACE_THRESHOLD),
-                config.get(DUCKDB_READER_WAIT));
+                config.get(DUCKDB_READER_WAIT),
+                config.get(DUCKDB_ACCEPT_DATA_LOSS));
     }
 
     /** Every bad value of this area, each named by its key (see {@link DaemonConfiguration#problems}). */

@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
  *     killed and the request handed to another worker
  * @param completionThreads threads that complete callers' futures and write Cancel frames
  * @param completionQueue completions that may wait for those threads; past it the submitting thread runs them
+ * @param queryTimeout time limit of a Query whose client sent no deadline
+ * @param dataLimit the worker process's RLIMIT_DATA (heap and anonymous mappings); 0 = none
  */
 public record PythonWorkerConfig(
         int poolSize,
@@ -40,11 +42,14 @@ public record PythonWorkerConfig(
         int spawnStormLimit,
         Duration acceptTimeout,
         int completionThreads,
-        int completionQueue) {
+        int completionQueue,
+        Duration queryTimeout,
+        long dataLimit) {
 
     /** The sizes DuckDB's memory_limit accepts (and the worker checks again). */
     private static final Pattern DUCKDB_SIZE = Pattern.compile("\\d+(\\.\\d+)?\\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)", Pattern.CASE_INSENSITIVE);
     private static final int MAX_POOL_SIZE = 64;
+    private static final long MIN_DATA_LIMIT = 512L << 20;
 
     public static final ConfigProperty<Integer> POOL_SIZE = ConfigProperty.of(
             "python-worker.pool-size", "2",
@@ -119,10 +124,22 @@ public record PythonWorkerConfig(
                     + " reader thread completes the call itself, counted by quantbot_python_worker_completions_inline_total.",
             ConfigValueParsers::parseInt);
 
+    public static final ConfigProperty<Duration> QUERY_TIMEOUT = ConfigProperty.of(
+            "python-worker.query-timeout", "60s",
+            "Time limit of a Query whose client sent no deadline (other coarse calls get python-worker.default-timeout); a client"
+                    + " deadline is passed on as is.",
+            ConfigValueParsers::parseDuration);
+    public static final ConfigProperty<Long> DATA_LIMIT = ConfigProperty.of(
+            "python-worker.data-limit", "4GiB",
+            "Hard cap on each worker process's heap and anonymous memory (RLIMIT_DATA, set by the worker at start), for"
+                    + " allocations DuckDB's memory_limit does not see (a list aggregate, Arrow buffers): past it the request fails"
+                    + " with RESOURCE_EXHAUSTED and the worker lives on. Keep it well above python-worker.memory-limit; 0 = no cap.",
+            ConfigValueParsers::parseSize);
+
     public static final List<ConfigProperty<?>> PROPERTIES = List.of(
             POOL_SIZE, PYTHON, IMPORT_ROOTS, QUEUE_CAPACITY, DEFAULT_TIMEOUT, CANCEL_GRACE, PING_INTERVAL, MAX_REQUESTS, MAX_RSS,
             START_TIMEOUT, MEMORY_LIMIT, THREADS, SPAWN_STORM_LIMIT, ACCEPT_TIMEOUT,
-            COMPLETION_THREADS, COMPLETION_QUEUE);
+            COMPLETION_THREADS, COMPLETION_QUEUE, QUERY_TIMEOUT, DATA_LIMIT);
 
     public PythonWorkerConfig {
         importRoots = List.copyOf(importRoots);
@@ -170,7 +187,9 @@ public record PythonWorkerConfig(
                 config.get(SPAWN_STORM_LIMIT),
                 config.get(ACCEPT_TIMEOUT),
                 config.get(COMPLETION_THREADS),
-                config.get(COMPLETION_QUEUE));
+                config.get(COMPLETION_QUEUE),
+                config.get(QUERY_TIMEOUT),
+                config.get(DATA_LIMIT));
     }
 
     public boolean enabled() {
@@ -195,6 +214,10 @@ public record PythonWorkerConfig(
         }
         if (completionQueue < 1) {
             problems.add(COMPLETION_QUEUE.key() + " must be at least 1, got " + completionQueue);
+        }
+        requirePositive(problems, QUERY_TIMEOUT, queryTimeout);
+        if (dataLimit < 0 || (dataLimit > 0 && dataLimit < MIN_DATA_LIMIT)) {
+            problems.add(DATA_LIMIT.key() + " must be 0 (no cap) or at least 512MiB (a worker needs about 250 MiB idle), got " + dataLimit);
         }
         if (maxRequests < 0) {
             problems.add(MAX_REQUESTS.key() + " must be 0 (never) or more, got " + maxRequests);

@@ -9,6 +9,7 @@ import io.quantbot.storage.daemon.batch.BatchOperations;
 import io.quantbot.storage.daemon.batch.StagingWriter;
 import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
+import io.quantbot.storage.daemon.input.InputText;
 import io.quantbot.storage.daemon.run.RowBatch;
 import io.quantbot.storage.v1.PublishArtifactRequest;
 import io.quantbot.storage.v1.PublishArtifactResponse;
@@ -34,6 +35,7 @@ final class PublishArtifactStream implements StreamObserver<PublishArtifactReque
     private final StagingWriter staging;
     private final BatchCallOptions options;
     private PublishHeader header;
+    private Path sourcePath;
     private final List<RowBatch> rows = new ArrayList<>();
     private final List<byte[]> arrow = new ArrayList<>();
     private long rowCount;
@@ -61,6 +63,9 @@ final class PublishArtifactStream implements StreamObserver<PublishArtifactReque
                         throw invalid("header", "the header must be sent once, as the first message");
                     }
                     header = request.getHeader();
+                    if (!header.getSourcePath().isEmpty()) {
+                        sourcePath = InputText.path("header.source_path", header.getSourcePath(), InputText.PathKind.ABSOLUTE_OR_RELATIVE);
+                    }
                 }
                 case ROWS, ARROW_IPC -> {
                     if (header == null) {
@@ -121,7 +126,7 @@ final class PublishArtifactStream implements StreamObserver<PublishArtifactReque
             Path source;
             String format;
             if (!header.getSourcePath().isEmpty()) {
-                source = Path.of(header.getSourcePath());
+                source = sourcePath;
                 format = "";
             } else if (!rows.isEmpty()) {
                 staged = staging.writeRows(rows);

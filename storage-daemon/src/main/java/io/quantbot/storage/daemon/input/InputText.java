@@ -73,6 +73,11 @@ public final class InputText {
         }
     }
 
+    /** Tags as every call takes them: at most 64, keys 1 to 128 characters, values at most 1024. */
+    public static void tags(String field, Map<String, String> tags) {
+        tags(field, tags, 64, 128, 1024);
+    }
+
     /** A required path of the given kind, as a normalized {@link Path}. */
     public static Path path(String field, String value, PathKind kind) {
         if (value == null || value.isEmpty()) {

@@ -12,10 +12,12 @@ import io.quantbot.storage.daemon.artifact.LakeCatalog;
 import io.quantbot.storage.daemon.config.RunsConfig;
 import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
+import io.quantbot.storage.daemon.input.InputText;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -34,6 +36,8 @@ public final class RunService {
     private static final Pattern RUN_ID = Pattern.compile("run_[0-9A-Z]{26}");
     private static final JsonFactory JSON = JsonFactory.builder().build();
     private static final Map<String, String> ROW_COLUMNS = rowColumns();
+    /** The run_results columns a chunk may leave out: they default to the run's. Every other column is required in every chunk. */
+    public static final List<String> OPTIONAL_ROW_COLUMNS = List.of("sweep_id", "scenario_id");
 
     private final RunLedger ledger;
     private final LakeCatalog catalog;
@@ -53,6 +57,7 @@ public final class RunService {
         if (run.scenarioId().isEmpty() || run.scenarioId().length() > 256 || !run.scenarioId().chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
             throw invalid("scenario_id", "scenario_id must be 1 to 256 printable ASCII characters without spaces");
         }
+        InputText.tags("tags", run.tags());
         requireJsonObject("params_json", run.paramsJson());
         for (String input : run.inputIds()) {
             if (catalog.get(input).isEmpty()) {
@@ -60,11 +65,7 @@ public final class RunService {
                         .metadata("artifact_id", input).build();
             }
         }
-        run.idempotencyKey().ifPresent(key -> {
-            if (key.length() > 256) {
-                throw invalid("idempotency_key", "idempotency_key is longer than 256 characters");
-            }
-        });
+        run.idempotencyKey().ifPresent(key -> InputText.optionalName("idempotency_key", key, 256));
         return ledger.create(run);
     }
 
@@ -104,8 +105,10 @@ public final class RunService {
             throw invalid("status", "status must be SUCCEEDED, FAILED or CANCELLED");
         }
         for (Map.Entry<String, Double> metric : summary.entrySet()) {
-            if (metric.getKey().isEmpty() || metric.getKey().length() > 128) {
-                throw invalid("summary", "summary metric names must be 1 to 128 characters");
+            InputText.name("summary key", metric.getKey(), 128);
+            if (!Double.isFinite(metric.getValue())) {
+                throw invalid("summary", "summary '" + metric.getKey() + "' is " + metric.getValue()
+                        + "; summaries hold finite numbers only: leave out a metric that has no value");
             }
         }
         if (errorMessage.length() > 8192) {
@@ -142,11 +145,33 @@ public final class RunService {
                         + rows.rowCount() + " rows").violation("rows.columns." + column.name(), "must have row_count values").build();
             }
         }
-        RowColumn callId = rows.columns().get("call_id");
-        if (callId == null) {
-            throw StorageException.builder(ErrorCode.INVALID_ROWS, "every chunk needs the call_id column (it identifies the row)")
-                    .violation("rows.columns.call_id", "required").build();
+        List<String> missing = new ArrayList<>();
+        for (String name : ROW_COLUMNS.keySet()) {
+            if (!OPTIONAL_ROW_COLUMNS.contains(name) && !rows.columns().containsKey(name)) {
+                missing.add(name);
+            }
         }
+        if (!missing.isEmpty()) {
+            StorageException.Builder failure = StorageException.builder(ErrorCode.INVALID_ROWS, "the chunk leaves out " + missing.size()
+                    + " required run_results column" + (missing.size() == 1 ? "" : "s") + ": " + String.join(", ", missing)
+                    + "; every chunk carries every column but " + String.join(" and ", OPTIONAL_ROW_COLUMNS)
+                    + " (a missing value is NULL through the column's null_bitmap)");
+            missing.forEach(name -> failure.violation("rows.columns." + name, "required in every chunk"));
+            throw failure.metadata("missing_columns", String.join(",", missing)).build();
+        }
+        for (RowColumn column : rows.columns().values()) {
+            if (column instanceof RowColumn.Doubles doubles) {
+                for (int row = 0; row < rows.rowCount(); row++) {
+                    double value = doubles.values()[row];
+                    if (!column.isNull(row) && !Double.isFinite(value)) {
+                        throw StorageException.builder(ErrorCode.INVALID_ROWS, "column '" + column.name() + "' is " + value + " in row " + row
+                                        + " of the chunk; results hold finite numbers only: send NULL (the null_bitmap) for a value that does not exist")
+                                .violation("rows.columns." + column.name(), "must be finite or NULL").build();
+                    }
+                }
+            }
+        }
+        RowColumn callId = rows.columns().get("call_id");
         for (int row = 0; row < rows.rowCount(); row++) {
             if (callId.isNull(row)) {
                 throw StorageException.builder(ErrorCode.INVALID_ROWS, "call_id is NULL in row " + row + " of the chunk")

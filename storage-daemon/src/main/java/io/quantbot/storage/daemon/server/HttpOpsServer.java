@@ -13,6 +13,9 @@ import io.quantbot.storage.daemon.input.InputText;
 import io.quantbot.storage.daemon.lifecycle.Managed;
 import io.quantbot.storage.daemon.lifecycle.Readiness;
 import io.quantbot.storage.daemon.storage.duckdb.DatabaseBackup;
+import io.quantbot.storage.daemon.storage.duckdb.DuckDbLakeCatalog;
+import io.quantbot.storage.daemon.storage.duckdb.LakeIntegrity;
+import io.quantbot.storage.daemon.storage.duckdb.OrphanSweeper;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -50,16 +53,21 @@ public final class HttpOpsServer implements Managed {
     private final Readiness readiness;
     private final DatabaseBackup backup;
     private final TokenStore tokens;
+    private final DuckDbLakeCatalog catalog;
+    private final OrphanSweeper orphans;
     private HttpServer server;
     private ExecutorService executor;
 
     @Inject
-    public HttpOpsServer(ServerConfig config, PrometheusMeterRegistry registry, Readiness readiness, DatabaseBackup backup, TokenStore tokens) {
+    public HttpOpsServer(ServerConfig config, PrometheusMeterRegistry registry, Readiness readiness, DatabaseBackup backup, TokenStore tokens,
+            DuckDbLakeCatalog catalog, OrphanSweeper orphans) {
         this.config = requireNonNull(config, "config is null");
         this.registry = requireNonNull(registry, "registry is null");
         this.readiness = requireNonNull(readiness, "readiness is null");
         this.backup = requireNonNull(backup, "backup is null");
         this.tokens = requireNonNull(tokens, "tokens is null");
+        this.catalog = requireNonNull(catalog, "catalog is null");
+        this.orphans = requireNonNull(orphans, "orphans is null");
     }
 
     @Override
@@ -96,6 +104,8 @@ public final class HttpOpsServer implements Managed {
             }
         });
         server.createContext("/admin/backup", this::backup);
+        server.createContext("/admin/verify", this::verify);
+        server.createContext("/admin/sweep-orphans", this::sweepOrphans);
         server.createContext("/", exchange -> respond(exchange, 404, "text/plain; charset=utf-8", "not found; try /metrics, /healthz or /readyz\n"));
         server.start();
         log.info("HTTP ops endpoint on http://{}:{}/ (metrics, healthz, readyz)", config.httpHost(), port());
@@ -119,6 +129,44 @@ public final class HttpOpsServer implements Managed {
             body.put("millis", result.millis());
             return body;
         }, Set.of("to"));
+    }
+
+    /**
+     * POST /admin/verify: re-hashes every artifact file of the lake against the catalog and answers
+     * with what is changed or missing (200 either way; {@code clean} says which). An admin request.
+     */
+    private void verify(HttpExchange exchange) throws IOException {
+        adminCall(exchange, "POST /admin/verify", parameters -> {
+            LakeIntegrity.Report report = catalog.verifyLake();
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("clean", report.clean());
+            body.put("checked", report.checked());
+            body.put("bytes_hashed", report.bytesHashed());
+            body.put("millis", report.millis());
+            body.put("changed", problems(report.mismatched()));
+            body.put("missing", problems(report.missing()));
+            return body;
+        }, Set.of());
+    }
+
+    /**
+     * POST /admin/sweep-orphans: removes lake and staging files no catalog entry names that are older
+     * than lake.orphan-grace-period, and lists them. An admin request.
+     */
+    private void sweepOrphans(HttpExchange exchange) throws IOException {
+        adminCall(exchange, "POST /admin/sweep-orphans", parameters -> {
+            OrphanSweeper.Result result = orphans.sweep();
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("removed", result.removed());
+            body.put("removed_bytes", result.removedBytes());
+            body.put("kept_recent", result.keptRecent());
+            return body;
+        }, Set.of());
+    }
+
+    private static List<Map<String, String>> problems(List<LakeIntegrity.Problem> problems) {
+        return problems.stream().map(problem -> Map.of("artifact_id", problem.artifactId(), "path", problem.path(), "problem", problem.problem()))
+                .toList();
     }
 
     /** What an admin endpoint does once the request is admitted: its JSON answer from the query parameters. */

@@ -1,9 +1,9 @@
 package io.quantbot.storage.daemon.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
+import io.quantbot.storage.daemon.testing.ToolRequirement;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The proto is the contract for TypeScript too: protoc-gen-es generates the messages and service descriptors from
  * proto/, tsc compiles them with a small caller in strict mode, and Connect's gRPC transport makes the calls of
  * {@link GeneratedClients#assertCalledTheDaemon} against a real daemon. The npm packages are pinned by src/test/typescript/package-lock.json.
- * Skipped, with the reason, where Node.js is not installed or the npm registry cannot be reached.
+ * Skipped, with the reason, where Node.js is not installed or the npm registry cannot be reached, except under CI=true
+ * (.ci/run installs Node.js), where either fails the test.
  */
 class GeneratedTypeScriptClientTest {
     private static final Path SOURCES = Path.of("src", "test", "typescript");
@@ -29,11 +30,6 @@ class GeneratedTypeScriptClientTest {
 
     @TempDir
     Path work;
-
-    private static boolean onPath(String program) {
-        String path = System.getenv("PATH");
-        return path != null && Stream.of(path.split(java.io.File.pathSeparator)).anyMatch(dir -> Files.isExecutable(Path.of(dir, program)));
-    }
 
     private static Path includeDirContaining(String relative) throws IOException {
         Path dependencies = PROTO.resolve("target").resolve("protoc-dependencies");
@@ -46,13 +42,14 @@ class GeneratedTypeScriptClientTest {
 
     @Test
     void a_typescript_client_generated_from_the_protos_talks_to_the_daemon() throws Exception {
-        assumeTrue(onPath("node") && onPath("npm"), "Node.js (node and npm) is not installed; the TypeScript client check needs it");
+        ToolRequirement.require(ToolRequirement.onPath("node") && ToolRequirement.onPath("npm"),
+                "Node.js (node and npm) is not installed; the TypeScript client check needs it");
         for (String file : List.of("package.json", "package-lock.json", "tsconfig.json", "client_check.ts")) {
             Files.copy(SOURCES.resolve(file), work.resolve(file));
         }
         GeneratedClients.Result install = GeneratedClients.run(work, Duration.ofMinutes(3), List.of("npm", "ci", "--no-audit", "--no-fund"));
         if (install.exitCode() != 0 && NETWORK_FAILURE.matcher(install.output()).find()) {
-            assumeTrue(false, "the npm registry cannot be reached, so the pinned packages cannot be installed:\n" + install.output());
+            ToolRequirement.require(false, "the npm registry cannot be reached, so the pinned packages cannot be installed:\n" + install.output());
         }
         assertThat(install.exitCode()).as("npm ci:%n%s", install.output()).isZero();
 

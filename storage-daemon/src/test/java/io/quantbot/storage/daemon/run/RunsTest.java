@@ -3,6 +3,7 @@ package io.quantbot.storage.daemon.run;
 import static io.quantbot.storage.daemon.testing.GrpcErrors.errorInfo;
 import static io.quantbot.storage.daemon.testing.GrpcErrors.expectError;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -13,6 +14,7 @@ import io.grpc.stub.StreamObserver;
 import io.quantbot.storage.daemon.config.DatabaseConfig;
 import io.quantbot.storage.daemon.storage.duckdb.LakeFixtures;
 import io.quantbot.storage.daemon.testing.Await;
+import io.quantbot.storage.daemon.testing.GrpcErrors;
 import io.quantbot.storage.daemon.testing.RowChunks;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.v1.AppendRunRowsRequest;
@@ -249,6 +251,77 @@ class RunsTest {
         assertThat(after.getCommittedChunkSeq()).isEqualTo(1);
         assertThat(after.getRowCount()).isEqualTo(5);
         assertThat(hotRows(id)).isEqualTo(5);
+    }
+
+    @Test
+    void aChunkThatLeavesOutRequiredColumnsIsRefusedNamingThemAndStoresNothing() throws Exception {
+        Run run = create("sw-missing", "s");
+        String id = run.getRunId();
+        RowChunk full = RowChunks.chunk(0, 5);
+        // 10 of the 22 columns a client sends: what a sloppy client did, and the daemon stored as NULLs.
+        RowChunk.Builder partial = RowChunk.newBuilder().setRowCount(5);
+        List<String> kept = List.of("call_id", "caller", "interval", "call_ts", "lag_ms", "gross_return", "net_return", "tradeable", "skip_reason",
+                "token");
+        full.getColumnsList().stream().filter(column -> kept.contains(column.getName())).forEach(partial::addColumns);
+        StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class,
+                () -> append(id, List.of(AppendRunRowsRequest.newBuilder().setRunId(id).setChunkSeq(1).setRows(partial).build())));
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(errorInfo(refused).orElseThrow().getReason()).isEqualTo("INVALID_ROWS");
+        assertThat(refused.getStatus().getDescription()).contains("leaves out 10 required run_results columns")
+                .contains("overlay_set", "chain", "entry_ts", "entry_px", "exit_ts", "exit_px", "exit_reason", "fees", "slippage", "candles_used");
+        assertThat(errorInfo(refused).orElseThrow().getMetadataMap().get("missing_columns"))
+                .isEqualTo("overlay_set,chain,entry_ts,entry_px,exit_ts,exit_px,exit_reason,fees,slippage,candles_used");
+        assertThat(GrpcErrors.badRequest(refused).orElseThrow().getFieldViolationsList()).hasSize(10);
+        // One column short is refused too.
+        RowChunk.Builder oneShort = RowChunk.newBuilder().setRowCount(5);
+        full.getColumnsList().stream().filter(column -> !column.getName().equals("slippage")).forEach(oneShort::addColumns);
+        assertThat(reason(() -> append(id, List.of(AppendRunRowsRequest.newBuilder().setRunId(id).setChunkSeq(1).setRows(oneShort).build()))))
+                .isEqualTo("INVALID_ROWS");
+        assertThat(stub.getRun(GetRunRequest.newBuilder().setRunId(id).build()).getRowCount()).isZero();
+        assertThat(hotRows(id)).isZero();
+        // sweep_id and scenario_id are the optional ones (the fixture leaves them out): they default to the run's.
+        append(id, List.of(chunk(id, 1, 0, 5)));
+        assertThat(hotRows(id)).isEqualTo(5);
+    }
+
+    @Test
+    void nonFiniteResultsAndSummariesAreRefusedButNullsAreKept() throws Exception {
+        Run run = create("sw-nan", "s");
+        String id = run.getRunId();
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+            for (String column : List.of("net_return", "fees", "entry_px")) {
+                RowChunk.Builder chunk = RowChunks.chunk(0, 5).toBuilder();
+                for (int c = 0; c < chunk.getColumnsCount(); c++) {
+                    if (chunk.getColumns(c).getName().equals(column)) {
+                        chunk.setColumns(c, chunk.getColumns(c).toBuilder().setDoubles(chunk.getColumns(c).getDoubles().toBuilder().setValues(3, bad)));
+                    }
+                }
+                StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class,
+                        () -> append(id, List.of(AppendRunRowsRequest.newBuilder().setRunId(id).setChunkSeq(1).setRows(chunk).build())));
+                assertThat(refused.getStatus().getCode()).as("%s = %s", column, bad).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                assertThat(refused.getStatus().getDescription()).contains(column).contains("row 3").contains(Double.toString(bad));
+            }
+        }
+        assertThat(hotRows(id)).isZero();
+        // A NaN under a set null bit is a NULL, not a NaN: stored as NULL.
+        RowChunk.Builder masked = RowChunks.chunk(0, 5).toBuilder();
+        for (int c = 0; c < masked.getColumnsCount(); c++) {
+            if (masked.getColumns(c).getName().equals("net_return")) {
+                masked.setColumns(c, masked.getColumns(c).toBuilder().setDoubles(masked.getColumns(c).getDoubles().toBuilder().setValues(3, Double.NaN))
+                        .setNullBitmap(com.google.protobuf.ByteString.copyFrom(new byte[] {(byte) 0b00001000})));
+            }
+        }
+        append(id, List.of(AppendRunRowsRequest.newBuilder().setRunId(id).setChunkSeq(1).setRows(masked).build()));
+        assertThat(hotRows(id)).isEqualTo(5);
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+            StatusRuntimeException refused = expectError(() -> stub.finishRun(FinishRunRequest.newBuilder().setRunId(id)
+                    .setStatus(RunStatus.RUN_STATUS_SUCCEEDED).putSummary("sharpe", bad).putSummary("trades", 5).build()),
+                    Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT");
+            assertThat(refused.getStatus().getDescription()).contains("sharpe").contains(Double.toString(bad));
+        }
+        assertThat(stub.getRun(GetRunRequest.newBuilder().setRunId(id).build()).getStatus()).isEqualTo(RunStatus.RUN_STATUS_RUNNING);
+        Run finished = stub.finishRun(FinishRunRequest.newBuilder().setRunId(id).setStatus(RunStatus.RUN_STATUS_SUCCEEDED).putSummary("trades", 5).build());
+        assertThat(finished.getSummaryMap()).containsEntry("trades", 5.0);
     }
 
     @Test

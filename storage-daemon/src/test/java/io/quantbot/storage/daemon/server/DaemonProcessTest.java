@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.quantbot.storage.daemon.testing.Await;
 import io.quantbot.storage.daemon.testing.DaemonProcess;
 import io.quantbot.storage.v1.GetRequest;
 import io.quantbot.storage.v1.ListRequest;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The daemon as a real OS process: SIGKILL durability, SIGTERM exits 0, a second daemon on the same data dir exits 3. */
 class DaemonProcessTest {
     private static final Duration START = Duration.ofSeconds(60);
+    private static final int MIN_ACKNOWLEDGED = 100;
 
     @TempDir
     Path dataDir;
@@ -45,6 +47,7 @@ class DaemonProcessTest {
         Map<String, String> acknowledged = new ConcurrentHashMap<>();
         Set<Integer> acknowledgedTransactions = ConcurrentHashMap.newKeySet();
         AtomicBoolean stop = new AtomicBoolean();
+        AtomicBoolean killed = new AtomicBoolean();
         try (DaemonProcess daemon = DaemonProcess.start(dataDir).awaitReady(START)) {
             ManagedChannel channel = daemon.channel();
             ExecutorService writers = Executors.newFixedThreadPool(8);
@@ -69,19 +72,27 @@ class DaemonProcessTest {
                                 acknowledged.put(key, value);
                             }
                         } catch (StatusRuntimeException e) {
-                            return null; // the daemon died under us: that write was never acknowledged
+                            if (killed.get()) {
+                                return null; // the daemon died under us: that write was never acknowledged
+                            }
+                            // Before the kill an error (a deadline on a loaded machine) only means this write was
+                            // not acknowledged; keep writing so the count below keeps growing.
                         }
                     }
                     return null;
                 });
             }
-            Thread.sleep(1_500);
+            // Kill once enough writes were acknowledged, however long that takes on a loaded machine (a fixed
+            // 1.5 s got 81 writes under load and failed); the cap only bounds a daemon that stopped answering.
+            Await.until("more than " + MIN_ACKNOWLEDGED + " acknowledged writes and an acknowledged transaction", Duration.ofMinutes(3),
+                    () -> acknowledged.size() > MIN_ACKNOWLEDGED && !acknowledgedTransactions.isEmpty());
+            killed.set(true);
             daemon.kill();
             stop.set(true);
             writers.shutdown();
             assertThat(writers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
         }
-        assertThat(acknowledged).hasSizeGreaterThan(100);
+        assertThat(acknowledged).hasSizeGreaterThan(MIN_ACKNOWLEDGED);
         assertThat(acknowledgedTransactions).isNotEmpty();
 
         try (DaemonProcess restarted = DaemonProcess.start(dataDir).awaitReady(START)) {

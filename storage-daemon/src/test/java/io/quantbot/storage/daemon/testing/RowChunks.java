@@ -50,6 +50,26 @@ public final class RowChunks {
                 .addColumns(Column.newBuilder().setName("net_return").setDoubles(net))
                 .addColumns(Column.newBuilder().setName("tradeable").setBools(tradeable))
                 .addColumns(Column.newBuilder().setName("skip_reason").setStrings(skip).setNullBitmap(ByteString.copyFrom(skipNulls)))
+                .addColumns(constant("overlay_set", "default", rows))
+                .addColumns(constant("token", "So11111111111111111111111111111111111111112", rows))
+                .addColumns(constant("chain", "solana", rows))
+                .addColumns(constant("exit_reason", "time_exit", rows))
+                .addColumns(Column.newBuilder().setName("entry_ts").setInt64S(Int64Column.newBuilder().addAllValues(callTs.getValuesList())))
+                .addColumns(Column.newBuilder().setName("exit_ts").setInt64S(Int64Column.newBuilder().addAllValues(callTs.getValuesList())))
+                .addColumns(Column.newBuilder().setName("candles_used").setInt64S(Int64Column.newBuilder().addAllValues(java.util.Collections.nCopies(rows, 10L))))
+                .addColumns(doubles("entry_px", 1.0, rows))
+                .addColumns(doubles("exit_px", 1.01, rows))
+                .addColumns(doubles("fees", 0.5, rows))
+                .addColumns(doubles("slippage", 0.25, rows))
                 .build();
+    }
+
+    private static Column constant(String name, String value, int rows) {
+        return Column.newBuilder().setName(name).setDictionaryStrings(
+                DictionaryStringColumn.newBuilder().addDictionary(value).addAllIndices(java.util.Collections.nCopies(rows, 0))).build();
+    }
+
+    private static Column doubles(String name, double value, int rows) {
+        return Column.newBuilder().setName(name).setDoubles(DoubleColumn.newBuilder().addAllValues(java.util.Collections.nCopies(rows, value))).build();
     }
 }

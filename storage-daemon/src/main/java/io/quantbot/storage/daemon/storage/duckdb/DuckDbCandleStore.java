@@ -31,10 +31,12 @@ public final class DuckDbCandleStore implements CandleStore {
 
     @Override
     public CandleSeries load(ArtifactRecord artifact, String token, String chain, String interval) {
+        // Checked before the read: a file that no longer matches its catalog hash is not served (DATA_LOSS).
+        String file = catalog.absolutePath(artifact).toString();
         try {
             return readers.read(connection -> {
                 try (PreparedStatement statement = connection.prepareStatement(SELECT)) {
-                    statement.setString(1, catalog.absolutePath(artifact).toString());
+                    statement.setString(1, file);
                     statement.setString(2, token);
                     statement.setString(3, chain);
                     statement.setString(4, interval);

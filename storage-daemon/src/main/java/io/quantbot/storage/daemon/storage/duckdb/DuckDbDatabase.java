@@ -41,6 +41,8 @@ public final class DuckDbDatabase implements AutoCloseable {
     /** Bumped whenever the instance is closed: connections duplicated from an older generation are stale. */
     private volatile long generation;
     private volatile FileStore store;
+    /** Owned by the writer thread once open (and by open/close, which run while no batch does). */
+    private volatile CommitMarker marker;
 
     @Inject
     public DuckDbDatabase(DatabaseConfig config) {
@@ -53,6 +55,7 @@ public final class DuckDbDatabase implements AutoCloseable {
             return;
         }
         createDirectories();
+        checkCommitMarker();
         String url = config.databaseFile().map(path -> "jdbc:duckdb:" + path).orElse("jdbc:duckdb:");
         Properties properties = new Properties();
         if (!config.memoryLimit().isEmpty()) {
@@ -73,7 +76,81 @@ public final class DuckDbDatabase implements AutoCloseable {
             log.warn("Cannot find the file system of {}; free space is not watched", directory, e);
             store = null;
         }
+        if (config.databaseFile().isPresent()) {
+            marker = CommitMarker.open(markerFile(config.databaseFile().get()));
+            recordPosition(walSizeBytes());
+        }
         log.info("Opened DuckDB {} ({})", config.databaseFile().map(Path::toString).orElse("in memory"), duckDbVersion());
+    }
+
+    /**
+     * Before DuckDB opens (and replays) the WAL: did it lose acknowledged commits? Refuses to start with
+     * {@link DataLossException} unless duckdb.accept-data-loss is set, which logs and records the loss.
+     */
+    private void checkCommitMarker() {
+        if (config.databaseFile().isEmpty()) {
+            return;
+        }
+        Path file = config.databaseFile().get();
+        Path wal = file.resolveSibling(file.getFileName() + ".wal");
+        Optional<CommitMarker.Loss> loss;
+        try {
+            loss = CommitMarker.check(markerFile(file), wal, file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the commit marker " + markerFile(file) + ": " + e.getMessage(), e);
+        }
+        if (loss.isEmpty()) {
+            return;
+        }
+        String what = loss.get().describe(wal);
+        if (!config.acceptDataLoss()) {
+            throw new DataLossException(what + " Refusing to start. To start with what the WAL still holds, set duckdb.accept-data-loss=true"
+                    + " for one start (e.g. --set duckdb.accept-data-loss=true); the loss is then recorded in " + dataLossLog() + ".");
+        }
+        log.error("Starting despite lost data (duckdb.accept-data-loss=true): {}", what);
+        try {
+            Files.writeString(dataLossLog(), java.time.Instant.now() + " accepted at start: " + what + System.lineSeparator(),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            log.error("Cannot record the accepted data loss in {}", dataLossLog(), e);
+        }
+    }
+
+    private Path dataLossLog() {
+        return config.dataDir().resolve("data-loss.log");
+    }
+
+    static Path markerFile(Path databaseFile) {
+        return databaseFile.resolveSibling(databaseFile.getFileName() + ".commits");
+    }
+
+    /**
+     * After a durable commit, before any caller hears of it: how far the WAL now reaches, fsynced. A
+     * failure to write the marker only weakens the detection of a lost WAL tail; it never fails the write.
+     */
+    void recordCommit() {
+        CommitMarker current = marker;
+        if (current == null) {
+            return;
+        }
+        try {
+            current.recordCommit(walSizeBytes(), System.currentTimeMillis());
+        } catch (IOException e) {
+            log.warn("Cannot update the commit marker; a lost WAL tail might go unnoticed until it is written again", e);
+        }
+    }
+
+    /** Before a checkpoint (which empties the WAL) with 0, and after it with the WAL's length. */
+    void recordPosition(long walEnd) {
+        CommitMarker current = marker;
+        if (current == null) {
+            return;
+        }
+        try {
+            current.recordPosition(walEnd, System.currentTimeMillis());
+        } catch (IOException e) {
+            log.warn("Cannot update the commit marker", e);
+        }
     }
 
     /**
@@ -204,6 +281,17 @@ public final class DuckDbDatabase implements AutoCloseable {
                 connection.close();
             } catch (SQLException e) {
                 log.warn("Closing DuckDB failed", e);
+            }
+        }
+        CommitMarker current = marker;
+        marker = null;
+        if (current != null) {
+            try {
+                // Closing may have checkpointed (or not): what the WAL holds now is what the next start must find.
+                current.recordPosition(walSizeBytes(), System.currentTimeMillis());
+                current.close();
+            } catch (IOException e) {
+                log.warn("Closing the commit marker failed", e);
             }
         }
     }

@@ -73,11 +73,13 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
     private final Map<String, Set<String>> byTag = new ConcurrentHashMap<>();
     private final Map<String, List<String>> outputs = new ConcurrentHashMap<>();
     private final Counter deduplicated;
+    private final LakeIntegrity integrity;
 
     @Inject
     public DuckDbLakeCatalog(GroupCommitWriter writer, DatabaseConfig config, Clock clock, MeterRegistry registry) {
         this.writer = requireNonNull(writer, "writer is null");
         this.files = new LakeFiles(config.dataDir());
+        this.integrity = new LakeIntegrity(config.dataDir(), registry);
         this.clock = requireNonNull(clock, "clock is null");
         Gauge.builder("quantbot.catalog.artifacts", byId, Map::size)
                 .description("Artifacts in the catalog (any status)")
@@ -161,9 +163,25 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
         return outputs.getOrDefault(id, List.of());
     }
 
+    /** The file's absolute path once {@link LakeIntegrity} has checked it still holds the registered bytes (else DATA_LOSS). */
     @Override
     public Path absolutePath(ArtifactRecord record) {
-        return files.dataDir().resolve(record.path());
+        return integrity.verified(record);
+    }
+
+    /** Re-hashes every artifact's file (any status) against the catalog: the online verify operation. */
+    public LakeIntegrity.Report verifyLake() {
+        return integrity.verify(byId.values().stream().map(LakeIntegrity.Entry::of).toList());
+    }
+
+    /** The lake-relative paths (files and sidecars) that catalog entries name. */
+    public Set<String> namedPaths() {
+        Set<String> named = new java.util.HashSet<>();
+        for (ArtifactRecord record : byId.values()) {
+            named.add(record.path());
+            named.add(record.sidecarPath());
+        }
+        return named;
     }
 
     @Override

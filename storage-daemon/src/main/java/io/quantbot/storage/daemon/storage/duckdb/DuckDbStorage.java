@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +39,7 @@ public final class DuckDbStorage implements Managed {
     private final ReaderConnections readers;
     private final DatabaseConfig config;
     private final StateConfig stateConfig;
+    private final OrphanSweeper orphans;
     private final Counter checkpoints;
     private final Counter purgeFailures;
     private final Counter checkpointFailures;
@@ -59,6 +59,7 @@ public final class DuckDbStorage implements Managed {
             ReaderConnections readers,
             DatabaseConfig config,
             StateConfig stateConfig,
+            OrphanSweeper orphans,
             MeterRegistry registry) {
         this.database = requireNonNull(database, "database is null");
         this.writer = requireNonNull(writer, "writer is null");
@@ -69,6 +70,7 @@ public final class DuckDbStorage implements Managed {
         this.readers = requireNonNull(readers, "readers is null");
         this.config = requireNonNull(config, "config is null");
         this.stateConfig = requireNonNull(stateConfig, "stateConfig is null");
+        this.orphans = requireNonNull(orphans, "orphans is null");
         this.checkpoints = Counter.builder("quantbot.duckdb.checkpoints")
                 .description("Forced DuckDB checkpoints (WAL merged into the database file)")
                 .register(registry);
@@ -84,34 +86,18 @@ public final class DuckDbStorage implements Managed {
                 .register(registry);
     }
 
-    /**
-     * Opens the database, loads the indexes, starts the writer and resumes interrupted seals. The resumption is
-     * waited for outside the monitor: it can take seconds per sealed run, and stop() (SIGTERM during start)
-     * must not queue behind it.
-     */
     @Override
-    public void start() throws SQLException {
-        CompletableFuture<Void> resumed;
-        synchronized (this) {
-            database.open();
-            opened = true;
-            schemaVersion = SchemaMigrator.migrate(database.primaryConnection());
-            cleanStaging();
-            stateRepository.load(database.primaryConnection());
-            catalog.load(database.primaryConnection());
-            ledger.load(database.primaryConnection());
-            writer.start();
-            resumed = ledger.resumeSeals();
-        }
-        resumed.join();
-        startMaintenance();
-    }
-
-    private synchronized void startMaintenance() {
-        if (!opened) {
-            // Stopped while the seals resumed.
-            return;
-        }
+    public synchronized void start() throws SQLException {
+        database.open();
+        opened = true;
+        schemaVersion = SchemaMigrator.migrate(database.primaryConnection());
+        cleanStaging();
+        stateRepository.load(database.primaryConnection());
+        catalog.load(database.primaryConnection());
+        ledger.load(database.primaryConnection());
+        writer.start();
+        ledger.resumeSeals().join();
+        orphans.sweep();
         maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "duckdb-maintenance");
             thread.setDaemon(true);
@@ -135,6 +121,7 @@ public final class DuckDbStorage implements Managed {
         sealer.stop();
         writer.stop();
         readers.close();
+        database.recordPosition(0);
         try (Statement statement = database.primaryConnection().createStatement()) {
             statement.execute("CHECKPOINT");
         } catch (SQLException | IllegalStateException e) {

@@ -286,6 +286,7 @@ public final class GroupCommitWriter {
                 Pending<?> first = running ? queue.poll(100, TimeUnit.MILLISECONDS) : queue.poll();
                 probeIfDue();
                 if (first == null) {
+                    checkFreeSpace(); // readiness follows the free space even while nobody writes
                     continue;
                 }
                 batch.clear();
@@ -434,6 +435,7 @@ public final class GroupCommitWriter {
             flushAppenders();
             committing = true;
             transactionStatements(connection).commit().execute();
+            database.recordCommit();
         } catch (SQLException | RuntimeException e) {
             if (committing && DuckDbFailures.isDurableCommitWithFailedCheckpoint(e)) {
                 // The transaction is in the WAL and fsynced; only the checkpoint after it failed. A success for
@@ -441,6 +443,7 @@ public final class GroupCommitWriter {
                 durableCheckpointFailures.increment();
                 log.warn("DuckDB committed a batch of {} writes durably, but the automatic checkpoint after it failed; "
                         + "answering the writes as committed and reopening the database", tasks.size(), e);
+                database.recordCommit();
                 closeAppenders();
                 dropTransactionStatements();
                 degrade(DuckDbFailures.isDiskFull(e) ? diskFull("the disk holding the database is full",
@@ -487,7 +490,16 @@ public final class GroupCommitWriter {
         try {
             DuckDBConnection connection = database.primaryConnection();
             WriteContext context = new WriteContext(connection, appenders);
-            complete(pending, pending.task.apply(context));
+            // Tasks outside a transaction are checkpoints and backups: a checkpoint empties the WAL, so the commit
+            // marker expects nothing of it meanwhile, then what it holds afterwards.
+            database.recordPosition(0);
+            Object result;
+            try {
+                result = pending.task.apply(context);
+            } finally {
+                database.recordPosition(database.walSizeBytes());
+            }
+            complete(pending, result);
         } catch (StorageException e) {
             completeExceptionally(pending, e);
         } catch (SQLException | RuntimeException e) {

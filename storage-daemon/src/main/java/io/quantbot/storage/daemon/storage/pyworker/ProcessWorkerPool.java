@@ -136,6 +136,7 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
                 .addAllowedDirectories(database.stagingDir().toString())
                 .setStagingDir(database.stagingDir().toString())
                 .setMemoryLimit(config.memoryLimit())
+                .setDataLimitBytes(config.dataLimit())
                 .setThreads(config.threads());
         for (Path root : config.importRoots()) {
             frame.addAllowedDirectories(root.toString()).addImportRoots(root.toString());

@@ -39,6 +39,7 @@ import io.quantbot.storage.worker.v1.View;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -56,12 +57,14 @@ final class PythonBatchEngine implements BatchEngine {
     private final PythonWorkerPool pool;
     private final ImportRoots importRoots;
     private final Path stagingDir;
+    private final Duration queryTimeout;
 
     @Inject
     PythonBatchEngine(PythonWorkerPool pool, PythonWorkerConfig config, DatabaseConfig database) {
         this.pool = requireNonNull(pool, "pool is null");
         this.importRoots = new ImportRoots(requireNonNull(config, "config is null").importRoots());
         this.stagingDir = requireNonNull(database, "database is null").stagingDir().toAbsolutePath().normalize();
+        this.queryTimeout = config.queryTimeout();
     }
 
     @Override
@@ -102,6 +105,7 @@ final class PythonBatchEngine implements BatchEngine {
 
     @Override
     public CompletableFuture<QueryResult> query(QueryCommand command, BatchCallOptions options) {
+        // Its own default, shorter than python-worker.default-timeout: a runaway SELECT frees its worker sooner.
         return call(() -> {
             QueryOp.Builder op = QueryOp.newBuilder()
                     .setSql(command.sql())
@@ -111,7 +115,7 @@ final class PythonBatchEngine implements BatchEngine {
                     .setName(name)
                     .addAllParquetPaths(absolute(paths, "view " + name))));
             return Request.newBuilder().setQuery(op).build();
-        }, options, Result.KindCase.QUERY, result -> {
+        }, options.orTimeout(queryTimeout), Result.KindCase.QUERY, result -> {
             var query = result.getQuery();
             Optional<String> json = query.getDataCase() == io.quantbot.storage.worker.v1.QueryResult.DataCase.JSON_ROWS
                     ? Optional.of(query.getJsonRows()) : Optional.empty();
