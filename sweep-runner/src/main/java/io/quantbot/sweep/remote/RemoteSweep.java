@@ -372,9 +372,9 @@ public final class RemoteSweep {
 
     /**
      * The runs of one interval: all but the last finish with DEFER; when the last of those is done, the held-back
-     * scenario is uploaded and finishes with SWEEP, which seals every finished, unsealed run of the sweep. Seals
-     * never overlap ({@link Uploads#sealLock}), so no run can be sealed twice, and the last seal of the sweep comes
-     * after every run of it finished.
+     * scenario is uploaded and finishes with SWEEP, which seals every finished, unsealed run of the sweep. Seals of
+     * two waves may overlap: the daemon claims each run before sealing it, so none is sealed twice, and every run is
+     * finished before its own wave's seal, so each is sealed by that seal or an earlier one.
      */
     private static final class Wave {
         private final List<ScenarioResults> runs;
@@ -434,8 +434,6 @@ public final class RemoteSweep {
         private final AtomicLong lastRowsCommitted = new AtomicLong(Long.MIN_VALUE);
         /** FinishRun calls with SWEEP that sealed the sweep's finished runs. */
         private final AtomicInteger seals = new AtomicInteger();
-        /** Held while a run finishes with SWEEP: two seals of one sweep at once could seal a run twice. */
-        private final Object sealLock = new Object();
         private final PhaseTimings timings;
         private final int scenarios;
         private final int width;
@@ -522,16 +520,13 @@ public final class RemoteSweep {
             }
         }
 
-        /** FinishRun; one that seals (SWEEP) waits for any other seal of this sweep to end first. */
+        /**
+         * FinishRun, under no lock: two waves' seals (SWEEP) may be in flight at once. The daemon claims each run
+         * before sealing it, so concurrent seals of one sweep seal every run exactly once (its RunsTest
+         * concurrentSweepSealsSealEveryRunExactlyOnce); a slow seal holds up only its own uploader thread.
+         */
         private void finishRun(FinishRunRequest request) {
-            if (request.getSeal() == SealMode.SEAL_MODE_SWEEP) {
-                synchronized (sealLock) {
-                    artifacts.finishRun(request);
-                }
-            }
-            else {
-                artifacts.finishRun(request);
-            }
+            artifacts.finishRun(request);
         }
 
         private void checkNotStopped(Scenario scenario) throws InterruptedException {

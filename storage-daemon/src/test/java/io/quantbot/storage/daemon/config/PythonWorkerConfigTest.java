@@ -44,7 +44,7 @@ class PythonWorkerConfigTest {
 
     @Test
     void everyKeyIsDocumentedDashCaseAndItsDefaultParses() {
-        assertThat(PythonWorkerConfig.PROPERTIES).hasSize(16);
+        assertThat(PythonWorkerConfig.PROPERTIES).hasSize(18);
         for (ConfigProperty<?> property : PythonWorkerConfig.PROPERTIES) {
             assertThat(property.key()).startsWith("python-worker.").matches("[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)*");
             assertThat(property.description()).isNotBlank();
