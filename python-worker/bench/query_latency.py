@@ -90,11 +90,14 @@ class Worker:
         self.stdin.flush()
 
     def receive(self) -> worker_pb2.WorkerFrame:
-        payload = read_frame(self.stdout)
-        assert payload is not None, "the worker closed its output"
-        frame = worker_pb2.WorkerFrame()
-        frame.ParseFromString(payload)
-        return frame
+        """The next frame other than Accepted (the worker acknowledges each request as it reads it)."""
+        while True:
+            payload = read_frame(self.stdout)
+            assert payload is not None, "the worker closed its output"
+            frame = worker_pb2.WorkerFrame()
+            frame.ParseFromString(payload)
+            if frame.WhichOneof("frame") != "accepted":
+                return frame
 
     def close(self) -> None:
         self.stdin.close()
