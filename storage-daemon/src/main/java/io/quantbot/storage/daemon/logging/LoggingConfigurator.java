@@ -13,7 +13,15 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /** Sets up logging from the configuration: everything to stderr (stdout carries data only), text or JSON lines. */
 public final class LoggingConfigurator {
-    private static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX,UTC} %-5level [%thread] %logger{36}%replace( [%X{request_id}]){' \\[\\]', ''} - %msg%n";
+    /**
+     * Characters a client can put into a message (an echoed bad name, a status description) that must not reach
+     * a log line raw: C0 controls but tab and newline, DEL, format (bidi, zero-width), surrogates, private use
+     * and noncharacters. They become '?', so a hostile input can neither reorder what an operator reads nor make
+     * the log unparseable for the tools that collect it (an XML test report, a terminal).
+     */
+    static final String UNSAFE_IN_LOGS = "[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]|\\p{Cf}|\\p{Cs}|\\p{Co}|[\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]";
+    static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX,UTC} %-5level [%thread] %logger{36}%replace( [%X{request_id}]){' \\[\\]', ''} - %replace(%msg){'"
+            + UNSAFE_IN_LOGS + "', '?'}%n";
 
     private LoggingConfigurator() {}
 
