@@ -90,14 +90,14 @@ final class DemoCommand implements Callable<Integer> {
         SweepSpec sweep = options.apply(demoSweep());
         try (QuantbotStorageClient client = options.client();
                 InterruptGuard guard = InterruptGuard.install()) {
-            ServerInfo info = SweepExecution.serverInfo(client, options.target);
-            err.println("using the daemon at " + options.target + " (data " + info.getDataDir() + ")");
+            ServerInfo info = SweepExecution.serverInfo(client, options.daemon.target);
+            err.println("using the daemon at " + options.daemon.target + " (data " + info.getDataDir() + ")");
             Path snapshot = snapshotFolder(info);
             generateIfMissing(snapshot, err);
             importSnapshot(client, snapshot, err);
             String resume = ResumeCommand.of(spec.commandLine().getParseResult().originalArgs(), sweep.sweepId());
             int code = new SweepExecution(settings, spec.commandLine().getOut(), err, listener)
-                    .execute(client, options.target, sweep, resume, new SweepExecution.SpecSource("demo-sweep.yaml", demoSweepText()));
+                    .execute(client, options.daemon.target, sweep, resume, new SweepExecution.SpecSource("demo-sweep.yaml", demoSweepText()));
             err.println(String.format(Locale.ROOT, "demo finished in %.1f s", (System.nanoTime() - start) / 1e9));
             err.flush();
             return code;

@@ -57,7 +57,7 @@ final class RunCommand implements Callable<Integer> {
                 InterruptGuard guard = InterruptGuard.install()) {
             String resume = ResumeCommand.of(spec.commandLine().getParseResult().originalArgs(), sweep.sweepId());
             return new SweepExecution(settings, spec.commandLine().getOut(), spec.commandLine().getErr(), listener)
-                    .execute(client, options.target, sweep, resume, new SweepExecution.SpecSource(
+                    .execute(client, options.daemon.target, sweep, resume, new SweepExecution.SpecSource(
                             String.valueOf(sweepFile.getFileName()), Files.readString(sweepFile, StandardCharsets.UTF_8)));
         }
     }

@@ -5,9 +5,9 @@ import io.quantbot.sweep.leaderboard.LeaderboardCalculator;
 import io.quantbot.sweep.output.LeaderboardSort;
 import io.quantbot.sweep.output.OutputFormat;
 import io.quantbot.sweep.spec.SweepSpec;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options {@code run} and {@code demo} share: where the daemon is, how to show results, how to upload. */
@@ -17,23 +17,9 @@ final class SweepOptions {
     private static final Pattern HOST_PORT = Pattern.compile("([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\\[[0-9A-Fa-f:.%a-z]+\\]):(\\d{1,5})");
     private static final Pattern URI_TARGET = Pattern.compile("(dns|unix|unix-abstract|ipv4|ipv6):/{0,3}[^\\s]+");
 
-    @Option(names = "--target", paramLabel = "HOST:PORT",
-            defaultValue = "${env:QUANTBOT_TARGET:-" + DEFAULT_TARGET + "}",
-            description = "The storage daemon's gRPC address; also QUANTBOT_TARGET (default: " + DEFAULT_TARGET + ").")
-    String target;
-
-    @Option(names = "--token-file", paramLabel = "PATH", defaultValue = "${env:QUANTBOT_TOKEN_FILE}",
-            description = "File holding the bearer token sent with every call (a daemon with auth needs one); "
-                    + "also QUANTBOT_TOKEN_FILE. QUANTBOT_TOKEN holds the token itself when no file is given.")
-    Path tokenFile;
-
-    @Option(names = "--tls-ca", paramLabel = "PEM", defaultValue = "${env:QUANTBOT_TLS_CA}",
-            description = "Connect with TLS, trusting the CA certificate(s) in this PEM file; also QUANTBOT_TLS_CA.")
-    Path tlsCa;
-
-    @Option(names = "--tls-authority", paramLabel = "HOST",
-            description = "Check the daemon's certificate against this host name instead of the target's.")
-    String tlsAuthority;
+    /** --target, --token-file, --tls-ca, --tls-authority: the same options as the {@code sweeps} commands. */
+    @Mixin
+    DaemonOptions daemon;
 
     @Option(names = "--sweep-id", paramLabel = "ID",
             description = "Use this sweep id instead of the file's (or the derived one); the same id resumes a sweep.")
@@ -119,6 +105,6 @@ final class SweepOptions {
 
     /** A client for the target; the channel connects lazily, so nothing is checked before the first call. */
     QuantbotStorageClient client() throws UsageException {
-        return DaemonOptions.connect(target, tokenFile, tlsCa, tlsAuthority);
+        return daemon.client();
     }
 }
