@@ -1,6 +1,7 @@
 package io.quantbot.sweep.e2e;
 
 import io.quantbot.storage.client.QuantbotStorageClient;
+import io.quantbot.storage.daemon.testing.Await;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.v1.ImportSnapshotRequest;
 import io.quantbot.storage.v1.ImportSnapshotResponse;
@@ -38,6 +39,7 @@ final class SharedDaemon {
                     .set("log.access", "off")
                     .build();
             instance = new SharedDaemon(daemon);
+            instance.awaitWarmPool();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 instance.client.close();
                 daemon.close();
@@ -61,6 +63,17 @@ final class SharedDaemon {
 
     Path dataDir() {
         return daemon.dataDir();
+    }
+
+    /**
+     * Waits (a condition, capped) until every worker of the pool has started, so that tests comparing spawn counts
+     * before and after a sweep do not count the pool's own start-up (a test that ran first saw 1 then 2).
+     */
+    private void awaitWarmPool() throws InterruptedException {
+        Await.until("the e2e daemon's worker pool warm", Duration.ofMinutes(2), () -> {
+            var info = client.artifacts().getServerInfo();
+            return info.getWorkerPoolSize() > 0 && info.getWorkersReady() == info.getWorkerPoolSize();
+        });
     }
 
     long spawnCount() {
