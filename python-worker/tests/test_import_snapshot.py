@@ -395,3 +395,22 @@ def test_symlinked_folders_are_not_followed(env: Env) -> None:
     result = env.ok("import_snapshot", op(folder)).import_snapshot
     assert result.files == 4
     assert ("linked", "skipped: a symlinked folder is not followed") in [(w.file, w.message) for w in result.warnings]
+
+
+def test_an_upload_is_read_only_from_the_daemons_uploads_folder(env: Env) -> None:
+    uploads = env.staging / "uploads"
+    upload = uploads / "0b6f3c2e"
+    write_csv(upload / "candles" / "sol_1m.csv", CANDLE_HEADER, candle_rows(SOL, "solana", "1m", 3))
+    write_csv(upload / "calls.csv", CALL_HEADER, CALLS[:1])
+    uploaded = worker_pb2.ImportSnapshotOp(source_dir=str(upload), snapshot_name="up", uploaded=True)
+    result = env.ok("import_snapshot", uploaded).import_snapshot
+    assert (result.files, result.candle_rows, result.call_rows) == (2, 3, 1)
+    # The same folder without the flag is a client's path: staging is not an import root.
+    assert env.error("import_snapshot", op(upload)).code == Code.PATH_NOT_ALLOWED
+    # With the flag, an import root (or anything outside staging/uploads) is refused.
+    folder = snapshot(env)
+    flagged = worker_pb2.ImportSnapshotOp(source_dir=str(folder), snapshot_name="up", uploaded=True)
+    assert env.error("import_snapshot", flagged).code == Code.PATH_NOT_ALLOWED
+    # And so is staging itself, where other calls' outputs live.
+    flagged = worker_pb2.ImportSnapshotOp(source_dir=str(env.staging), snapshot_name="up", uploaded=True)
+    assert env.error("import_snapshot", flagged).code == Code.PATH_NOT_ALLOWED

@@ -65,9 +65,10 @@ class _Input:
     fmt: str
 
 
-def _find_files(ctx: RequestContext, source_dir: str, warnings: list[Issue]) -> list[_Input]:
+def _find_files(
+    ctx: RequestContext, source_dir: str, roots: Sequence[str], warnings: list[Issue]
+) -> list[_Input]:
     found: list[_Input] = []
-    roots = ctx.config.import_roots
     for directory, folders, files in os.walk(source_dir, followlinks=False):
         for folder in folders:
             if not folder.startswith(".") and os.path.islink(os.path.join(directory, folder)):
@@ -144,12 +145,19 @@ def handle(ctx: RequestContext, op: worker_pb2.ImportSnapshotOp) -> worker_pb2.R
             f"snapshot_name {name!r} must be 1-100 characters of letters, digits, '.', '_' or '-', "
             "starting with a letter or digit",
         )
-    source_dir = resolve_inside(op.source_dir, ctx.config.import_roots, "source_dir")
+    # An upload (UploadSnapshot) is a folder the daemon staged under <staging>/uploads; only then may the
+    # source lie there, and then nowhere else. A client's ImportSnapshot names a folder in an import root.
+    roots = (
+        (os.path.realpath(os.path.join(ctx.config.staging_dir, "uploads")),)
+        if op.uploaded
+        else ctx.config.import_roots
+    )
+    source_dir = resolve_inside(op.source_dir, roots, "source_dir")
     if not os.path.isdir(source_dir):
         raise WorkerFailure(ErrorCode.INVALID_ARGUMENT, f"source_dir {op.source_dir!r} is not a folder")
 
     warnings: list[Issue] = []
-    inputs = _find_files(ctx, source_dir, warnings)
+    inputs = _find_files(ctx, source_dir, roots, warnings)
     issues = IssueList()
     cursor = ctx.cursor
     create_normalized_table(cursor, "candles", OHLCV_SLICE)

@@ -65,6 +65,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
@@ -322,6 +323,17 @@ public final class ArtifactClient {
 
     public ImportSnapshotResponse importSnapshot(ImportSnapshotRequest request) {
         return caller.call(ArtifactPortGrpc.getImportSnapshotMethod(), requireNonNull(request, "request is null"));
+    }
+
+    /**
+     * Uploads a snapshot folder from this machine (UploadSnapshot): the daemon stages the files, checks
+     * each one's size and SHA-256, and imports them as ImportSnapshot imports a folder in an import root.
+     * Hidden files and folders are left out; anything that is not a regular file is refused before
+     * anything is sent. Not retried: an upload is re-run by calling again (the import deduplicates).
+     */
+    public ImportSnapshotResponse uploadSnapshot(Path folder, String snapshotName, Map<String, String> tags, boolean dryRun,
+            UploadProgress progress) {
+        return SnapshotUploader.upload(caller, folder, snapshotName, tags, dryRun, progress);
     }
 
     /** Publishes the file the header names ({@code source_path}). */

@@ -41,6 +41,7 @@ final class CallPolicies {
             ArtifactPortGrpc.getAppendRunRowsMethod(),
             ArtifactPortGrpc.getFinishRunMethod(),
             ArtifactPortGrpc.getImportSnapshotMethod(),
+            ArtifactPortGrpc.getUploadSnapshotMethod(),
             ArtifactPortGrpc.getPublishArtifactMethod(),
             ArtifactPortGrpc.getQueryMethod(),
             ArtifactPortGrpc.getAnalyzeSweepMethod(),

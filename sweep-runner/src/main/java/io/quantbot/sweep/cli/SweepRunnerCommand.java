@@ -22,7 +22,7 @@ import picocli.CommandLine;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Backtests calls over candles for a grid of intervals × entry lags × overlay sets.",
-        subcommands = {RunCommand.class, DemoCommand.class, GenerateSnapshotCommand.class, ValidateCommand.class,
+        subcommands = {RunCommand.class, DemoCommand.class, GenerateSnapshotCommand.class, ImportCommand.class, ValidateCommand.class,
             SimulateLocalCommand.class, SweepsCommand.class},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {ExitCodes.OK_LINE, ExitCodes.RUN_FAILED_LINE, ExitCodes.BAD_USAGE_LINE,

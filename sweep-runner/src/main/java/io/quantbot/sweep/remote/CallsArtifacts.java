@@ -56,7 +56,7 @@ public final class CallsArtifacts {
                     + " artifact has the logical key '" + source.value() + "'");
             case SNAPSHOT -> byLogicalKey(artifacts, snapshotLogicalKey(source.value()), "calls.snapshot: no snapshot named '"
                     + source.value() + "' was imported (no active " + ALERTS_TYPE + " artifact with logical key '"
-                    + snapshotLogicalKey(source.value()) + "'); import it first, e.g. with the demo command or ImportSnapshot");
+                    + snapshotLogicalKey(source.value()) + "'); import it first: 'sweep-runner import DIR --name " + source.value() + "'");
         };
     }
 

@@ -67,7 +67,21 @@ public final class BatchOperations {
         InputText.optionalName("snapshot_name", snapshotName, 100);
         checkTags(tags);
         String name = snapshotName.isEmpty() ? (source.getFileName() == null ? "" : source.getFileName().toString()) : snapshotName;
-        return engine.importSnapshot(new ImportSnapshotCommand(source, name, dryRun), options).thenCompose(result -> {
+        return runImport(new ImportSnapshotCommand(source, name, dryRun, false), tags, dryRun, options);
+    }
+
+    /**
+     * Imports a folder UploadSnapshot staged (see {@link SnapshotUploads}); the header was checked there.
+     * The engine accepts it only inside the daemon's own uploads folder, never from a client's path.
+     */
+    CompletableFuture<ImportOutcome> importUploaded(Path folder, String snapshotName, Map<String, String> tags, boolean dryRun,
+            BatchCallOptions options) {
+        return runImport(new ImportSnapshotCommand(folder, snapshotName, dryRun, true), tags, dryRun, options);
+    }
+
+    private CompletableFuture<ImportOutcome> runImport(ImportSnapshotCommand command, Map<String, String> tags, boolean dryRun,
+            BatchCallOptions options) {
+        return engine.importSnapshot(command, options).thenCompose(result -> {
             if (dryRun) {
                 return CompletableFuture.completedFuture(new ImportOutcome(List.of(), result.artifacts(), result.files(), result.candleRows(),
                         result.callRows(), 0, result.warnings()));

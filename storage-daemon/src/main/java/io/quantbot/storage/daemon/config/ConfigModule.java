@@ -53,6 +53,12 @@ public final class ConfigModule extends AbstractModule {
 
     @Provides
     @Singleton
+    UploadsConfig uploadsConfig() {
+        return UploadsConfig.from(config);
+    }
+
+    @Provides
+    @Singleton
     CandlesConfig candlesConfig() {
         return CandlesConfig.from(config);
     }

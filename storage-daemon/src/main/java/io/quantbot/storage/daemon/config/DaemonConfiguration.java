@@ -18,6 +18,7 @@ public final class DaemonConfiguration {
         all.addAll(StateConfig.PROPERTIES);
         all.addAll(RunsConfig.PROPERTIES);
         all.addAll(CandlesConfig.PROPERTIES);
+        all.addAll(UploadsConfig.PROPERTIES);
         all.addAll(PythonWorkerConfig.PROPERTIES);
         all.addAll(LoggingConfig.PROPERTIES);
         return List.copyOf(all);
@@ -37,6 +38,7 @@ public final class DaemonConfiguration {
         problems.addAll(StateConfig.problems(config));
         problems.addAll(RunsConfig.problems(config));
         problems.addAll(CandlesConfig.problems(config));
+        problems.addAll(UploadsConfig.problems(config));
         problems.addAll(PythonWorkerConfig.problems(config));
         return List.copyOf(problems);
     }

@@ -38,6 +38,7 @@ import io.quantbot.storage.v1.GetRunRequest;
 import io.quantbot.storage.v1.GetServerInfoRequest;
 import io.quantbot.storage.v1.ImportSnapshotRequest;
 import io.quantbot.storage.v1.ImportSnapshotResponse;
+import io.quantbot.storage.v1.UploadSnapshotRequest;
 import io.quantbot.storage.v1.LineageEdge;
 import io.quantbot.storage.v1.ListArtifactsRequest;
 import io.quantbot.storage.v1.ListArtifactsResponse;
@@ -63,6 +64,7 @@ import io.quantbot.storage.v1.ReadArtifactFileResponse;
 import io.quantbot.storage.v1.ResultFormat;
 import io.quantbot.storage.v1.Run;
 import io.quantbot.storage.daemon.batch.BatchOperations;
+import io.quantbot.storage.daemon.batch.SnapshotUploads;
 import io.quantbot.storage.daemon.batch.QueryFormat;
 import io.quantbot.storage.daemon.batch.StagingWriter;
 import io.quantbot.storage.v1.ServerInfo;
@@ -82,10 +84,11 @@ final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
     private final RunsConfig runsConfig;
     private final BatchOperations batch;
     private final StagingWriter staging;
+    private final SnapshotUploads uploads;
 
     @Inject
     ArtifactPortService(DaemonInfoService info, ArtifactService artifacts, RunService runs, CandleService candles, RunsConfig runsConfig,
-            BatchOperations batch, StagingWriter staging) {
+            BatchOperations batch, StagingWriter staging, SnapshotUploads uploads) {
         this.info = requireNonNull(info, "info is null");
         this.artifacts = requireNonNull(artifacts, "artifacts is null");
         this.runs = requireNonNull(runs, "runs is null");
@@ -93,6 +96,7 @@ final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
         this.runsConfig = requireNonNull(runsConfig, "runsConfig is null");
         this.batch = requireNonNull(batch, "batch is null");
         this.staging = requireNonNull(staging, "staging is null");
+        this.uploads = requireNonNull(uploads, "uploads is null");
     }
 
     // ------------------------------------------------------------------ catalog
@@ -323,6 +327,11 @@ final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
         } catch (RuntimeException e) {
             Responses.fail(observer, e);
         }
+    }
+
+    @Override
+    public StreamObserver<UploadSnapshotRequest> uploadSnapshot(StreamObserver<ImportSnapshotResponse> observer) {
+        return new UploadSnapshotStream((ServerCallStreamObserver<ImportSnapshotResponse>) observer, uploads, BatchCalls.options());
     }
 
     @Override

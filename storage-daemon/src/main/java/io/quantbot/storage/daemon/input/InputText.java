@@ -115,6 +115,51 @@ public final class InputText {
         return path.normalize();
     }
 
+    /**
+     * A file's place inside a folder a client sends (e.g. {@code candles/a.csv}): relative, '/'-separated,
+     * at most {@code maxDepth} segments and 1,024 bytes, no empty, '.' or '..' segment, no segment starting
+     * with '.', no backslash, and the characters every name allows. Returns the segments.
+     */
+    public static java.util.List<String> entryPath(String field, String value, int maxDepth) {
+        if (value == null || value.isEmpty()) {
+            throw invalid(field, field + " is required");
+        }
+        checkCharacters(field, value);
+        int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > 1024) {
+            throw invalid(field, field + " is " + bytes + " bytes long; the limit is 1024");
+        }
+        if (value.indexOf('\\') >= 0) {
+            throw notAllowed(field, value, "must use '/' between folders, never '\\'");
+        }
+        if (value.startsWith("/")) {
+            throw notAllowed(field, value, "must be relative to the snapshot folder");
+        }
+        String[] segments = value.split("/", -1);
+        if (segments.length > maxDepth) {
+            throw notAllowed(field, value, "is more than " + maxDepth + " folders deep");
+        }
+        for (String segment : segments) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                throw notAllowed(field, value, "must not have an empty, '.' or '..' segment");
+            }
+            if (segment.startsWith(".")) {
+                throw notAllowed(field, value, "must not name a hidden file or folder (a segment starting with '.')");
+            }
+            if (isSpace(segment.codePointAt(0)) || isSpace(segment.codePointBefore(segment.length()))) {
+                throw invalid(field, field + " '" + shown(value) + "' has a segment that starts or ends with whitespace");
+            }
+            if (segment.getBytes(StandardCharsets.UTF_8).length > MAX_SEGMENT_BYTES) {
+                throw invalid(field, field + " has a path segment longer than " + MAX_SEGMENT_BYTES + " bytes");
+            }
+        }
+        return java.util.List.of(segments);
+    }
+
+    private static StorageException notAllowed(String field, String value, String rule) {
+        return StorageException.builder(ErrorCode.PATH_NOT_ALLOWED, field + " '" + shown(value) + "' " + rule).violation(field, rule).build();
+    }
+
     /** The first character a name or path must not hold, if any. */
     public static Optional<String> characterProblem(String value) {
         for (int i = 0; i < value.length(); ) {

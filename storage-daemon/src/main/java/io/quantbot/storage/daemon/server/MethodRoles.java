@@ -32,6 +32,7 @@ final class MethodRoles {
             Map.entry("quantbot.storage.v1.ArtifactPort/GetCandles", Role.READ),
             Map.entry("quantbot.storage.v1.ArtifactPort/BatchGetCandles", Role.READ),
             Map.entry("quantbot.storage.v1.ArtifactPort/ImportSnapshot", Role.WRITE),
+            Map.entry("quantbot.storage.v1.ArtifactPort/UploadSnapshot", Role.WRITE),
             Map.entry("quantbot.storage.v1.ArtifactPort/PublishArtifact", Role.WRITE),
             Map.entry("quantbot.storage.v1.ArtifactPort/Query", Role.READ),
             Map.entry("quantbot.storage.v1.ArtifactPort/AnalyzeSweep", Role.READ),

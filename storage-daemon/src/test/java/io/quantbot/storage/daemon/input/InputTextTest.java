@@ -47,6 +47,22 @@ class InputTextTest {
     }
 
     @Test
+    void entryPathsKeepOrdinaryNamesAndRefuseEscapes() {
+        assertThat(InputText.entryPath("p", "candles/solana_TinyTokenAAA.csv", 8)).containsExactly("candles", "solana_TinyTokenAAA.csv");
+        assertThat(InputText.entryPath("p", "données de marché/éé 1.csv", 8)).containsExactly("données de marché", "éé 1.csv");
+        assertThat(InputText.entryPath("p", "a/b/c/d/e/f/g/h.csv", 8)).hasSize(8);
+        for (String value : List.of("../x", "a/../x", "/x", "a//x", "a/", "./x", ".x", "a/.git/x", "a\\x", "a/b/c/d/e/f/g/h/i.csv")) {
+            assertThatThrownBy(() -> InputText.entryPath("p", value, 8)).as(value)
+                    .isInstanceOfSatisfying(StorageException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.PATH_NOT_ALLOWED);
+                        assertThat(e.violations()).extracting(v -> v.field()).containsExactly("p");
+                    });
+        }
+        assertThatThrownBy(() -> InputText.entryPath("p", "a/b\0c", 8)).hasMessageContaining("NUL");
+        assertThatThrownBy(() -> InputText.entryPath("p", "", 8)).hasMessageContaining("required");
+    }
+
+    @Test
     void messagesShowInvisibleCharactersEscapedAndShort() {
         assertThat(InputText.shown("a\u202Eb\r\n")).isEqualTo("a\\u202eb\\u000d\\u000a");
         assertThat(InputText.shown("x".repeat(500))).hasSize(83).endsWith("...");

@@ -9,6 +9,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.quantbot.storage.daemon.testing.GrpcErrors;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
+import io.quantbot.storage.daemon.testing.Uploads;
 import io.quantbot.storage.v1.AnalyzeSweepRequest;
 import io.quantbot.storage.v1.ArtifactPortGrpc;
 import io.quantbot.storage.v1.CreateRunRequest;
@@ -164,6 +165,37 @@ class HostileInputTest {
                 value -> stub.importSnapshot(ImportSnapshotRequest.newBuilder().setSourceDir("snap").putAllTags(tagsWithKey(value)).build()));
         expectAllRefused("ImportSnapshot.tags value", HOSTILE_NAMES,
                 value -> stub.importSnapshot(ImportSnapshotRequest.newBuilder().setSourceDir("snap").putTags("k", value).build()));
+    }
+
+    @Test
+    void uploadSnapshotRefusesEveryHostileFilePathAndName() {
+        byte[] content = "call_id,caller,token,chain,ts,price\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Map<String, String> paths = withEmpty(HOSTILE_NAMES);
+        paths.put("dot dot", "..");
+        paths.put("dot dot inside", "calls/../../../etc/cron.d/x");
+        paths.put("dot", "./calls.csv");
+        paths.put("absolute", "/etc/passwd");
+        paths.put("the root", "/");
+        paths.put("empty segment", "calls//calls.csv");
+        paths.put("trailing slash", "calls/");
+        paths.put("backslash", "calls\\..\\x.csv");
+        paths.put("hidden file", ".env");
+        paths.put("hidden folder", "calls/.git/config");
+        paths.put("a segment over 255 bytes", "a".repeat(256));
+        paths.put("over 1024 bytes", "ab/".repeat(400));
+        paths.put("nine levels deep", "a/b/c/d/e/f/g/h/i.csv");
+        paths.put("space around a segment", "calls/ x.csv");
+        int ran = expectAllRefused("UploadSnapshot.file.path", paths, value -> Uploads.send(channel,
+                Uploads.messages("snap", List.of(new Uploads.Entry(value, content)), Map.of(), true)));
+        assertThat(ran).isEqualTo(paths.size());
+        expectAllRefused("UploadSnapshot.snapshot_name", withEmpty(HOSTILE_NAMES), value -> Uploads.send(channel,
+                Uploads.messages(value, List.of(new Uploads.Entry("calls.csv", content)), Map.of(), true)));
+        expectAllRefused("UploadSnapshot.tags value", HOSTILE_NAMES, value -> Uploads.send(channel,
+                Uploads.messages("snap", List.of(new Uploads.Entry("calls.csv", content)), Map.of("k", value), true)));
+        expectAllRefused("UploadSnapshot.tags key", withEmpty(HOSTILE_NAMES), value -> Uploads.send(channel,
+                Uploads.messages("snap", List.of(new Uploads.Entry("calls.csv", content)), tagsWithKey(value), true)));
+        // Nothing any refused upload sent stays in staging.
+        assertThat(daemon.dataDir().resolve("staging/uploads").toFile().list()).isNullOrEmpty();
     }
 
     @Test

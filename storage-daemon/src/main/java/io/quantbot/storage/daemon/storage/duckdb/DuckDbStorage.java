@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quantbot.storage.daemon.batch.SnapshotUploads;
 import io.quantbot.storage.daemon.config.DatabaseConfig;
 import io.quantbot.storage.daemon.config.StateConfig;
 import io.quantbot.storage.daemon.lifecycle.Managed;
@@ -205,6 +206,15 @@ public final class DuckDbStorage implements Managed {
             }
             if (removed > 0) {
                 log.info("Removed {} unregistered files from {}", removed, staging);
+            }
+            // Snapshot uploads a crash interrupted: nothing was imported from them.
+            Path uploads = SnapshotUploads.uploadsDir(staging);
+            if (Files.isDirectory(uploads, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                try (java.util.stream.Stream<Path> paths = Files.walk(uploads)) {
+                    for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).filter(path -> !path.equals(uploads)).toList()) {
+                        Files.deleteIfExists(path);
+                    }
+                }
             }
         } catch (IOException e) {
             log.warn("Cleaning {} failed", staging, e);

@@ -11,6 +11,7 @@ import io.quantbot.storage.daemon.batch.GenerateFeaturesCommand;
 import io.quantbot.storage.daemon.batch.GenerateReportCommand;
 import io.quantbot.storage.daemon.batch.ImportSnapshotCommand;
 import io.quantbot.storage.daemon.batch.ImportSnapshotResult;
+import io.quantbot.storage.daemon.batch.SnapshotUploads;
 import io.quantbot.storage.daemon.batch.Leaderboard;
 import io.quantbot.storage.daemon.batch.LeaderboardRow;
 import io.quantbot.storage.daemon.batch.ProducedArtifact;
@@ -70,12 +71,17 @@ final class PythonBatchEngine implements BatchEngine {
     @Override
     public CompletableFuture<ImportSnapshotResult> importSnapshot(ImportSnapshotCommand command, BatchCallOptions options) {
         return call(() -> {
-            Path source = importRoots.resolve(command.sourceDir(), "source_dir", List.of());
+            // An upload is staged by the daemon under staging/uploads and may only come from there; a client's
+            // ImportSnapshot names a folder in an import root and may never reach staging.
+            Path source = command.uploaded()
+                    ? new ImportRoots(List.of(SnapshotUploads.uploadsDir(stagingDir))).resolve(command.sourceDir(), "source_dir", List.of())
+                    : importRoots.resolve(command.sourceDir(), "source_dir", List.of());
             String name = command.snapshotName().isBlank() ? String.valueOf(source.getFileName()) : command.snapshotName();
             return Request.newBuilder().setImportSnapshot(ImportSnapshotOp.newBuilder()
                             .setSourceDir(source.toString())
                             .setSnapshotName(name)
-                            .setDryRun(command.dryRun()))
+                            .setDryRun(command.dryRun())
+                            .setUploaded(command.uploaded()))
                     .build();
         }, options, Result.KindCase.IMPORT_SNAPSHOT, result -> {
             var imported = result.getImportSnapshot();
