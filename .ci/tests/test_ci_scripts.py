@@ -63,6 +63,31 @@ class CheckNoSleepsTest(unittest.TestCase):
             self.assertIn(expected, result.stdout)
         self.assertNotIn("ATest.java:5:", result.stdout)
 
+    def test_wall_clock_windows_in_tests_fail_and_lower_bounds_pass(self) -> None:
+        self.tree.write("m/src/test/java/ATest.java", """\
+            class ATest {
+                void a() { assertThat(System.nanoTime() - started).isLessThan(5_000); }
+                void b() { assertThat(elapsed).isBetween(Duration.ofMillis(200), Duration.ofMillis(1750)); }
+                void c() { assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(d); }
+                void d() { assertThat(server.deadlineByMethod.get("Get")).isLessThanOrEqualTo(d); }
+            }
+            """)
+        self.tree.write("python-worker/tests/test_x.py", """\
+import time
+
+def test_x():
+    assert time.monotonic() - started < 0.5
+    assert sorted(timings)[10] < 0.05
+    assert result.sleep.slept_ms >= 200
+""")
+        result = self.check()
+        self.assertEqual(result.returncode, 1, result.stdout)
+        for expected in ("m/src/test/java/ATest.java:2:", "m/src/test/java/ATest.java:3:",
+                         "python-worker/tests/test_x.py:4:", "python-worker/tests/test_x.py:5:"):
+            self.assertIn(expected, result.stdout)
+        for allowed in ("ATest.java:4:", "ATest.java:5:", "test_x.py:6:"):
+            self.assertNotIn(allowed, result.stdout)
+
     def test_the_allowlist_grants_a_count_and_only_shrinks(self) -> None:
         self.tree.write("m/src/test/java/ATest.java", "class ATest { void a() throws Exception { Thread.sleep(1); Thread.sleep(2); } }\n")
         self.tree.write(".ci/sleep-allowlist", "m/src/test/java/ATest.java 1 one is allowed\n")

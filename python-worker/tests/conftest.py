@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import queue
 import sys
@@ -123,10 +124,95 @@ def env(tmp_path: Path) -> Env:
     return Env(root=tmp_path, **paths)
 
 
+class FakeClock:
+    """A monotonic clock moved by hand, for the worker's watchdog and request runner (no sleeping in tests).
+
+    ``wait`` ignores its timeout and returns only when notified, by the code under test or by :meth:`advance`,
+    which moves time while holding every condition a waiter used: a waiter that read the old time is waiting
+    (and so gets the notification) by then. :meth:`await_waits` lets a test know a waiter looked at the clock
+    again after an advance.
+    """
+
+    def __init__(self, start_ns: int = 1_000_000_000_000) -> None:
+        self._now = start_ns
+        self._state = threading.Condition()
+        self._conditions: list[threading.Condition] = []
+        self.waits = 0
+
+    def monotonic_ns(self) -> int:
+        return self._now
+
+    def wait(self, condition: threading.Condition, timeout_s: float | None) -> None:
+        with self._state:
+            if condition not in self._conditions:
+                self._conditions.append(condition)
+            self.waits += 1
+            self._state.notify_all()
+        condition.wait()
+
+    def advance(self, nanos: int) -> int:
+        """Moves time on and wakes the waiters; returns the number of waits so far (for :meth:`await_waits`)."""
+        with self._state:
+            conditions = list(self._conditions)
+        for condition in conditions:
+            condition.acquire()
+        try:
+            self._now += nanos
+            with self._state:
+                count = self.waits
+            for condition in conditions:
+                condition.notify_all()
+        finally:
+            for condition in reversed(conditions):
+                condition.release()
+        return count
+
+    def await_waits(self, count: int, timeout: float = 30.0) -> None:
+        """Waits (capped) until some waiter went back to waiting more than ``count`` times in all."""
+        with self._state:
+            assert self._state.wait_for(lambda: self.waits > count, timeout), (
+                f"no wait after {count} within {timeout} s"
+            )
+
+
+class RequestStarts(logging.Handler):
+    """Signals when the request runner starts a request (its "request N: op" debug line), so a test can act on a
+    running request without sleeping first."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self._started: set[int] = set()
+        self._changed = threading.Condition()
+        self._logger = logging.getLogger("quantbot_worker")
+        self._level = self._logger.level
+
+    def __enter__(self) -> RequestStarts:
+        self._logger.addHandler(self)
+        self._logger.setLevel(logging.DEBUG)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.removeHandler(self)
+        self._logger.setLevel(self._level)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == "request %d: %s" and isinstance(record.args, tuple) and record.args:
+            with self._changed:
+                self._started.add(int(record.args[0]))
+                self._changed.notify_all()
+
+    def wait(self, request_id: int, timeout: float = 30.0) -> None:
+        with self._changed:
+            assert self._changed.wait_for(lambda: request_id in self._started, timeout), (
+                f"request {request_id} never started"
+            )
+
+
 class LiveWorker:
     """``main`` on a thread with real pipes, for frames sent while a request runs."""
 
     def __init__(self, env: Env) -> None:
+        self._starts = RequestStarts().__enter__()
         in_read, self._in_write = os.pipe()
         out_read, out_write = os.pipe()
         self._infile: BinaryIO = os.fdopen(in_read, "rb")
@@ -167,9 +253,14 @@ class LiveWorker:
         assert frame is not None, "the worker closed its output"
         return frame
 
+    def started(self, request_id: int, timeout: float = 30.0) -> None:
+        """Waits (capped) until the worker started running ``request_id``."""
+        self._starts.wait(request_id, timeout)
+
     def close(self, timeout: float = 10.0) -> int | None:
         os.close(self._in_write)
         self._main.join(timeout)
+        self._starts.__exit__()
         return self.exit_code
 
 
@@ -184,6 +275,7 @@ def live(env: Env) -> Iterator[LiveWorker]:
                 worker.close()
             except OSError:
                 pass
+        worker._starts.__exit__()
 
 
 # ---------------------------------------------------------------- data makers

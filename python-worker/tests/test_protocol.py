@@ -6,7 +6,6 @@ import io
 import os
 import struct
 import threading
-import time
 
 import duckdb
 import pyarrow
@@ -14,11 +13,17 @@ import pytest
 from quantbot.storage.worker.v1 import worker_pb2
 
 from quantbot_worker import __version__
+from quantbot_worker.config import WorkerConfig
 from quantbot_worker.errors import ErrorCode
-from quantbot_worker.framing import MAX_FRAME_BYTES, FramingError, encode_frame, read_frame
-from quantbot_worker.worker import EXIT_CONFIG, EXIT_PROTOCOL, Watchdog, main
+from quantbot_worker.framing import MAX_FRAME_BYTES, FrameWriter, FramingError, encode_frame, read_frame
+from quantbot_worker.sandbox import open_connection
+from quantbot_worker.worker import EXIT_CONFIG, EXIT_PROTOCOL, RequestRunner, Watchdog, main
 
-from conftest import Code, Env, LiveWorker, configure_frame, parse_replies, request_frame
+from conftest import Code, Env, FakeClock, LiveWorker, RequestStarts, configure_frame, parse_replies, request_frame
+
+# Requests that must be cut short sleep this long (the longest sleep allowed): a test that waited for them to end
+# would fail by its capped wait, never pass by luck.
+FOREVER_MS = 3_600_000
 
 
 def sleep_request(request_id: int, millis: int, timeout_ms: int = 0) -> worker_pb2.DaemonFrame:
@@ -136,18 +141,15 @@ def test_sleep_validates_millis(env: Env) -> None:
 
 
 def test_sleep_sleeps(env: Env) -> None:
-    started = time.monotonic()
     result = env.ok("sleep", worker_pb2.SleepOp(millis=200))
-    assert 200 <= result.sleep.slept_ms < 1000
-    assert time.monotonic() - started >= 0.2
+    assert result.sleep.slept_ms >= 200  # a lower bound only: a sleep never ends early, however busy the machine
 
 
-def test_timeout_interrupts_the_query(env: Env) -> None:
-    started = time.monotonic()
-    error = env.error("sleep", worker_pb2.SleepOp(millis=10_000), timeout_ms=300)
+def test_timeout_interrupts_the_query(live: LiveWorker) -> None:
+    live.send(sleep_request(1, FOREVER_MS, timeout_ms=300))
+    error = live.next(timeout=60).response.error
     assert error.code == Code.DEADLINE_EXCEEDED
     assert "300 ms" in error.message
-    assert time.monotonic() - started < 3
 
 
 def test_cancel_of_a_queued_request(env: Env) -> None:
@@ -160,14 +162,12 @@ def test_cancel_of_a_queued_request(env: Env) -> None:
 
 
 def test_cancel_interrupts_a_running_sleep(live: LiveWorker) -> None:
-    live.send(sleep_request(21, 30_000))
-    time.sleep(0.3)  # let it start
-    started = time.monotonic()
+    live.send(sleep_request(21, FOREVER_MS))
+    live.started(21)
     live.send(worker_pb2.DaemonFrame(cancel=worker_pb2.Cancel(request_id=21)))
-    response = live.next().response
+    response = live.next(timeout=60).response
     assert response.id == 21
     assert response.error.code == Code.CANCELLED
-    assert time.monotonic() - started < 2
     # The worker stays usable after a cancel.
     live.send(sleep_request(22, 1))
     assert live.next().response.WhichOneof("outcome") == "result"
@@ -182,32 +182,30 @@ def test_cancel_of_an_unknown_request_is_ignored(live: LiveWorker) -> None:
 
 
 def test_ping_is_answered_while_a_request_runs(live: LiveWorker) -> None:
-    live.send(sleep_request(31, 1500))
-    time.sleep(0.2)
-    sent = time.monotonic()
+    live.send(sleep_request(31, FOREVER_MS))
+    live.started(31)
     live.send(worker_pb2.DaemonFrame(ping=worker_pb2.Ping(nonce=42)))
-    pong = live.next().pong
+    # The request never ends by itself: the pong can only come from the reader while the request runs.
+    pong = live.next(timeout=60).pong
     assert pong.nonce == 42
-    assert time.monotonic() - sent < 0.5
     assert pong.rss_bytes > 10_000_000
     assert pong.requests_served == 0
-    response = live.next(timeout=10).response
-    assert response.id == 31 and response.WhichOneof("outcome") == "result"
+    live.send(worker_pb2.DaemonFrame(cancel=worker_pb2.Cancel(request_id=31)))
+    response = live.next(timeout=60).response
+    assert response.id == 31 and response.error.code == Code.CANCELLED
     live.send(worker_pb2.DaemonFrame(ping=worker_pb2.Ping(nonce=43)))
     assert live.next().pong.requests_served == 1
     assert live.close() == 0
 
 
 def test_malformed_frame_while_running_exits_non_zero(live: LiveWorker) -> None:
-    live.send(sleep_request(41, 30_000))
-    time.sleep(0.2)
+    live.send(sleep_request(41, FOREVER_MS))
+    live.started(41)
     live.send(struct.pack(">I", 3) + b"\xff\xff\xff")
-    started = time.monotonic()
-    frame = live.next()
+    frame = live.next(timeout=60)
     assert frame.response.id == 41 and frame.response.error.code == Code.CANCELLED
-    live._main.join(10)
+    live._main.join(60)
     assert live.exit_code == EXIT_PROTOCOL
-    assert time.monotonic() - started < 5
 
 
 def test_eof_lets_the_running_request_finish(live: LiveWorker) -> None:
@@ -219,14 +217,46 @@ def test_eof_lets_the_running_request_finish(live: LiveWorker) -> None:
 # ---------------------------------------------------------------- timeouts: one watchdog thread
 
 
+def _responses(out: io.BytesIO, count: int, timeout: float = 60.0) -> list[worker_pb2.Response]:
+    """The first ``count`` responses the runner wrote, waiting (capped) for them."""
+    done = threading.Event()
+    for _ in range(int(timeout / 0.01)):
+        responses = [r.response for r in parse_replies(out.getvalue()) if r.HasField("response")]
+        if len(responses) >= count:
+            return responses
+        done.wait(0.01)
+    raise AssertionError(f"fewer than {count} responses within {timeout} s")
+
+
 def test_timeout_counts_from_receipt_while_queued(env: Env) -> None:
-    started = time.monotonic()
-    code, replies = env.run(sleep_request(1, 400), sleep_request(2, 10_000, timeout_ms=800))
-    assert code == 0
-    assert replies[1].response.WhichOneof("outcome") == "result"
-    error = replies[2].response.error
-    assert error.code == Code.DEADLINE_EXCEEDED and "exceeded its timeout of 800 ms" in error.message
-    assert time.monotonic() - started < 3  # about 0.8 s after receipt, not 0.8 s after it started
+    # Fake time: both requests arrive at t0; request 1 holds the runner until t0+500 ms, so request 2 starts
+    # there. Its 800 ms run out at t0+800 ms (from receipt); counted from its start they would not before t0+1300.
+    clock = FakeClock()
+    config = WorkerConfig.from_proto(configure_frame(env).configure)
+    connection = open_connection(config)
+    out = io.BytesIO()
+    runner = RequestRunner(connection, config, FrameWriter(out), clock=clock)
+    with RequestStarts() as starts:
+        runner.start()
+        try:
+            runner.submit(sleep_request(1, FOREVER_MS).request)
+            runner.submit(sleep_request(2, FOREVER_MS, timeout_ms=800).request)
+            starts.wait(1)
+            clock.advance(500_000_000)
+            runner.cancel(1)
+            starts.wait(2)
+            waits = clock.advance(299_999_999)
+            clock.await_waits(waits)  # the watchdog looked at t0+800 ms - 1 ns and went back to sleep
+            assert len(_responses(out, 1)) == 1
+            clock.advance(1)
+            first, second = _responses(out, 2)
+            assert first.id == 1 and first.error.code == Code.CANCELLED
+            assert second.id == 2 and second.error.code == Code.DEADLINE_EXCEEDED
+            assert "exceeded its timeout of 800 ms" in second.error.message
+        finally:
+            runner.abort_all("test over")
+            runner.finish(timeout=30)
+            connection.close()
 
 
 def test_timeout_that_passed_in_the_queue(env: Env) -> None:
@@ -239,11 +269,11 @@ def test_timeout_that_passed_in_the_queue(env: Env) -> None:
 def test_a_short_timeout_after_a_long_one(live: LiveWorker) -> None:
     live.send(sleep_request(1, 1, timeout_ms=600_000))
     assert live.next().response.WhichOneof("outcome") == "result"
-    started = time.monotonic()
-    live.send(sleep_request(2, 30_000, timeout_ms=300))
-    response = live.next().response
+    # The watchdog sleeps until request 1's deadline (10 minutes on): only a wake-up for the earlier one answers
+    # request 2 within the capped wait.
+    live.send(sleep_request(2, FOREVER_MS, timeout_ms=300))
+    response = live.next(timeout=60).response
     assert response.id == 2 and response.error.code == Code.DEADLINE_EXCEEDED
-    assert time.monotonic() - started < 3
     assert live.close() == 0
 
 
@@ -271,30 +301,33 @@ def test_timeouts_start_no_thread_per_request(env: Env, monkeypatch: pytest.Monk
 
 
 class FakeContext:
-    def __init__(self) -> None:
-        self.aborted: list[tuple[ErrorCode, str, float]] = []
+    def __init__(self, clock: FakeClock) -> None:
+        self._clock = clock
+        self.aborted: list[tuple[ErrorCode, str, int]] = []
 
     def abort(self, code: ErrorCode, message: str) -> bool:
-        self.aborted.append((code, message, time.monotonic()))
+        self.aborted.append((code, message, self._clock.monotonic_ns()))
         return True
 
 
 def test_watchdog_fires_at_the_deadline_of_the_armed_request() -> None:
-    watchdog = Watchdog()
+    clock = FakeClock()
+    watchdog = Watchdog(clock)
     watchdog.start()
     try:
-        slow, quick, done = FakeContext(), FakeContext(), FakeContext()
-        armed = time.monotonic()
-        watchdog.arm(time.monotonic_ns() + 10_000_000_000, slow, "slow")  # type: ignore[arg-type]
-        watchdog.arm(time.monotonic_ns() + 100_000_000, quick, "quick")  # type: ignore[arg-type]
-        time.sleep(0.5)
-        assert slow.aborted == []
-        assert [(code, message) for code, message, _ in quick.aborted] == [(ErrorCode.DEADLINE_EXCEEDED, "quick")]
-        assert 0.09 <= quick.aborted[0][2] - armed < 0.4
-        watchdog.arm(time.monotonic_ns() + 100_000_000, done, "done")  # type: ignore[arg-type]
+        clock.await_waits(0)  # idle, nothing armed
+        slow, quick, done = FakeContext(clock), FakeContext(clock), FakeContext(clock)
+        armed = clock.monotonic_ns()
+        watchdog.arm(armed + 10_000_000_000, slow, "slow")  # type: ignore[arg-type]
+        watchdog.arm(armed + 100_000_000, quick, "quick")  # type: ignore[arg-type]  # replaces slow: one slot
+        clock.await_waits(clock.advance(99_999_999))  # 1 ns before quick's deadline: the watchdog looked, slept on
+        assert slow.aborted == [] and quick.aborted == []
+        clock.await_waits(clock.advance(1))
+        assert quick.aborted == [(ErrorCode.DEADLINE_EXCEEDED, "quick", armed + 100_000_000)]
+        watchdog.arm(clock.monotonic_ns() + 100_000_000, done, "done")  # type: ignore[arg-type]
         watchdog.disarm(done)  # type: ignore[arg-type]
         watchdog.disarm(slow)  # not armed any more: no effect
-        time.sleep(0.3)
-        assert done.aborted == [] and len(quick.aborted) == 1
+        clock.await_waits(clock.advance(20_000_000_000))  # past every deadline above
+        assert done.aborted == [] and slow.aborted == [] and len(quick.aborted) == 1
     finally:
         watchdog.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import duckdb
@@ -257,11 +256,10 @@ def test_temporary_views_belong_to_one_cursor() -> None:
 
 
 def test_row_limit_stops_a_streamed_statement_early(env: Env) -> None:
-    started = time.monotonic()
+    # A million billion rows: only stopping at the limit lets this answer at all.
     result = env.ok("query", query("SELECT range AS i FROM range(1000000000000000)", limit=5)).query
     assert [r["i"] for r in json.loads(result.json_rows)] == [0, 1, 2, 3, 4]
     assert result.row_count == 5 and result.truncated
-    assert time.monotonic() - started < 10
 
 
 def test_row_limit_with_order_by(env: Env) -> None:

@@ -24,7 +24,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 import duckdb
 import pyarrow as pa
@@ -58,6 +58,27 @@ def rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+class Clock(Protocol):
+    """Monotonic time and timed waits, injected so tests move time by hand instead of sleeping."""
+
+    def monotonic_ns(self) -> int: ...
+
+    def wait(self, condition: threading.Condition, timeout_s: float | None) -> None:
+        """Waits on ``condition`` (held by the caller) until notified or ``timeout_s`` passed (None: no limit)."""
+        ...
+
+
+class SystemClock:
+    def monotonic_ns(self) -> int:
+        return time.monotonic_ns()
+
+    def wait(self, condition: threading.Condition, timeout_s: float | None) -> None:
+        condition.wait(timeout_s)
+
+
+SYSTEM_CLOCK = SystemClock()
+
+
 class Watchdog:
     """One long-lived thread that aborts the running request when its timeout passes.
 
@@ -67,7 +88,8 @@ class Watchdog:
     sleep, so a stream of requests with timeouts costs no thread start and no wake-up each.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
+        self._clock = clock
         self._condition = threading.Condition(threading.Lock())
         self._armed: tuple[int, RequestContext, str] | None = None
         self._sleeping_until: int | None = None  # None: until notified
@@ -102,13 +124,13 @@ class Watchdog:
                 armed = self._armed
                 if armed is None:
                     self._sleeping_until = None
-                    self._condition.wait()
+                    self._clock.wait(self._condition, None)
                     continue
                 deadline_ns, ctx, message = armed
-                remaining = deadline_ns - time.monotonic_ns()
+                remaining = deadline_ns - self._clock.monotonic_ns()
                 if remaining > 0:
                     self._sleeping_until = deadline_ns
-                    self._condition.wait(remaining / 1e9)
+                    self._clock.wait(self._condition, remaining / 1e9)
                     continue
                 self._armed = None
             # Outside the lock: abort takes the request's own lock. A request that finished in
@@ -143,7 +165,9 @@ class RequestRunner:
         config: WorkerConfig,
         writer: FrameWriter,
         exit_process: Callable[[int], object] = os._exit,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        self._clock = clock
         self._connection = connection
         self._config = config
         self._writer = writer
@@ -155,7 +179,7 @@ class RequestRunner:
         self._pending: dict[int, _Pending] = {}
         self._running: RequestContext | None = None
         self.requests_served = 0
-        self._watchdog = Watchdog()
+        self._watchdog = Watchdog(clock)
         self._thread = threading.Thread(target=self._loop, name="request-runner", daemon=True)
 
     def start(self) -> None:
@@ -163,7 +187,7 @@ class RequestRunner:
         self._thread.start()
 
     def submit(self, request: worker_pb2.Request) -> None:
-        pending = _Pending(request, time.monotonic_ns())
+        pending = _Pending(request, self._clock.monotonic_ns())
         with self._lock:
             self._pending[request.id] = pending
         self._queue.put(pending)
@@ -261,7 +285,7 @@ class RequestRunner:
         if op is None:
             return _error_response(request.id, ErrorCode.INVALID_ARGUMENT, "request has no op")
         deadline_ns = pending.received_ns + request.timeout_ms * 1_000_000 if request.timeout_ms > 0 else None
-        if deadline_ns is not None and started >= deadline_ns:
+        if deadline_ns is not None and self._clock.monotonic_ns() >= deadline_ns:
             return _error_response(
                 request.id,
                 ErrorCode.DEADLINE_EXCEEDED,

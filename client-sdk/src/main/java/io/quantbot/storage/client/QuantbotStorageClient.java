@@ -154,6 +154,7 @@ public final class QuantbotStorageClient implements AutoCloseable {
         private Optional<String> authorityOverride = Optional.empty();
         private int maxInboundMessageSize = DEFAULT_MAX_INBOUND_MESSAGE_SIZE;
         private Sleeper sleeper = Sleeper.SYSTEM;
+        private io.grpc.Deadline.Ticker ticker = io.grpc.Deadline.getSystemTicker();
 
         private Builder() {}
 
@@ -266,6 +267,12 @@ public final class QuantbotStorageClient implements AutoCloseable {
             return this;
         }
 
+        /** Replaces the clock that call deadlines count on (tests move it with their sleeper instead of waiting). */
+        Builder ticker(io.grpc.Deadline.Ticker ticker) {
+            this.ticker = requireNonNull(ticker, "ticker is null");
+            return this;
+        }
+
         public QuantbotStorageClient build() {
             if (target.isPresent() == callerChannel.isPresent()) {
                 throw new IllegalStateException("set exactly one of target/forAddress and channel");
@@ -279,7 +286,7 @@ public final class QuantbotStorageClient implements AutoCloseable {
             CallPolicies policies = new CallPolicies(defaultDeadline, coarseDeadline);
                         Channel channel = ClientInterceptors.intercept(
                     baseChannel, new CallDefaultsInterceptor(policies, bearerToken, maxInboundMessageSize));
-            UnaryCaller caller = new UnaryCaller(channel, policies, retryPolicy, sleeper);
+            UnaryCaller caller = new UnaryCaller(channel, policies, retryPolicy, sleeper, ticker);
             return new QuantbotStorageClient(ownedChannel, channel, shutdownTimeout, caller);
         }
 

@@ -29,10 +29,11 @@ final class UnaryCaller {
     private final CallPolicies policies;
     private final RetryPolicy retryPolicy;
     private final Sleeper sleeper;
+    private final Deadline.Ticker ticker;
     private final Optional<Duration> deadlineOverride;
 
-    UnaryCaller(Channel channel, CallPolicies policies, RetryPolicy retryPolicy, Sleeper sleeper) {
-        this(channel, policies, retryPolicy, sleeper, Optional.empty());
+    UnaryCaller(Channel channel, CallPolicies policies, RetryPolicy retryPolicy, Sleeper sleeper, Deadline.Ticker ticker) {
+        this(channel, policies, retryPolicy, sleeper, ticker, Optional.empty());
     }
 
     private UnaryCaller(
@@ -40,11 +41,13 @@ final class UnaryCaller {
             CallPolicies policies,
             RetryPolicy retryPolicy,
             Sleeper sleeper,
+            Deadline.Ticker ticker,
             Optional<Duration> deadlineOverride) {
         this.channel = requireNonNull(channel, "channel is null");
         this.policies = requireNonNull(policies, "policies is null");
         this.retryPolicy = requireNonNull(retryPolicy, "retryPolicy is null");
         this.sleeper = requireNonNull(sleeper, "sleeper is null");
+        this.ticker = requireNonNull(ticker, "ticker is null");
         this.deadlineOverride = requireNonNull(deadlineOverride, "deadlineOverride is null");
     }
 
@@ -54,7 +57,7 @@ final class UnaryCaller {
         if (deadline.isNegative() || deadline.isZero()) {
             throw new IllegalArgumentException("deadline must be positive: " + deadline);
         }
-        return new UnaryCaller(channel, policies, retryPolicy, sleeper, Optional.of(deadline));
+        return new UnaryCaller(channel, policies, retryPolicy, sleeper, ticker, Optional.of(deadline));
     }
 
     Channel channel() {
@@ -64,7 +67,7 @@ final class UnaryCaller {
     /** The deadline a call of this method gets from now: the override, else the method's default. */
     Deadline deadlineFor(MethodDescriptor<?, ?> method) {
         Duration timeout = deadlineOverride.orElseGet(() -> policies.deadlineFor(method));
-        return Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS, ticker);
     }
 
     <RequestT, ResponseT> ResponseT call(MethodDescriptor<RequestT, ResponseT> method, RequestT request) {

@@ -23,6 +23,7 @@ import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -32,7 +33,8 @@ import org.slf4j.MDC;
  * response headers, or in the trailers of a call that fails before it sent headers: a trailers-only
  * response), sets the id and method in the logging MDC around every callback (grpc-java runs
  * callbacks on different threads), records the per-RPC latency histogram by method and code, and
- * writes the access log line.
+ * writes the access log line. A call the client cancels (or whose deadline passes) before the server
+ * closed it is recorded once too, as CANCELLED, after the service's cancel handling ran.
  */
 @Singleton
 public final class CallObservingInterceptor implements ServerInterceptor {
@@ -55,6 +57,7 @@ public final class CallObservingInterceptor implements ServerInterceptor {
         String requestId = requestId(headers);
         SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
         long start = System.nanoTime();
+        AtomicBoolean recorded = new AtomicBoolean();
         ServerCall<ReqT, RespT> observed = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
             private volatile boolean headersSent;
 
@@ -70,9 +73,11 @@ public final class CallObservingInterceptor implements ServerInterceptor {
                 if (!headersSent && !trailers.containsKey(RequestContext.REQUEST_ID_HEADER)) {
                     trailers.put(RequestContext.REQUEST_ID_HEADER, requestId);
                 }
-                long elapsed = System.nanoTime() - start;
-                timer(method, status.getCode()).record(elapsed, TimeUnit.NANOSECONDS);
-                accessLog(method, status, elapsed, peer, requestId);
+                if (recorded.compareAndSet(false, true)) {
+                    long elapsed = System.nanoTime() - start;
+                    timer(method, status.getCode()).record(elapsed, TimeUnit.NANOSECONDS);
+                    accessLog(method, status, elapsed, peer, requestId);
+                }
                 super.close(status, trailers);
             }
         };
@@ -100,6 +105,11 @@ public final class CallObservingInterceptor implements ServerInterceptor {
             public void onCancel() {
                 try (MdcScope ignored = MdcScope.of(requestId, method)) {
                     super.onCancel();
+                    if (recorded.compareAndSet(false, true)) {
+                        long elapsed = System.nanoTime() - start;
+                        timer(method, Status.Code.CANCELLED).record(elapsed, TimeUnit.NANOSECONDS);
+                        accessLog(method, Status.CANCELLED.withDescription("cancelled by the client or its deadline"), elapsed, peer, requestId);
+                    }
                 }
             }
 

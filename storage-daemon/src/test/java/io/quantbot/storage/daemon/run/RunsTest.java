@@ -357,9 +357,16 @@ class RunsTest {
         for (int seq = 6; seq <= 40; seq++) {
             call[0].onNext(chunk(id, seq, (seq - 1) * 200, 200));
         }
+        io.micrometer.core.instrument.search.Search cancelledCalls = daemon.getInstance(io.micrometer.core.instrument.MeterRegistry.class)
+                .find("quantbot.grpc.server.calls").tag("method", "quantbot.storage.v1.ArtifactPort/AppendRunRows").tag("code", "CANCELLED");
+        long cancelledBefore = cancelledCalls.timer() == null ? 0 : cancelledCalls.timer().count();
         call[0].cancel("client gave up", null);
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> done.get(30, TimeUnit.SECONDS))).isNotNull();
-        Thread.sleep(200);
+        // The server saw the cancel (its stream stops applying chunks) once the call is recorded as CANCELLED; a write
+        // queued behind the chunks it already handed to the writer then commits after all of them (the writer is FIFO).
+        Await.until("the server recorded the cancelled call", Duration.ofSeconds(30),
+                () -> cancelledCalls.timer() != null && cancelledCalls.timer().count() == cancelledBefore + 1);
+        create("s-cancel-barrier", "write-barrier");
         Run afterCancel = stub.getRun(GetRunRequest.newBuilder().setRunId(id).build());
         long acknowledged = afterCancel.getCommittedChunkSeq();
         assertThat(acknowledged).isBetween(5L, 40L);

@@ -31,6 +31,18 @@ class WorkerCodeTest {
     }
 
     @Test
+    void theHashCoversNamesLengthsAndBytesInPathOrder() {
+        // Golden values from Python's hashlib (sha256 over "path\0length\0bytes" per file, in path order; first 16 hex digits).
+        assertThat(WorkerCode.hash(new java.util.TreeMap<>())).isEqualTo("e3b0c44298fc1c14");
+        Map<String, byte[]> tree = new java.util.TreeMap<>(Map.of(
+                "quantbot_worker/cli.py", "def run():\n    return 0\n".getBytes(StandardCharsets.UTF_8),
+                "quantbot_worker/__main__.py", "from quantbot_worker.cli import run\n".getBytes(StandardCharsets.UTF_8)));
+        assertThat(WorkerCode.hash(tree)).isEqualTo("211d3a3f62790d49");
+        tree.put("quantbot_worker/cli.py", "def run():\n    return 1\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(WorkerCode.hash(tree)).isNotEqualTo("211d3a3f62790d49");
+    }
+
+    @Test
     void theSameTreeFromAJarOrAFolderHasTheSameHash() throws Exception {
         Map<String, byte[]> files = Map.of(
                 "quantbot_worker/__main__.py", "from quantbot_worker.cli import run\n".getBytes(StandardCharsets.UTF_8),
@@ -60,7 +72,9 @@ class WorkerCodeTest {
         }
         assertThat(fromFolder.keySet()).containsExactlyInAnyOrder("quantbot_worker/__main__.py", "quantbot_worker/cli.py");
         assertThat(fromJar.keySet()).isEqualTo(fromFolder.keySet());
-        assertThat(WorkerCode.hash(fromJar)).isEqualTo(WorkerCode.hash(fromFolder));
+        // Golden value, computed outside the code under test (Python's hashlib over path NUL length NUL bytes, in path order).
+        assertThat(WorkerCode.hash(fromFolder)).isEqualTo("211d3a3f62790d49");
+        assertThat(WorkerCode.hash(fromJar)).isEqualTo("211d3a3f62790d49");
         try (URLClassLoader empty = new URLClassLoader(new URL[0], null)) {
             assertThatThrownBy(() -> WorkerCode.load(empty)).hasMessageContaining("is not on the classpath");
         }
@@ -74,11 +88,12 @@ class WorkerCodeTest {
         assertThat(first.getFileName().toString()).isEqualTo(WorkerCode.hash(WorkerCode.load(LOADER)));
         assertThat(first.resolve("quantbot_worker/__main__.py")).isRegularFile();
         Path marker = first.resolve("quantbot_worker/__main__.py");
-        long modified = Files.getLastModifiedTime(marker).toMillis();
+        // A modification time far in the past: a rewrite would show as a different one, without waiting for the clock to move.
+        long modified = 1_000_000_000_000L;
+        Files.setLastModifiedTime(marker, java.nio.file.attribute.FileTime.fromMillis(modified));
 
         Files.createDirectories(root.resolve("0123456789abcdef/quantbot_worker"));
         Files.createDirectories(root.resolve(".tmp-deadbeef-1"));
-        Thread.sleep(20);
         Path second = WorkerCode.extract(root);
         assertThat(second).isEqualTo(first);
         assertThat(Files.getLastModifiedTime(marker).toMillis()).isEqualTo(modified);
