@@ -22,7 +22,7 @@ import picocli.CommandLine;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Backtests calls over candles for a grid of intervals × entry lags × overlay sets.",
-        subcommands = {RunCommand.class, DemoCommand.class, GenerateSnapshotCommand.class, ImportCommand.class, ValidateCommand.class,
+        subcommands = {RunCommand.class, DemoCommand.class, GenerateSnapshotCommand.class, ImportCommand.class, OptimizeCommand.class, ValidateCommand.class,
             SimulateLocalCommand.class, SweepsCommand.class},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {ExitCodes.OK_LINE, ExitCodes.RUN_FAILED_LINE, ExitCodes.BAD_USAGE_LINE,
@@ -45,6 +45,11 @@ public final class SweepRunnerCommand implements Callable<Integer> {
 
     /** As {@link #commandLine(PrintWriter, PrintWriter)}, with a listener that hears every finished scenario (tests). */
     static CommandLine commandLine(PrintWriter out, PrintWriter err, SweepListener listener) {
+        return commandLine(out, err, listener, OptimizeCommand.BatchObserver.NONE);
+    }
+
+    /** As above, with an observer of every batch an optimize records (tests interrupt an optimize through it). */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, SweepListener listener, OptimizeCommand.BatchObserver observer) {
         CommandLine.IFactory defaults = CommandLine.defaultFactory();
         CommandLine.IFactory factory = new CommandLine.IFactory() {
             @Override
@@ -54,6 +59,9 @@ public final class SweepRunnerCommand implements Callable<Integer> {
                 }
                 if (type == DemoCommand.class) {
                     return type.cast(new DemoCommand(listener));
+                }
+                if (type == OptimizeCommand.class) {
+                    return type.cast(new OptimizeCommand(observer));
                 }
                 return defaults.create(type);
             }

@@ -80,7 +80,18 @@ public final class Optimizer {
     /** Runs {@code settings.trials()} trials; {@code done} holds trials already finished (a resume), in order. */
     public List<Trial> run(Sampler sampler, Settings settings, ExecutorService executor, List<Trial> done)
             throws InterruptedException {
+        return run(sampler, settings, executor, done, batch -> {});
+    }
+
+    /**
+     * As {@link #run(Sampler, Settings, ExecutorService, List)}, handing each finished batch to {@code onBatch}
+     * (in trial order, on the calling thread) before the next batch starts: where a caller records its progress,
+     * so that a run continued from the recorded trials equals an uninterrupted one.
+     */
+    public List<Trial> run(Sampler sampler, Settings settings, ExecutorService executor, List<Trial> done,
+            java.util.function.Consumer<List<Trial>> onBatch) throws InterruptedException {
         requireNonNull(sampler, "sampler is null");
+        requireNonNull(onBatch, "onBatch is null");
         List<Trial> finished = new ArrayList<>(done);
         while (finished.size() < settings.trials()) {
             int first = finished.size();
@@ -94,14 +105,17 @@ public final class Optimizer {
                 int trialNumber = number;
                 batch.add(() -> evaluate(trialNumber, unit, medians));
             }
+            List<Trial> results = new ArrayList<>(count);
             for (Future<Trial> future : executor.invokeAll(batch)) {
                 try {
-                    finished.add(future.get());
+                    results.add(future.get());
                 }
                 catch (ExecutionException e) {
                     throw new IllegalStateException("trial failed", e.getCause());
                 }
             }
+            onBatch.accept(List.copyOf(results));
+            finished.addAll(results);
         }
         return finished;
     }

@@ -10,6 +10,15 @@ public final class TestCommands {
 
     private TestCommands() {}
 
+    /** Runs {@code optimize}; {@code observer} hears each recorded batch (group, trials done) and may throw to interrupt it. */
+    public static Outcome optimize(java.util.function.BiConsumer<String, Integer> observer, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = SweepRunnerCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true), SweepListener.NONE,
+                observer::accept).execute(args);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
     public static Outcome execute(SweepListener listener, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

@@ -215,6 +215,10 @@ class OptimizerTest {
         // Sample std: deviations 0.0625, -0.0875, 0.1625, -0.1375; squares sum 0.056875; / 3.
         assertThat(metrics.std()).isCloseTo(Math.sqrt(0.056875 / 3), within(1e-12));
         assertThat(metrics.sharpe()).isCloseTo(0.0375 / Math.sqrt(0.056875 / 3), within(1e-12));
+        // Losses -0.05 and -0.10: downside deviation sqrt((0.0025 + 0.01) / 4); gains 0.30 over losses 0.15.
+        assertThat(metrics.sortino()).isCloseTo(0.0375 / Math.sqrt(0.0125 / 4), within(1e-12));
+        assertThat(metrics.profitFactor()).isCloseTo(2.0, within(1e-12));
+        assertThat(Metrics.of(2, new double[] {0.1, 0.2}, 2).profitFactor()).isNaN();
         assertThat(Metrics.of(3, new double[0], 0).mean()).isNaN();
     }
 }
