@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Limits of the run ledger's hot path. */
-public record RunsConfig(int maxRowsPerChunk, int maxChunksInFlight) {
+public record RunsConfig(int maxRowsPerChunk, int maxChunksInFlight, int sealQueue) {
     public static final ConfigProperty<Integer> MAX_ROWS_PER_CHUNK = ConfigProperty.of(
             "runs.max-rows-per-chunk", "100000", "Most rows in one AppendRunRows chunk; more fail with RESOURCE_EXHAUSTED (REQUEST_TOO_LARGE).",
             ConfigValueParsers::parseInt);
@@ -13,11 +13,17 @@ public record RunsConfig(int maxRowsPerChunk, int maxChunksInFlight) {
             "Chunks of one AppendRunRows stream that may wait for their commit; the stream is not read further until one commits (flow control).",
             ConfigValueParsers::parseInt);
 
-    public static final List<ConfigProperty<?>> PROPERTIES = List.of(MAX_ROWS_PER_CHUNK, MAX_CHUNKS_IN_FLIGHT);
+    public static final ConfigProperty<Integer> SEAL_QUEUE = ConfigProperty.of(
+            "runs.seal-queue", "64",
+            "Seals (of FinishRun and of the start-up resumption) that may wait for one of the two sealing threads; past it FinishRun fails"
+                    + " with RESOURCE_EXHAUSTED (QUEUE_FULL, with a retry delay): the run stays finished, and a retried FinishRun seals it.",
+            ConfigValueParsers::parseInt);
+
+    public static final List<ConfigProperty<?>> PROPERTIES = List.of(MAX_ROWS_PER_CHUNK, MAX_CHUNKS_IN_FLIGHT, SEAL_QUEUE);
 
     public static RunsConfig from(ResolvedConfig config) {
         ConfigException.throwIfAny(problems(config));
-        return new RunsConfig(config.get(MAX_ROWS_PER_CHUNK), config.get(MAX_CHUNKS_IN_FLIGHT));
+        return new RunsConfig(config.get(MAX_ROWS_PER_CHUNK), config.get(MAX_CHUNKS_IN_FLIGHT), config.get(SEAL_QUEUE));
     }
 
     /** Every bad value of this area, each named by its key (see {@link DaemonConfiguration#problems}). */
@@ -25,6 +31,7 @@ public record RunsConfig(int maxRowsPerChunk, int maxChunksInFlight) {
         List<String> problems = new ArrayList<>();
         ConfigChecks.atLeast(problems, config, MAX_ROWS_PER_CHUNK, 1);
         ConfigChecks.atLeast(problems, config, MAX_CHUNKS_IN_FLIGHT, 1);
+        ConfigChecks.atLeast(problems, config, SEAL_QUEUE, 1);
         return problems;
     }
 }

@@ -52,24 +52,48 @@ public final class StorageDaemon {
         this.health = requireNonNull(health, "health is null");
     }
 
-    public synchronized void start() throws Exception {
-        if (started) {
-            return;
+    /**
+     * Starts the ports and storage. Storage starts outside the monitor: it can take long (interrupted seals are
+     * resumed first), and stop() (SIGTERM during start-up) must not queue behind it; a start that finds it was stopped
+     * meanwhile returns without starting gRPC or marking itself ready.
+     */
+    public void start() throws Exception {
+        synchronized (this) {
+            if (started) {
+                return;
+            }
+            started = true;
+            readiness.addListener(this::publishHealth);
+            dataDirLock.acquire();
+            try {
+                Ports.requireFree("gRPC", "grpc.port", config.grpcHost(), config.grpcPort());
+                Ports.requireFree("HTTP ops", "http.port", config.httpHost(), config.httpPort());
+                startPort(http, "HTTP ops", "http.port", config.httpHost(), config.httpPort());
+            } catch (Exception e) {
+                stop();
+                throw e;
+            }
         }
-        started = true;
-        readiness.addListener(this::publishHealth);
-        dataDirLock.acquire();
         try {
-            Ports.requireFree("gRPC", "grpc.port", config.grpcHost(), config.grpcPort());
-            Ports.requireFree("HTTP ops", "http.port", config.httpHost(), config.httpPort());
-            startPort(http, "HTTP ops", "http.port", config.httpHost(), config.httpPort());
             storage.start();
-            startPort(grpc, "gRPC", "grpc.port", config.grpcHost(), config.grpcPort());
+            synchronized (this) {
+                if (stopped) {
+                    log.info("Stopped during start-up; not opening the gRPC port");
+                    return;
+                }
+                startPort(grpc, "gRPC", "grpc.port", config.grpcHost(), config.grpcPort());
+                readiness.markReady(Readiness.STARTED);
+            }
         } catch (Exception e) {
+            synchronized (this) {
+                if (stopped) {
+                    log.info("Stopped during start-up: {}", e.getMessage());
+                    return;
+                }
+            }
             stop();
             throw e;
         }
-        readiness.markReady(Readiness.STARTED);
     }
 
     /** Starts a server; a failure to bind its port (taken since the check above) is named like the check names it. */

@@ -172,7 +172,9 @@ public final class DuckDbRunLedger implements RunLedger {
     public CompletableFuture<RunRecord> finish(String runId, RunStatus status, Map<String, Double> summary, String errorMessage, SealMode sealMode) {
         return writer.submit(new FinishTask(runId, status, summary, errorMessage, sealMode)).thenCompose(outcome -> {
             RunRecord finished = outcome.record;
-            if (!outcome.changed || finished.sealMode() == SealMode.DEFER || finished.resultArtifactId().isPresent()) {
+            // A repeated FinishRun of a run whose seal failed (refused with QUEUE_FULL, say) seals it now; seal() claims
+            // each run, so a seal under way is waited for, never repeated.
+            if (finished.sealMode() == SealMode.DEFER || finished.resultArtifactId().isPresent() || !finished.awaitsSeal()) {
                 return CompletableFuture.completedFuture(finished);
             }
             CompletableFuture<Void> sealed = finished.sealMode() == SealMode.SWEEP ? sealSweep(finished.sweepId()) : seal(List.of(finished));

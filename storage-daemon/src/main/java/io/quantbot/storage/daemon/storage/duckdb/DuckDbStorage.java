@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -87,17 +88,43 @@ public final class DuckDbStorage implements Managed {
                 .register(registry);
     }
 
+    /**
+     * Opens the database, loads the indexes, starts the writer and resumes interrupted seals. The resumption is
+     * waited for outside the monitor: it can take seconds per sealed run, and stop() (SIGTERM during start)
+     * must not queue behind it.
+     */
     @Override
-    public synchronized void start() throws SQLException {
-        database.open();
-        opened = true;
-        schemaVersion = SchemaMigrator.migrate(database.primaryConnection());
-        cleanStaging();
-        stateRepository.load(database.primaryConnection());
-        catalog.load(database.primaryConnection());
-        ledger.load(database.primaryConnection());
-        writer.start();
-        ledger.resumeSeals().join();
+    public void start() throws SQLException {
+        CompletableFuture<Void> resumed;
+        synchronized (this) {
+            database.open();
+            opened = true;
+            schemaVersion = SchemaMigrator.migrate(database.primaryConnection());
+            cleanStaging();
+            stateRepository.load(database.primaryConnection());
+            catalog.load(database.primaryConnection());
+            ledger.load(database.primaryConnection());
+            writer.start();
+            resumed = ledger.resumeSeals();
+        }
+        try {
+            resumed.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            requireNotStopped(e.getCause());
+            throw e;
+        }
+        startMaintenance();
+    }
+
+    /** Throws when stop() ran while the seals resumed: the caller must not go on starting what depends on storage. */
+    private synchronized void requireNotStopped(Throwable cause) {
+        if (!opened) {
+            throw new IllegalStateException("storage was stopped while interrupted seals resumed; they resume at the next start", cause);
+        }
+    }
+
+    private synchronized void startMaintenance() {
+        requireNotStopped(null);
         orphans.sweep();
         maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "duckdb-maintenance");

@@ -2,6 +2,8 @@ package io.quantbot.storage.daemon.storage.duckdb;
 
 import static java.util.Objects.requireNonNull;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quantbot.storage.daemon.artifact.ArtifactTypes;
@@ -10,6 +12,9 @@ import io.quantbot.storage.daemon.artifact.LakeCatalog;
 import io.quantbot.storage.daemon.artifact.Provenance;
 import io.quantbot.storage.daemon.artifact.StagedArtifact;
 import io.quantbot.storage.daemon.config.DatabaseConfig;
+import io.quantbot.storage.daemon.config.RunsConfig;
+import io.quantbot.storage.daemon.error.ErrorCode;
+import io.quantbot.storage.daemon.error.StorageException;
 import io.quantbot.storage.daemon.info.DaemonInfoService;
 import io.quantbot.storage.daemon.run.RunRecord;
 import io.quantbot.storage.daemon.run.RunStatus;
@@ -30,15 +35,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
  * Seals finished runs: their committed rows are copied (through a read connection, in hash order) into a
  * Parquet file in staging, fsynced, hashed, and registered as a run_results artifact with lineage to the
  * runs' inputs. The rows leave the hot table only after the artifact is registered, so a crash in
- * between loses nothing: the seal runs again at start and deduplicates.
+ * between loses nothing: the seal runs again at start and deduplicates. Two threads seal; at most runs.seal-queue
+ * seals wait for them, and a seal past that is refused with QUEUE_FULL (counted in quantbot_runs_seal_rejected_total):
+ * the run stays finished and unsealed until FinishRun is retried or the daemon restarts.
  */
 @Singleton
 public final class RunSealer {
@@ -47,18 +56,31 @@ public final class RunSealer {
     private final ReaderConnections readers;
     private final LakeCatalog catalog;
     private final Path stagingDir;
+    static final int THREADS = 2;
+    static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+
     private final Timer sealLatency;
-    private final ExecutorService executor = Executors.newFixedThreadPool(2, runnable -> {
-        Thread thread = new Thread(runnable, "run-sealer");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final Counter rejected;
+    private final int queueCapacity;
+    private final ThreadPoolExecutor executor;
 
     @Inject
-    public RunSealer(ReaderConnections readers, LakeCatalog catalog, DatabaseConfig config, MeterRegistry registry) {
+    public RunSealer(ReaderConnections readers, LakeCatalog catalog, DatabaseConfig config, RunsConfig runsConfig, MeterRegistry registry) {
         this.readers = requireNonNull(readers, "readers is null");
         this.catalog = requireNonNull(catalog, "catalog is null");
         this.stagingDir = config.stagingDir();
+        this.queueCapacity = runsConfig.sealQueue();
+        this.executor = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queueCapacity), runnable -> {
+            Thread thread = new Thread(runnable, "run-sealer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.rejected = Counter.builder("quantbot.runs.seal.rejected")
+                .description("Seals refused with RESOURCE_EXHAUSTED (QUEUE_FULL) because runs.seal-queue seals already waited for a sealing thread")
+                .register(registry);
+        Gauge.builder("quantbot.runs.seal.queue", executor, pool -> pool.getQueue().size())
+                .description("Seals waiting for a sealing thread (at most runs.seal-queue)")
+                .register(registry);
         this.sealLatency = Timer.builder("quantbot.runs.seal")
                 .description("Time to seal finished runs into a run_results Parquet artifact")
                 .serviceLevelObjectives(Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(500),
@@ -68,8 +90,23 @@ public final class RunSealer {
 
     /** Writes and registers the artifact; completes with its id. */
     CompletableFuture<String> seal(List<RunRecord> runs) {
-        return CompletableFuture.supplyAsync(() -> stage(runs), executor).thenCompose(catalog::register)
-                .thenApply(registration -> registration.artifact().id());
+        CompletableFuture<StagedArtifact> staged;
+        try {
+            staged = CompletableFuture.supplyAsync(() -> stage(runs), executor);
+        } catch (RejectedExecutionException e) {
+            if (executor.isShutdown()) {
+                return CompletableFuture.failedFuture(StorageException.builder(ErrorCode.SHUTTING_DOWN,
+                        "the daemon is shutting down; the run is sealed at the next start").build());
+            }
+            rejected.increment();
+            return CompletableFuture.failedFuture(StorageException.builder(ErrorCode.QUEUE_FULL,
+                            "the run is finished but not sealed: " + THREADS + " seals run and " + queueCapacity
+                                    + " wait (runs.seal-queue); retry FinishRun after a short pause to seal it")
+                    .retryAfter(RETRY_AFTER)
+                    .metadata("queue", "run-sealer")
+                    .build());
+        }
+        return staged.thenCompose(catalog::register).thenApply(registration -> registration.artifact().id());
     }
 
     private StagedArtifact stage(List<RunRecord> runs) {
