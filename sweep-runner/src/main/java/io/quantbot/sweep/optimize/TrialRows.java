@@ -2,13 +2,13 @@ package io.quantbot.sweep.optimize;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.protobuf.ByteString;
 import io.quantbot.storage.v1.BoolColumn;
 import io.quantbot.storage.v1.Column;
 import io.quantbot.storage.v1.DoubleColumn;
 import io.quantbot.storage.v1.Int64Column;
 import io.quantbot.storage.v1.RowChunk;
 import io.quantbot.storage.v1.StringColumn;
+import io.quantbot.sweep.remote.RowChunks;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -128,7 +128,7 @@ public final class TrialRows {
         }
         Column.Builder builder = Column.newBuilder().setName(name).setDoubles(column);
         if (anyNull) {
-            builder.setNullBitmap(ByteString.copyFrom(nulls));
+            RowChunks.withNullBitmap(builder, nulls);
         }
         return builder.build();
     }

@@ -92,7 +92,11 @@ public final class RowChunks {
      * part of the API contract. Building a {@code ByteString} would make sweep-runner depend on the protobuf
      * runtime, which its architecture rule does not allow (generated API types and client-sdk only).
      */
-    private static void withNullBitmap(Column.Builder builder, byte[] bitmap) {
+    /**
+     * Sets a column's validity bitmap (bit i set = row i is NULL) without naming protobuf's ByteString, which the
+     * runner may not use (its ArchUnit rule allows client-sdk and the generated API types only).
+     */
+    public static void withNullBitmap(Column.Builder builder, byte[] bitmap) {
         byte[] encoded = new byte[1 + varintSize(bitmap.length) + bitmap.length];
         int position = 0;
         encoded[position++] = (byte) (NULL_BITMAP_FIELD << 3 | LENGTH_DELIMITED);
