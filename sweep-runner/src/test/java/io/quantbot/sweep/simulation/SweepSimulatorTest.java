@@ -70,6 +70,35 @@ class SweepSimulatorTest {
     }
 
     @Test
+    void results_match_returns_worked_out_by_hand() {
+        // Golden values, not the backtester's own output: costs 30 bps fee + 10 bps slippage on both legs of a $1,000
+        // trade, net = (1000 g - 0.004 (1000 + 1000 (1 + g))) / 1000 with g = exit / entry - 1. The call at 0:30 enters at
+        // the next open: 1.01 (candle 1) with lag 0, 1.04 (candle 2) with lag 1m.
+        SweepSimulator simulator = new SweepSimulator(SPEC);
+        Call call = new Call("c1", "alice", "TokenA", "solana", 30_000, 1.0);
+        List<String> outcomes = new ArrayList<>();
+        List<Double> returns = new ArrayList<>();
+        simulator.simulate(0, call, series, (scenario, outcome) -> {
+            outcomes.add(String.format(java.util.Locale.ROOT, "%s %s %.4f->%.4f", scenario.id(), outcome.exitReason().label(),
+                    outcome.entryPrice(), outcome.exitPrice()));
+            returns.add(outcome.netReturn());
+        });
+        assertThat(outcomes).containsExactly(
+                // tp10 at 1.111 (candle 2's high 1.20); sl5 at 0.9595 (candle 1's low 0.94); hold to the last close 1.12
+                "i=1m/lag=0s/ov=tp10 take_profit 1.0100->1.1110", "i=1m/lag=0s/ov=sl5 stop_loss 1.0100->0.9595",
+                "i=1m/lag=0s/ov=hold end_of_data 1.0100->1.1200",
+                // tp10 at 1.144 (candle 2's high); the 0.988 stop is never touched (lows 1.03, 1.10)
+                "i=1m/lag=1m/ov=tp10 take_profit 1.0400->1.1440", "i=1m/lag=1m/ov=sl5 end_of_data 1.0400->1.1200",
+                "i=1m/lag=1m/ov=hold end_of_data 1.0400->1.1200");
+        // g = 0.1: 100 - 8.4 = 91.6; g = -0.05: -50 - 7.8; g = 0.12/1.01: 108.9109 - 8.4356; g = 0.08/1.04: 76.9231 - 8.3077
+        double[] expected = {0.0916, -0.0578, 0.10047524752475247, 0.0916, 0.06861538461538461, 0.06861538461538461};
+        assertThat(returns).hasSize(expected.length);
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(returns.get(i)).as("scenario %d", i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-12));
+        }
+    }
+
+    @Test
     void a_series_of_another_interval_is_rejected() {
         SweepSimulator simulator = new SweepSimulator(SPEC);
         Call call = new Call("c1", "alice", "TokenA", "solana", 0, 1.0);

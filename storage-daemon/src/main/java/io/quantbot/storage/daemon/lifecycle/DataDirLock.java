@@ -98,7 +98,7 @@ public final class DataDirLock {
         try {
             lock.release();
         } catch (IOException e) {
-            log.warn("Releasing the data dir lock failed: {}", e.getMessage());
+            log.warn("Releasing the data dir lock failed: {}", e.getMessage(), e);
         }
         closeQuietly(channel);
         lock = null;

@@ -30,11 +30,10 @@ class PromtoolTest {
             var state = StatePortGrpc.newBlockingStub(daemon.loopbackChannel());
             state.set(SetRequest.newBuilder().setNamespace("p").setKey("k").setValue(Value.newBuilder().setJson("1")).build());
             state.get(GetRequest.newBuilder().setNamespace("p").setKey("k").build());
-            try {
-                state.get(GetRequest.newBuilder().setNamespace("p").setKey("missing").build());
-            } catch (io.grpc.StatusRuntimeException expected) {
-                // a NOT_FOUND series too
-            }
+            // a NOT_FOUND series too
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> state.get(GetRequest.newBuilder().setNamespace("p").setKey("missing").build()))
+                    .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.NOT_FOUND));
             ArtifactPortGrpc.newBlockingStub(daemon.loopbackChannel()).getServerInfo(GetServerInfoRequest.getDefaultInstance());
             String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.httpPort() + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();

@@ -184,7 +184,7 @@ public final class DatabaseBackup {
                     Files.deleteIfExists(path);
                 }
             } catch (IOException | UncheckedIOException e) {
-                log.error("Could not remove {} after a failed backup: {}", directory, e.getMessage());
+                log.error("Could not remove {} after a failed backup: {}", directory, e.getMessage(), e);
             }
         }
     }

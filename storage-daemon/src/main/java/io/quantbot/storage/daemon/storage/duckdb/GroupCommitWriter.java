@@ -279,6 +279,9 @@ public final class GroupCommitWriter {
         return java.util.Optional.ofNullable(degraded);
     }
 
+    /** While the writes of a failed group commit are retried alone: how many failed again (-1 otherwise); writer thread only. */
+    private int failedAlone = -1;
+
     private void loop() {
         List<Pending<?>> batch = new ArrayList<>(Math.min(maxBatch, 1024));
         while (running || !queue.isEmpty()) {
@@ -350,10 +353,20 @@ public final class GroupCommitWriter {
             return;
         }
         if (!commitTogether(transactional)) {
-            for (Pending<?> pending : transactional) {
-                if (!refuseIfDegraded(pending)) {
-                    commitTogether(List.of(pending));
+            // One stack trace for the batch: the first write that also fails alone logs it in full, the others one line each.
+            failedAlone = 0;
+            try {
+                for (Pending<?> pending : transactional) {
+                    if (!refuseIfDegraded(pending)) {
+                        commitTogether(List.of(pending));
+                    }
                 }
+            } finally {
+                if (failedAlone > 1) {
+                    log.error("{} of the {} writes of a failed group commit also failed alone; the first one's stack trace is logged"
+                            + " above, the others' first lines", failedAlone, transactional.size());
+                }
+                failedAlone = -1;
             }
         }
     }
@@ -463,7 +476,9 @@ public final class GroupCommitWriter {
                 return true;
             }
             if (tasks.size() > 1) {
-                log.warn("Group commit of {} writes failed; retrying each alone", tasks.size(), e);
+                // Without the stack trace: the writes that fail again alone log it (the first one in full).
+                log.warn("Group commit of {} writes failed ({}); retrying each alone", tasks.size(), DuckDbFailures.firstLine(e));
+                log.debug("Group commit failure", e);
                 return false;
             }
             failAll(tasks, internal(e), e);
@@ -644,7 +659,9 @@ public final class GroupCommitWriter {
         for (Pending<?> pending : tasks) {
             names.add(pending.task.name());
         }
-        if (failure.code() == ErrorCode.INTERNAL) {
+        if (failure.code() == ErrorCode.INTERNAL && failedAlone >= 0 && ++failedAlone > 1) {
+            log.error("{} writes failed ({}): {}: {}", tasks.size(), String.join(", ", names), failure.getMessage(), DuckDbFailures.firstLine(cause));
+        } else if (failure.code() == ErrorCode.INTERNAL) {
             log.error("{} writes failed ({}): {}", tasks.size(), String.join(", ", names), failure.getMessage(), cause);
         } else {
             log.warn("{} writes failed with {} ({}): {}", tasks.size(), failure.code(), String.join(", ", names), DuckDbFailures.firstLine(cause));

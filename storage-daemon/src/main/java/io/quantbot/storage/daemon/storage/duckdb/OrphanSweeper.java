@@ -85,7 +85,7 @@ public final class OrphanSweeper {
         try (Stream<Path> paths = Files.walk(root)) {
             paths.filter(path -> !Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)).forEach(candidates::add);
         } catch (IOException | UncheckedIOException e) {
-            log.warn("Cannot list {} for orphans: {}", root, e.getMessage());
+            log.warn("Cannot list {} for orphans: {}", root, e.getMessage(), e);
             return;
         }
         for (Path file : candidates) {
@@ -108,7 +108,7 @@ public final class OrphanSweeper {
                 bytes[0] += size;
                 removedFiles.increment();
             } catch (IOException e) {
-                log.warn("Cannot remove the orphaned file {}: {}", file, e.getMessage());
+                log.warn("Cannot remove the orphaned file {}: {}", file, e.getMessage(), e);
             }
         }
     }

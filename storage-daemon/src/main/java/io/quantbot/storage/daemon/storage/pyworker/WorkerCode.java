@@ -97,7 +97,7 @@ final class WorkerCode {
                 }
             }
         } catch (IOException | UncheckedIOException e) {
-            log.warn("Could not clean old python worker code in {}: {}", root, e.getMessage());
+            log.warn("Could not clean old python worker code in {}: {}", root, e.getMessage(), e);
         }
     }
 

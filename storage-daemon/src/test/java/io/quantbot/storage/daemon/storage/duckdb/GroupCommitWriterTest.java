@@ -138,6 +138,52 @@ class GroupCommitWriterTest {
     }
 
     @Test
+    void aBadBatchLogsOneFullStackTraceAndOneLinePerOtherFailedWrite() throws Exception {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(GroupCommitWriter.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events = new ch.qos.logback.core.read.ListAppender<>();
+        events.start();
+        logger.addAppender(events);
+        try {
+            start(100);
+            CountDownLatch gate = gate();
+            List<CompletableFuture<Long>> poisoned = new ArrayList<>();
+            CompletableFuture<Long> good = writer.submit(insert(1));
+            for (int i = 0; i < 3; i++) {
+                poisoned.add(writer.submit(new Task("poisoned") {
+                    @Override
+                    public Long apply(WriteContext context) throws SQLException {
+                        try (Statement statement = context.connection().createStatement()) {
+                            statement.execute("INSERT INTO missing_table VALUES (1)");
+                        }
+                        return 0L;
+                    }
+                }));
+            }
+            gate.countDown();
+            assertThat(good.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(poisoned).hasSize(3);
+            for (CompletableFuture<Long> future : poisoned) {
+                assertThatThrownBy(() -> future.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+            }
+            // The summary follows the last failed write's completion.
+            io.quantbot.storage.daemon.testing.Await.until("the batch's summary line", java.time.Duration.ofSeconds(30),
+                    () -> logged(events).stream().anyMatch(event -> event.getFormattedMessage().contains("also failed alone")));
+        } finally {
+            logger.detachAppender(events);
+        }
+        List<ch.qos.logback.classic.spi.ILoggingEvent> logged = logged(events);
+        // Before: the batch's warning and each of the three failed writes carried the full stack trace (four traces).
+        assertThat(logged.stream().filter(event -> event.getThrowableProxy() != null && event.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN)))
+                .as("events with a stack trace").hasSize(1);
+        assertThat(logged.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage))
+                .anySatisfy(message -> assertThat(message).startsWith("Group commit of 4 writes failed (").endsWith("; retrying each alone"))
+                .anySatisfy(message -> assertThat(message).startsWith("3 of the 4 writes of a failed group commit also failed alone"))
+                .filteredOn(message -> message.startsWith("1 writes failed (poisoned)")).hasSize(3)
+                // the first with its stack trace, the two others with the first line of their cause instead
+                .filteredOn(message -> message.contains("see the daemon log: ")).hasSize(2);
+    }
+
+    @Test
     void appenderRowsOfAFailedBatchNeverReachALaterCommit() throws Exception {
         start(100);
         CountDownLatch gate = gate();
@@ -363,6 +409,13 @@ class GroupCommitWriterTest {
         });
         assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
         return release;
+    }
+
+    /** A copy of what the appender holds (it appends under its own monitor). */
+    private static List<ch.qos.logback.classic.spi.ILoggingEvent> logged(ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events) {
+        synchronized (events) {
+            return List.copyOf(events.list);
+        }
     }
 
     private static Task insert(long id) {
