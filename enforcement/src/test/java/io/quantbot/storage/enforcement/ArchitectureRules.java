@@ -9,6 +9,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noMembers;
 
 import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.Dependency;
 import com.tngtech.archunit.core.domain.JavaAccess;
 import com.tngtech.archunit.core.domain.JavaAnnotation;
 import com.tngtech.archunit.core.domain.JavaClass;
@@ -17,6 +18,8 @@ import com.tngtech.archunit.core.domain.JavaConstructorCall;
 import com.tngtech.archunit.core.domain.JavaMember;
 import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
 import com.tngtech.archunit.lang.conditions.ArchConditions;
 import com.tngtech.archunit.library.GeneralCodingRules;
 import io.grpc.BindableService;
@@ -49,6 +52,8 @@ final class ArchitectureRules {
 
     private static final String STORAGE_LAYER = "..daemon.storage..";
     private static final String WORKER_POOL = "..daemon.storage.pyworker..";
+    private static final String EMBEDDED_ENGINE = "..daemon.storage.duckdb..";
+    private static final java.util.regex.Pattern ADAPTER_PACKAGE = java.util.regex.Pattern.compile(".*\\.daemon\\.storage\\.([a-z0-9_]+)(\\..*)?");
     private static final String GRPC_ADAPTERS = "..daemon.grpc..";
 
     private static final String API_STUBS = "io.quantbot.storage.v1..";
@@ -137,6 +142,49 @@ final class ArchitectureRules {
             .because("the domain is plain Java behind its ports (STYLE.md, hexagonal layout: \"generated proto types"
                     + " stay in grpc/ and client-sdk; the domain never imports them\"); which engine serves a call"
                     + " is the storage layer's business (docs/architecture.md invariants 4 and 5)");
+
+    static final ArchRule domain_never_uses_jdbc = noClasses()
+            .that().resideInAnyPackage("..daemon.state..", "..daemon.artifact..", "..daemon.run..", "..daemon.candles..", "..daemon.batch..",
+                    "..daemon.info..")
+            .should().dependOnClassesThat().resideInAnyPackage("java.sql..", "javax.sql..")
+            .because("the domain states its rules over repository ports; SQL is one engine's way to keep them"
+                    + " (docs/architecture.md, \"Engines and ports\"), so a second engine implements storage, not rules");
+
+    static final ArchRule only_the_embedded_engine_uses_duckdb = noClasses()
+            .that().resideOutsideOfPackage(EMBEDDED_ENGINE)
+            .should().dependOnClassesThat().resideInAnyPackage("org.duckdb..")
+            .because("DuckDB is the embedded engine's business: everything else reaches it through the storage ports"
+                    + " (docs/architecture.md, \"Engines and ports\"; invariant 4)");
+
+    static final ArchRule engine_adapters_do_not_depend_on_each_other = classes()
+            .that().resideInAPackage("..daemon.storage.*..")
+            .should(new ArchCondition<JavaClass>("not depend on another adapter package under storage") {
+                @Override
+                public void check(JavaClass item, ConditionEvents events) {
+                    String own = adapterOf(item.getPackageName());
+                    for (Dependency dependency : item.getDirectDependenciesFromSelf()) {
+                        String other = adapterOf(dependency.getTargetClass().getPackageName());
+                        if (other != null && !other.equals(own)) {
+                            events.add(SimpleConditionEvent.violated(dependency, dependency.getDescription()));
+                        }
+                    }
+                }
+            })
+            .because("each engine (storage.duckdb) and the worker pool (storage.pyworker) is a separate adapter behind"
+                    + " the ports; only the neutral storage package wires them together (docs/architecture.md)");
+
+    /** The adapter package under daemon.storage a package belongs to ({@code duckdb}, {@code pyworker}), or null. */
+    private static String adapterOf(String packageName) {
+        java.util.regex.Matcher matcher = ADAPTER_PACKAGE.matcher(packageName);
+        return matcher.matches() ? matcher.group(1) : null;
+    }
+
+    static final ArchRule edges_reach_storage_through_ports = noClasses()
+            .that().resideInAnyPackage("..daemon.server..", GRPC_ADAPTERS, "..daemon.cli..", "..daemon.info..")
+            .should().dependOnClassesThat().resideInAnyPackage(EMBEDDED_ENGINE, WORKER_POOL)
+            .because("the servers, the gRPC adapters, the commands and server info use the engine-neutral ports"
+                    + " (StorageLayer, StorageMaintenance, OfflineMaintenance, the domain's repositories), so switching"
+                    + " storage.mode changes modules, not callers (docs/architecture.md)");
 
     static final ArchRule only_grpc_adapters_extend_service_bases = noClasses()
             .that().resideOutsideOfPackage(GRPC_ADAPTERS)

@@ -94,6 +94,26 @@ class ArchitectureTest {
         ArchitectureRules.only_cli_uses_standard_streams.check(production);
     }
 
+    @Test
+    void domain_never_uses_jdbc() {
+        ArchitectureRules.domain_never_uses_jdbc.check(production);
+    }
+
+    @Test
+    void only_the_embedded_engine_uses_duckdb() {
+        ArchitectureRules.only_the_embedded_engine_uses_duckdb.check(production);
+    }
+
+    @Test
+    void engine_adapters_do_not_depend_on_each_other() {
+        ArchitectureRules.engine_adapters_do_not_depend_on_each_other.check(production);
+    }
+
+    @Test
+    void edges_reach_storage_through_ports() {
+        ArchitectureRules.edges_reach_storage_through_ports.check(production);
+    }
+
     /** A rule added to ArchitectureRules without a test here would never be checked against production. */
     @Test
     void every_rule_is_checked_here() {

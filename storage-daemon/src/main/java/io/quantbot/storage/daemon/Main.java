@@ -7,6 +7,7 @@ import io.quantbot.storage.daemon.config.ResolvedConfig;
 import io.quantbot.storage.daemon.grpc.GrpcModule;
 import io.quantbot.storage.daemon.metrics.MetricsModule;
 import io.quantbot.storage.daemon.server.ServerModule;
+import io.quantbot.storage.daemon.config.StorageConfig;
 import io.quantbot.storage.daemon.storage.StorageModule;
 import java.util.List;
 
@@ -22,7 +23,7 @@ public final class Main {
         return List.of(
                 new ConfigModule(config),
                 new MetricsModule(),
-                new StorageModule(),
+                new StorageModule(StorageConfig.from(config).mode()),
                 new GrpcModule(),
                 new ServerModule());
     }

@@ -522,7 +522,7 @@ public final class RemoteSweep {
 
         /**
          * FinishRun, under no lock: two waves' seals (SWEEP) may be in flight at once. The daemon claims each run
-         * before sealing it, so concurrent seals of one sweep seal every run exactly once (its RunsTest
+         * before sealing it, so concurrent seals of one sweep seal every run exactly once (its RunsContract
          * concurrentSweepSealsSealEveryRunExactlyOnce); a slow seal holds up only its own uploader thread.
          */
         private void finishRun(FinishRunRequest request) {

@@ -1,10 +1,8 @@
 package io.quantbot.storage.daemon.cli;
 
 import io.quantbot.storage.daemon.config.ConfigException;
-import io.quantbot.storage.daemon.config.DatabaseConfig;
-import io.quantbot.storage.daemon.config.ResolvedConfig;
-import io.quantbot.storage.daemon.storage.duckdb.LakeIntegrity;
-import io.quantbot.storage.daemon.storage.duckdb.OfflineLake;
+import io.quantbot.storage.daemon.storage.StorageMaintenance;
+import io.quantbot.storage.daemon.storage.OfflineMaintenance;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -49,26 +47,21 @@ public final class LakeCommand implements Callable<Integer> {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            DatabaseConfig config;
+            StorageMaintenance.IntegrityReport report;
             try {
-                ResolvedConfig resolved = options.resolve(environment);
-                config = DatabaseConfig.from(resolved);
+                report = OfflineMaintenance.verifyLake(options.resolve(environment));
             } catch (ConfigException e) {
                 err.println("bad configuration:");
                 e.problems().forEach(problem -> err.println("  " + problem));
                 return ExitCodes.USAGE;
-            }
-            LakeIntegrity.Report report;
-            try {
-                report = OfflineLake.verify(config);
-            } catch (OfflineLake.UnavailableException e) {
+            } catch (OfflineMaintenance.UnavailableException e) {
                 err.println("lake verify: " + e.getMessage());
                 return ExitCodes.DATABASE_LOCKED;
             }
-            for (LakeIntegrity.Problem problem : report.mismatched()) {
+            for (StorageMaintenance.IntegrityProblem problem : report.mismatched()) {
                 out.println("CHANGED  " + problem.artifactId() + "  " + problem.path() + "  " + problem.problem());
             }
-            for (LakeIntegrity.Problem problem : report.missing()) {
+            for (StorageMaintenance.IntegrityProblem problem : report.missing()) {
                 out.println("MISSING  " + problem.artifactId() + "  " + problem.path() + "  " + problem.problem());
             }
             out.println(report.checked() + " artifact files checked, " + report.bytesHashed() + " bytes hashed in " + report.millis() + " ms: "

@@ -10,8 +10,6 @@ import io.quantbot.storage.daemon.config.ResolvedConfig;
 import io.quantbot.storage.daemon.lifecycle.StartupException;
 import io.quantbot.storage.daemon.logging.LoggingConfigurator;
 import io.quantbot.storage.daemon.server.StorageDaemon;
-import io.quantbot.storage.daemon.storage.duckdb.DataLossException;
-import io.quantbot.storage.daemon.storage.duckdb.DatabaseLockedException;
 import java.io.PrintWriter;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -93,12 +91,6 @@ public final class ServeCommand implements Callable<Integer> {
             // Actionable: the message says what and what to do; a stack trace would only bury it.
             log.error("Cannot start: {}", e.getMessage());
             return e.exitCode();
-        } catch (DatabaseLockedException e) {
-            log.error("Cannot start: {}", e.getMessage());
-            return ExitCodes.DATABASE_LOCKED;
-        } catch (DataLossException e) {
-            log.error("Cannot start: {}", e.getMessage());
-            return ExitCodes.DATA_LOSS;
         } catch (Exception e) {
             log.error("Cannot start: {}", e.getMessage(), e);
             return ExitCodes.FAILED;

@@ -11,6 +11,7 @@ public final class DaemonConfiguration {
 
     public static List<ConfigProperty<?>> properties() {
         List<ConfigProperty<?>> all = new ArrayList<>();
+        all.addAll(StorageConfig.PROPERTIES);
         all.addAll(DatabaseConfig.PROPERTIES);
         all.addAll(LakeConfig.PROPERTIES);
         all.addAll(ServerConfig.PROPERTIES);
@@ -31,6 +32,7 @@ public final class DaemonConfiguration {
      */
     public static List<String> problems(ResolvedConfig config) {
         Set<String> problems = new LinkedHashSet<>();
+        problems.addAll(StorageConfig.problems(config));
         problems.addAll(DatabaseConfig.problems(config));
         problems.addAll(LakeConfig.problems(config));
         problems.addAll(ServerConfig.problems(config));

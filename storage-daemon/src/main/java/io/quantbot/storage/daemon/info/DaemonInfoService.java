@@ -27,7 +27,7 @@ public final class DaemonInfoService {
     public DaemonInfo info() {
         return new DaemonInfo(
                 version(),
-                storage.duckDbVersion(),
+                storage.engine().version(),
                 config.dataDir().toString(),
                 startedAtMs,
                 storage.schemaVersion(),

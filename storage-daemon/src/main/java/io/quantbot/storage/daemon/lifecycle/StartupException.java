@@ -12,6 +12,8 @@ public final class StartupException extends RuntimeException {
     public static final int BAD_SETTING = 2;
     /** Exit code 3: another process holds something the daemon needs (the data dir, a port). */
     public static final int HELD_BY_ANOTHER_PROCESS = 3;
+    /** Exit code 4: the storage lost acknowledged commits (e.g. a write-ahead log cut short) and refuses to serve without them. */
+    public static final int DATA_LOSS = 4;
 
     private final int exitCode;
 

@@ -12,10 +12,7 @@ import io.quantbot.storage.daemon.error.StorageException;
 import io.quantbot.storage.daemon.input.InputText;
 import io.quantbot.storage.daemon.lifecycle.Managed;
 import io.quantbot.storage.daemon.lifecycle.Readiness;
-import io.quantbot.storage.daemon.storage.duckdb.DatabaseBackup;
-import io.quantbot.storage.daemon.storage.duckdb.DuckDbLakeCatalog;
-import io.quantbot.storage.daemon.storage.duckdb.LakeIntegrity;
-import io.quantbot.storage.daemon.storage.duckdb.OrphanSweeper;
+import io.quantbot.storage.daemon.storage.StorageMaintenance;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -51,23 +48,19 @@ public final class HttpOpsServer implements Managed {
     private final ServerConfig config;
     private final PrometheusMeterRegistry registry;
     private final Readiness readiness;
-    private final DatabaseBackup backup;
+    private final StorageMaintenance maintenance;
     private final TokenStore tokens;
-    private final DuckDbLakeCatalog catalog;
-    private final OrphanSweeper orphans;
     private HttpServer server;
     private ExecutorService executor;
 
     @Inject
-    public HttpOpsServer(ServerConfig config, PrometheusMeterRegistry registry, Readiness readiness, DatabaseBackup backup, TokenStore tokens,
-            DuckDbLakeCatalog catalog, OrphanSweeper orphans) {
+    public HttpOpsServer(ServerConfig config, PrometheusMeterRegistry registry, Readiness readiness, StorageMaintenance maintenance,
+            TokenStore tokens) {
         this.config = requireNonNull(config, "config is null");
         this.registry = requireNonNull(registry, "registry is null");
         this.readiness = requireNonNull(readiness, "readiness is null");
-        this.backup = requireNonNull(backup, "backup is null");
+        this.maintenance = requireNonNull(maintenance, "maintenance is null");
         this.tokens = requireNonNull(tokens, "tokens is null");
-        this.catalog = requireNonNull(catalog, "catalog is null");
-        this.orphans = requireNonNull(orphans, "orphans is null");
     }
 
     @Override
@@ -122,7 +115,7 @@ public final class HttpOpsServer implements Managed {
     private void backup(HttpExchange exchange) throws IOException {
         adminCall(exchange, "POST /admin/backup?to=/absolute/new/folder", parameters -> {
             Path to = InputText.path("to", required(parameters, "to"), InputText.PathKind.ABSOLUTE);
-            DatabaseBackup.Result result = backup.backupTo(to);
+            StorageMaintenance.BackupResult result = maintenance.backupTo(to);
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("backup", result.target().toString());
             body.put("lake_files", result.lakeFiles());
@@ -137,7 +130,7 @@ public final class HttpOpsServer implements Managed {
      */
     private void verify(HttpExchange exchange) throws IOException {
         adminCall(exchange, "POST /admin/verify", parameters -> {
-            LakeIntegrity.Report report = catalog.verifyLake();
+            StorageMaintenance.IntegrityReport report = maintenance.verifyLake();
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("clean", report.clean());
             body.put("checked", report.checked());
@@ -155,7 +148,7 @@ public final class HttpOpsServer implements Managed {
      */
     private void sweepOrphans(HttpExchange exchange) throws IOException {
         adminCall(exchange, "POST /admin/sweep-orphans", parameters -> {
-            OrphanSweeper.Result result = orphans.sweep();
+            StorageMaintenance.OrphanSweep result = maintenance.sweepOrphans();
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("removed", result.removed());
             body.put("removed_bytes", result.removedBytes());
@@ -164,7 +157,7 @@ public final class HttpOpsServer implements Managed {
         }, Set.of());
     }
 
-    private static List<Map<String, String>> problems(List<LakeIntegrity.Problem> problems) {
+    private static List<Map<String, String>> problems(List<StorageMaintenance.IntegrityProblem> problems) {
         return problems.stream().map(problem -> Map.of("artifact_id", problem.artifactId(), "path", problem.path(), "problem", problem.problem()))
                 .toList();
     }

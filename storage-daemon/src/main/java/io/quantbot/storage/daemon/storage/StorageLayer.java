@@ -1,11 +1,12 @@
 package io.quantbot.storage.daemon.storage;
 
 /**
- * Everything behind the ports: the DuckDB database with its writer and maintenance, and the Python
- * worker pool. Only this layer may touch the pool; the daemon starts and stops it as one component.
+ * Everything behind the ports, started and stopped as one component: the storage engine (embedded: DuckDB and
+ * the Parquet lake) and then the Python worker pool, which every engine shares (workers read Parquet files).
  */
 public interface StorageLayer extends io.quantbot.storage.daemon.lifecycle.Managed {
-    String duckDbVersion();
+    /** The engine's name and version (embedded: {@code duckdb} and DuckDB's version). */
+    StorageEngine.EngineInfo engine();
 
     int schemaVersion();
 }

@@ -1,28 +1,31 @@
 package io.quantbot.storage.daemon.storage;
 
+import static java.util.Objects.requireNonNull;
+
 import com.google.inject.AbstractModule;
-import io.quantbot.storage.daemon.artifact.LakeCatalog;
-import io.quantbot.storage.daemon.batch.StagingWriter;
-import io.quantbot.storage.daemon.candles.CandleStore;
-import io.quantbot.storage.daemon.run.RunLedger;
-import io.quantbot.storage.daemon.state.StateRepository;
-import io.quantbot.storage.daemon.storage.duckdb.DuckDbCandleStore;
-import io.quantbot.storage.daemon.storage.duckdb.DuckDbLakeCatalog;
-import io.quantbot.storage.daemon.storage.duckdb.DuckDbRunLedger;
-import io.quantbot.storage.daemon.storage.duckdb.DuckDbStagingWriter;
-import io.quantbot.storage.daemon.storage.duckdb.DuckDbStateRepository;
+import io.quantbot.storage.daemon.config.StorageConfig;
+import io.quantbot.storage.daemon.storage.duckdb.EmbeddedStorageModule;
 import io.quantbot.storage.daemon.storage.pyworker.PythonWorkerModule;
 
-/** Binds the ports of the domain to their storage implementations. */
+/**
+ * Binds the domain's storage ports to the engine {@code storage.mode} names (one module per engine), plus the
+ * Python worker pool every engine shares, behind one {@link StorageLayer}.
+ */
 public final class StorageModule extends AbstractModule {
+    private final StorageConfig.Mode mode;
+
+    public StorageModule(StorageConfig.Mode mode) {
+        this.mode = requireNonNull(mode, "mode is null");
+    }
+
     @Override
     protected void configure() {
-        bind(StorageLayer.class).to(DefaultStorageLayer.class);
-        bind(StateRepository.class).to(DuckDbStateRepository.class);
-        bind(LakeCatalog.class).to(DuckDbLakeCatalog.class);
-        bind(RunLedger.class).to(DuckDbRunLedger.class);
-        bind(CandleStore.class).to(DuckDbCandleStore.class);
-        bind(StagingWriter.class).to(DuckDbStagingWriter.class);
+        switch (mode) {
+            case EMBEDDED -> install(new EmbeddedStorageModule());
+            // Refused by the configuration check before any module is built (StorageConfig.problems).
+            case CLUSTER -> throw new IllegalStateException("storage.mode = cluster is not built yet");
+        }
+        bind(StorageLayer.class).to(EngineWithWorkers.class);
         install(new PythonWorkerModule());
     }
 }

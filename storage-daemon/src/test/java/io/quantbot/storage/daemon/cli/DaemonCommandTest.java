@@ -73,6 +73,21 @@ class DaemonCommandTest {
         assertThat(run(Map.of(), "config", "check", dir.resolve("missing").toString())).isEqualTo(2);
     }
 
+    /** storage.mode picks the engine; cluster is refused (not built yet) by config check and by serve, before anything starts. */
+    @Test
+    void storageModeEmbeddedIsTheDefaultAndClusterIsRefusedUntilBuilt() throws Exception {
+        Path embedded = Files.writeString(dir.resolve("embedded.properties"), "storage.mode = embedded\n");
+        assertThat(run(Map.of(), "config", "check", embedded.toString())).isZero();
+        Path cluster = Files.writeString(dir.resolve("cluster.properties"), "storage.mode = cluster\n");
+        assertThat(run(Map.of(), "config", "check", cluster.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("storage.mode", "cluster mode (PostgreSQL + Apache Iceberg) is not built yet");
+        assertThat(run(Map.of("QUANTBOT_STORAGE_MODE", "cluster", "QUANTBOT_DATA_DIR", dir.resolve("data").toString()), "serve")).isEqualTo(2);
+        assertThat(dir.resolve("data")).doesNotExist();
+        assertThat(run(Map.of(), "config", "check", Files.writeString(dir.resolve("typo.properties"), "storage.mode = postgres\n").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("not a storage mode (embedded or cluster): 'postgres'");
+    }
+
     /** Issue 10 item 6: one validation for serve and config check, every problem listed once, nothing started. */
     @Test
     void serveAndConfigCheckRefuseTheSameBadValuesAndListEachProblemOnce() throws Exception {

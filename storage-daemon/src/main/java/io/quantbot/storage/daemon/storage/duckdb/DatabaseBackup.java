@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.quantbot.storage.daemon.config.DatabaseConfig;
 import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
+import io.quantbot.storage.daemon.storage.StorageMaintenance;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -67,10 +68,9 @@ public final class DatabaseBackup {
         this.placer = requireNonNull(placer, "placer is null");
     }
 
-    public record Result(Path target, long lakeFiles, long millis) {}
 
     /** Backs up into {@code target}, a new folder outside the data dir (parents are created 0700 as needed). */
-    public Result backupTo(Path target) {
+    public StorageMaintenance.BackupResult backupTo(Path target) {
         if (config.databaseFile().isEmpty()) {
             throw StorageException.of(ErrorCode.INVALID_ARGUMENT, "the database is in memory (duckdb.path=:memory:): there is nothing to back up");
         }
@@ -98,7 +98,7 @@ public final class DatabaseBackup {
             makePrivate(destination);
             long millis = (System.nanoTime() - start) / 1_000_000;
             log.info("Backed up the data dir to {} ({} lake files) in {} ms", destination, files, millis);
-            return new Result(destination, files, millis);
+            return new StorageMaintenance.BackupResult(destination, files, millis);
         } catch (IOException | RuntimeException e) {
             log.warn("The backup to {} failed ({}); removing what it wrote", destination, e.getMessage());
             removeCreated(created);

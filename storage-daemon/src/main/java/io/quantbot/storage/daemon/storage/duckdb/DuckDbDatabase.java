@@ -2,6 +2,7 @@ package io.quantbot.storage.daemon.storage.duckdb;
 
 import static java.util.Objects.requireNonNull;
 
+import io.quantbot.storage.daemon.lifecycle.StartupException;
 import io.quantbot.storage.daemon.config.DatabaseConfig;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -49,7 +50,7 @@ public final class DuckDbDatabase implements AutoCloseable {
         this.config = requireNonNull(config, "config is null");
     }
 
-    /** Opens the database (creating the data dir layout). Fails with {@link DatabaseLockedException} if another process holds it. */
+    /** Opens the database (creating the data dir layout). Fails with a {@link StartupException} (exit 3) if another process holds it. */
     public synchronized void open() {
         if (primary != null) {
             return;
@@ -85,7 +86,7 @@ public final class DuckDbDatabase implements AutoCloseable {
 
     /**
      * Before DuckDB opens (and replays) the WAL: did it lose acknowledged commits? Refuses to start with
-     * {@link DataLossException} unless duckdb.accept-data-loss is set, which logs and records the loss.
+     * a {@link StartupException} (exit 4) unless duckdb.accept-data-loss is set, which logs and records the loss.
      */
     private void checkCommitMarker() {
         if (config.databaseFile().isEmpty()) {
@@ -104,8 +105,9 @@ public final class DuckDbDatabase implements AutoCloseable {
         }
         String what = loss.get().describe(wal);
         if (!config.acceptDataLoss()) {
-            throw new DataLossException(what + " Refusing to start. To start with what the WAL still holds, set duckdb.accept-data-loss=true"
-                    + " for one start (e.g. --set duckdb.accept-data-loss=true); the loss is then recorded in " + dataLossLog() + ".");
+            throw new StartupException(what + " Refusing to start. To start with what the WAL still holds, set duckdb.accept-data-loss=true"
+                    + " for one start (e.g. --set duckdb.accept-data-loss=true); the loss is then recorded in " + dataLossLog() + ".",
+                    StartupException.DATA_LOSS, null);
         }
         log.error("Starting despite lost data (duckdb.accept-data-loss=true): {}", what);
         try {
@@ -316,8 +318,9 @@ public final class DuckDbDatabase implements AutoCloseable {
         if (message.contains("Could not set lock on file")) {
             Matcher holder = LOCK_HOLDER.matcher(message);
             String who = holder.find() ? "process " + holder.group(2) + " (" + holder.group(1) + ")" : "another process";
-            return new DatabaseLockedException("the database " + file + " is locked by " + who
-                    + ". Only one daemon may own a data dir: stop that process, or point data-dir elsewhere.", e);
+            return new StartupException("the database " + file + " is locked by " + who
+                    + ". Only one daemon may own a data dir: stop that process, or point data-dir elsewhere.",
+                    StartupException.HELD_BY_ANOTHER_PROCESS, e);
         }
         return new IllegalStateException("cannot open the database " + file + ": " + message, e);
     }

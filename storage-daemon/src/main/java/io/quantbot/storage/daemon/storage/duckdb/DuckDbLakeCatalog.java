@@ -18,6 +18,7 @@ import io.quantbot.storage.daemon.artifact.StagedArtifact;
 import io.quantbot.storage.daemon.config.DatabaseConfig;
 import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
+import io.quantbot.storage.daemon.storage.StorageMaintenance;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -170,7 +171,7 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
     }
 
     /** Re-hashes every artifact's file (any status) against the catalog: the online verify operation. */
-    public LakeIntegrity.Report verifyLake() {
+    public StorageMaintenance.IntegrityReport verifyLake() {
         return integrity.verify(byId.values().stream().map(LakeIntegrity.Entry::of).toList());
     }
 

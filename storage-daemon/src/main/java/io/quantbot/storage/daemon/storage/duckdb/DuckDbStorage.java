@@ -5,9 +5,9 @@ import static java.util.Objects.requireNonNull;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quantbot.storage.daemon.batch.SnapshotUploads;
+import io.quantbot.storage.daemon.storage.StorageEngine;
 import io.quantbot.storage.daemon.config.DatabaseConfig;
 import io.quantbot.storage.daemon.config.StateConfig;
-import io.quantbot.storage.daemon.lifecycle.Managed;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * on a schedule and when the WAL grows). Stops in reverse, with a final checkpoint.
  */
 @Singleton
-public final class DuckDbStorage implements Managed {
+public final class DuckDbStorage implements StorageEngine {
     private static final Logger log = LoggerFactory.getLogger(DuckDbStorage.class);
 
     private final DuckDbDatabase database;
@@ -159,8 +159,14 @@ public final class DuckDbStorage implements Managed {
         database.close();
     }
 
+    @Override
     public int schemaVersion() {
         return schemaVersion;
+    }
+
+    @Override
+    public EngineInfo info() {
+        return new EngineInfo("duckdb", duckDbVersion());
     }
 
     public String duckDbVersion() {

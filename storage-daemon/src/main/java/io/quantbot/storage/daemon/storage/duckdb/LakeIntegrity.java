@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quantbot.storage.daemon.artifact.ArtifactRecord;
 import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
+import io.quantbot.storage.daemon.storage.StorageMaintenance;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -38,15 +39,6 @@ public final class LakeIntegrity {
     /** What the file looked like when its hash last matched. */
     private record Fingerprint(long size, Object modified, Object changed, Object fileKey) {}
 
-    /** One file the verify operation found wrong. */
-    public record Problem(String artifactId, String path, String problem) {}
-
-    /** What verify found: files checked, bytes hashed, and every mismatch or missing file. */
-    public record Report(long checked, long bytesHashed, long millis, List<Problem> mismatched, List<Problem> missing) {
-        public boolean clean() {
-            return mismatched.isEmpty() && missing.isEmpty();
-        }
-    }
 
     private final Path dataDir;
     private final Map<Path, Fingerprint> verified = new ConcurrentHashMap<>();
@@ -95,17 +87,17 @@ public final class LakeIntegrity {
     }
 
     /** Re-hashes every entry's file (ignoring fingerprints) and reports mismatches and missing files. */
-    public Report verify(List<Entry> records) {
+    public StorageMaintenance.IntegrityReport verify(List<Entry> records) {
         long start = System.nanoTime();
-        List<Problem> mismatched = new ArrayList<>();
-        List<Problem> missing = new ArrayList<>();
+        List<StorageMaintenance.IntegrityProblem> mismatched = new ArrayList<>();
+        List<StorageMaintenance.IntegrityProblem> missing = new ArrayList<>();
         long bytes = 0;
         long checked = 0;
         for (Entry record : records) {
             checked++;
             Path file = dataDir.resolve(record.path());
             if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-                missing.add(new Problem(record.artifactId(), record.path(), Files.exists(file, LinkOption.NOFOLLOW_LINKS)
+                missing.add(new StorageMaintenance.IntegrityProblem(record.artifactId(), record.path(), Files.exists(file, LinkOption.NOFOLLOW_LINKS)
                         ? "not a regular file" : "missing"));
                 verified.remove(file);
                 continue;
@@ -114,15 +106,16 @@ public final class LakeIntegrity {
                 bytes += Files.size(file);
                 String actual = LakeFiles.sha256(file);
                 if (!actual.equals(record.fileHash())) {
-                    mismatched.add(new Problem(record.artifactId(), record.path(), "SHA-256 " + actual + " (size " + Files.size(file)
+                    mismatched.add(new StorageMaintenance.IntegrityProblem(record.artifactId(), record.path(), "SHA-256 " + actual + " (size " + Files.size(file)
                             + "), the catalog registered " + record.fileHash() + " (size " + record.sizeBytes() + ")"));
                     verified.remove(file);
                 }
             } catch (IOException | UncheckedIOException e) {
-                missing.add(new Problem(record.artifactId(), record.path(), "cannot be read: " + e.getMessage()));
+                missing.add(new StorageMaintenance.IntegrityProblem(record.artifactId(), record.path(), "cannot be read: " + e.getMessage()));
             }
         }
-        Report report = new Report(checked, bytes, (System.nanoTime() - start) / 1_000_000, List.copyOf(mismatched), List.copyOf(missing));
+        StorageMaintenance.IntegrityReport report = new StorageMaintenance.IntegrityReport(checked, bytes, (System.nanoTime() - start) / 1_000_000,
+                mismatched, missing);
         if (report.clean()) {
             log.info("Lake verified: {} artifact files, {} bytes hashed in {} ms, all match the catalog", checked, bytes, report.millis());
         } else {

@@ -2,6 +2,7 @@ package io.quantbot.storage.daemon.storage.duckdb;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quantbot.storage.daemon.config.DatabaseConfig;
+import io.quantbot.storage.daemon.storage.StorageMaintenance;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -49,7 +50,7 @@ public final class OfflineLake {
         return entries;
     }
 
-    public static LakeIntegrity.Report verify(DatabaseConfig config) throws UnavailableException {
+    public static StorageMaintenance.IntegrityReport verify(DatabaseConfig config) throws UnavailableException {
         return new LakeIntegrity(config.dataDir(), new SimpleMeterRegistry()).verify(entries(config));
     }
 }

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quantbot.storage.daemon.config.DatabaseConfig;
 import io.quantbot.storage.daemon.config.LakeConfig;
+import io.quantbot.storage.daemon.storage.StorageMaintenance;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -35,7 +36,6 @@ public final class OrphanSweeper {
     private static final Logger log = LoggerFactory.getLogger(OrphanSweeper.class);
 
     /** What a sweep removed (data-dir-relative paths) and how many unnamed files it kept for being recent. */
-    public record Result(List<String> removed, long removedBytes, int keptRecent) {}
 
     private final DuckDbLakeCatalog catalog;
     private final Path dataDir;
@@ -58,7 +58,7 @@ public final class OrphanSweeper {
                 .register(registry);
     }
 
-    public synchronized Result sweep() {
+    public synchronized StorageMaintenance.OrphanSweep sweep() {
         long cutoff = clock.millis() - config.orphanGracePeriod().toMillis();
         Set<String> named = catalog.namedPaths();
         List<String> removed = new ArrayList<>();
@@ -74,7 +74,7 @@ public final class OrphanSweeper {
             log.info("Kept {} unnamed files younger than lake.orphan-grace-period ({}): they may belong to a call in flight", recent[0],
                     config.orphanGracePeriod());
         }
-        return new Result(List.copyOf(removed), bytes[0], recent[0]);
+        return new StorageMaintenance.OrphanSweep(List.copyOf(removed), bytes[0], recent[0]);
     }
 
     private void sweep(Path root, long cutoff, Set<String> named, boolean skipHidden, List<String> removed, long[] bytes, int[] recent) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quantbot.storage.daemon.config.DatabaseConfig;
+import io.quantbot.storage.daemon.storage.StorageMaintenance;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,7 +46,7 @@ class DatabaseBackupTest {
             assertThatThrownBy(() -> failing.backupTo(dir.resolve("existing/backup"))).hasMessageContaining("No space left on device");
             assertThat(dir.resolve("existing")).isEmptyDirectory();
 
-            DatabaseBackup.Result ok = daemon.getInstance(DatabaseBackup.class).backupTo(target);
+            StorageMaintenance.BackupResult ok = daemon.getInstance(DatabaseBackup.class).backupTo(target);
             assertThat(ok.lakeFiles()).isEqualTo(6);
             assertThat(target.resolve("quantbot.duckdb")).exists();
         }

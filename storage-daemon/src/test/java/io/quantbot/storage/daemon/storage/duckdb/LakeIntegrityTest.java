@@ -11,6 +11,7 @@ import io.quantbot.storage.daemon.cli.DaemonCommandAccess;
 import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
 import io.quantbot.storage.daemon.server.HttpOpsServer;
+import io.quantbot.storage.daemon.storage.StorageMaintenance;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.v1.ArtifactPortGrpc;
 import io.quantbot.storage.v1.ArtifactView;
@@ -118,7 +119,7 @@ class LakeIntegrityTest {
         Path data = dir.resolve("clean");
         try (TestingStorageDaemon daemon = TestingStorageDaemon.builder().onDisk(data).build()) {
             LakeFixtures.publishCandles(daemon, "ok", TOKEN_A, "solana", "1m", LakeFixtures.minuteCandles(1_767_225_600_000L, 20));
-            LakeIntegrity.Report report = daemon.getInstance(DuckDbLakeCatalog.class).verifyLake();
+            StorageMaintenance.IntegrityReport report = daemon.getInstance(DuckDbLakeCatalog.class).verifyLake();
             assertThat(report.clean()).isTrue();
             assertThat(report.checked()).isEqualTo(1);
             // While the daemon holds the database, the offline command refuses and points at the endpoint.

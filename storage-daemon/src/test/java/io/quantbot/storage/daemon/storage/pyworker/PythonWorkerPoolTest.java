@@ -357,7 +357,9 @@ class PythonWorkerPoolTest {
             // An hour's sleep: the failure (awaited with a 30 s cap) can only come from the deadline.
             StorageException error = failure(fixture.pool.submit(sleep(3_600_000), BatchCallOptions.withTimeout(Duration.ofMillis(400))));
             assertThat(error.code()).isEqualTo(ErrorCode.DEADLINE_EXCEEDED);
-            assertThat(error.getMessage()).contains("the sleep call exceeded its deadline");
+            // Either side may notice first: the worker's own deadline check or the pool's timer (on a loaded machine the
+            // pool's fires before the worker's answer arrives). Both are the same DEADLINE_EXCEEDED.
+            assertThat(error.getMessage()).containsAnyOf("the sleep call exceeded its deadline", "exceeded its timeout of");
             Await.until("the worker to finish the cancelled request", Duration.ofSeconds(5), () -> fixture.pool.workersBusy() == 0);
             assertThat(fixture.onlyPid()).isEqualTo(pid);
             assertThat(value(fixture.pool.submit(sleep(1), BatchCallOptions.none())).hasSleep()).isTrue();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.Status;
 import io.quantbot.storage.daemon.storage.duckdb.LakeFixtures;
 import io.quantbot.storage.daemon.storage.duckdb.LakeFixtures.Candle;
+import io.quantbot.storage.daemon.testing.EngineUnderTest;
 import io.quantbot.storage.daemon.testing.RowChunks;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.v1.AppendRunRowsRequest;
@@ -37,9 +38,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** The catalog RPCs over a real port: get, batch get, list with filters and paging, logical keys, lineage both ways, supersede, dedup. */
+/** The catalog RPCs over a real port: get, batch get, list with filters and paging, logical keys, lineage both ways, supersede, dedup. 
+ * The contract of every storage engine: run against each one by a subclass (see EngineUnderTest).
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CatalogTest {
+abstract class CatalogContract {
+    /** The engine every daemon of this suite runs on (a subclass per engine). */
+    protected abstract EngineUnderTest engine();
+
     private static final long T0 = 1_767_225_600_000L;
 
     private TestingStorageDaemon daemon;
@@ -47,7 +53,7 @@ class CatalogTest {
 
     @BeforeAll
     void start() throws Exception {
-        daemon = TestingStorageDaemon.builder().onDisk(Files.createTempDirectory("catalog-")).build();
+        daemon = engine().configure(TestingStorageDaemon.builder()).onDisk(Files.createTempDirectory("catalog-")).build();
         stub = ArtifactPortGrpc.newBlockingStub(daemon.loopbackChannel()).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
@@ -189,7 +195,7 @@ class CatalogTest {
         String id = publish("restart", "Restart1111111111111111111111111111111111", LakeFixtures.minuteCandles(T0, 5)).artifact().id();
         Path dir = daemon.dataDir();
         daemon.close();
-        daemon = TestingStorageDaemon.builder().onDisk(dir).build();
+        daemon = engine().configure(TestingStorageDaemon.builder()).onDisk(dir).build();
         stub = ArtifactPortGrpc.newBlockingStub(daemon.loopbackChannel()).withDeadlineAfter(30, TimeUnit.SECONDS);
         Artifact artifact = stub.getArtifact(GetArtifactRequest.newBuilder().setArtifactId(id).build());
         assertThat(artifact.getTagsMap()).containsEntry("snapshot", "restart");

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.Status;
 import io.quantbot.storage.daemon.storage.duckdb.LakeFixtures;
 import io.quantbot.storage.daemon.storage.duckdb.LakeFixtures.Candle;
+import io.quantbot.storage.daemon.testing.EngineUnderTest;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.v1.ArtifactPortGrpc;
 import io.quantbot.storage.v1.BatchGetCandlesRequest;
@@ -20,9 +21,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** GetCandles / BatchGetCandles over a real port: ranges at the edges, resampling, merging, errors, the cache bound. */
+/**
+ * GetCandles / BatchGetCandles over a real port: ranges at the edges, resampling, merging, errors, the cache bound.
+ * The contract of every storage engine: run against each one by a subclass (see EngineUnderTest).
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CandlesTest {
+abstract class CandlesContract {
+    /** The engine every daemon of this suite runs on (a subclass per engine). */
+    protected abstract EngineUnderTest engine();
+
     private static final long T0 = 1_767_225_600_000L; // 2026-01-01T00:00:00Z
     private static final String SOL = "So11111111111111111111111111111111111111112";
     private static final String EVM = "0x52908400098527886E0F7030069857D2E4169EE7";
@@ -33,7 +40,7 @@ class CandlesTest {
 
     @BeforeAll
     void start() throws Exception {
-        daemon = TestingStorageDaemon.builder().set("candles.cache-size", "64KiB").build();
+        daemon = engine().configure(TestingStorageDaemon.builder()).set("candles.cache-size", "64KiB").build();
         stub = ArtifactPortGrpc.newBlockingStub(daemon.loopbackChannel()).withDeadlineAfter(30, TimeUnit.SECONDS);
         solCandles = LakeFixtures.minuteCandles(T0, 1_440);
         LakeFixtures.publishCandles(daemon, "s1", SOL, "solana", "1m", solCandles);

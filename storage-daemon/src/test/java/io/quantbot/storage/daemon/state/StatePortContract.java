@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.quantbot.storage.daemon.testing.EngineUnderTest;
 import io.quantbot.storage.daemon.testing.MutableClock;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon.Transport;
@@ -38,9 +39,14 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Every StatePort RPC, happy and unhappy paths, over a loopback TCP port and in-process. */
+/** Every StatePort RPC, happy and unhappy paths, over a loopback TCP port and in-process. 
+ * The contract of every storage engine: run against each one by a subclass (see EngineUnderTest).
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class StatePortTest {
+abstract class StatePortContract {
+    /** The engine every daemon of this suite runs on (a subclass per engine). */
+    protected abstract EngineUnderTest engine();
+
     private static final String SOLANA_MINT = "So11111111111111111111111111111111111111112";
 
     private final MutableClock clock = new MutableClock(1_767_225_600_000L);
@@ -48,7 +54,7 @@ class StatePortTest {
 
     @BeforeAll
     void start() throws Exception {
-        daemon = TestingStorageDaemon.builder()
+        daemon = engine().configure(TestingStorageDaemon.builder())
                 .clock(clock)
                 .set("state.max-value-size", "4KiB")
                 .set("state.max-batch-size", "50")

@@ -13,6 +13,7 @@ import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.quantbot.storage.daemon.config.DatabaseConfig;
 import io.quantbot.storage.daemon.storage.duckdb.LakeFixtures;
+import io.quantbot.storage.daemon.testing.EngineUnderTest;
 import io.quantbot.storage.daemon.testing.Await;
 import io.quantbot.storage.daemon.testing.GrpcErrors;
 import io.quantbot.storage.daemon.testing.RowChunks;
@@ -53,9 +54,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** Runs over a real loopback port: create, stream rows (retries, gaps, bad rows, cancel), finish and seal, list. */
+/** Runs over a real loopback port: create, stream rows (retries, gaps, bad rows, cancel), finish and seal, list. 
+ * The contract of every storage engine: run against each one by a subclass (see EngineUnderTest).
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RunsTest {
+abstract class RunsContract {
+    /** The engine every daemon of this suite runs on (a subclass per engine). */
+    protected abstract EngineUnderTest engine();
+
     private TestingStorageDaemon daemon;
     private ManagedChannel channel;
     private ArtifactPortGrpc.ArtifactPortBlockingStub stub;
@@ -63,7 +69,7 @@ class RunsTest {
 
     @BeforeAll
     void start() throws Exception {
-        daemon = TestingStorageDaemon.builder().onDisk(Files.createTempDirectory("runs-")).set("runs.max-rows-per-chunk", "5000").build();
+        daemon = engine().configure(TestingStorageDaemon.builder()).onDisk(Files.createTempDirectory("runs-")).set("runs.max-rows-per-chunk", "5000").build();
         channel = daemon.loopbackChannel();
         stub = ArtifactPortGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
         candlesId = LakeFixtures.publishCandles(daemon, "s1", "TokenA1111111111111111111111111111111111", "solana", "1m",

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.quantbot.storage.daemon.testing.EngineUnderTest;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.v1.GetRequest;
 import io.quantbot.storage.v1.SetRequest;
@@ -23,14 +24,18 @@ import org.junit.jupiter.api.Test;
 /**
  * 32 threads x 200 compare-and-set increments of one counter over loopback gRPC: no update is lost.
  * The database is in memory because each increment needs its own commit round; durability has its own tests.
+ * The contract of every storage engine: run against each one by a subclass (see EngineUnderTest).
  */
-class CompareAndSetConcurrencyTest {
+abstract class CompareAndSetConcurrencyContract {
+    /** The engine every daemon of this suite runs on (a subclass per engine). */
+    protected abstract EngineUnderTest engine();
+
     private static final int THREADS = 32;
     private static final int INCREMENTS = 200;
 
     @Test
     void concurrentIncrementsEndAtExactlyThreadsTimesIncrements() throws Exception {
-        try (TestingStorageDaemon daemon = TestingStorageDaemon.start()) {
+        try (TestingStorageDaemon daemon = engine().configure(TestingStorageDaemon.builder()).build()) {
             ManagedChannel channel = daemon.loopbackChannel();
             StatePortGrpc.StatePortBlockingStub stub = StatePortGrpc.newBlockingStub(channel);
             stub.set(SetRequest.newBuilder().setNamespace("counters").setKey("c").setValue(Value.newBuilder().setJson("0")).build());

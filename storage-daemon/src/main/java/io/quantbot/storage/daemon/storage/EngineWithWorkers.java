@@ -2,26 +2,25 @@ package io.quantbot.storage.daemon.storage;
 
 import static java.util.Objects.requireNonNull;
 
-import io.quantbot.storage.daemon.storage.duckdb.DuckDbStorage;
 import io.quantbot.storage.daemon.storage.pyworker.PythonWorkerPool;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
-/** Starts the database side, then the worker pool; stops in reverse. */
+/** The storage layer of every engine: starts the engine, then the worker pool; stops in reverse. */
 @Singleton
-final class DefaultStorageLayer implements StorageLayer {
-    private final DuckDbStorage duckDb;
+final class EngineWithWorkers implements StorageLayer {
+    private final StorageEngine engine;
     private final PythonWorkerPool workers;
 
     @Inject
-    DefaultStorageLayer(DuckDbStorage duckDb, PythonWorkerPool workers) {
-        this.duckDb = requireNonNull(duckDb, "duckDb is null");
+    EngineWithWorkers(StorageEngine engine, PythonWorkerPool workers) {
+        this.engine = requireNonNull(engine, "engine is null");
         this.workers = requireNonNull(workers, "workers is null");
     }
 
     @Override
     public void start() throws Exception {
-        duckDb.start();
+        engine.start();
         workers.start();
     }
 
@@ -30,17 +29,17 @@ final class DefaultStorageLayer implements StorageLayer {
         try {
             workers.stop();
         } finally {
-            duckDb.stop();
+            engine.stop();
         }
     }
 
     @Override
-    public String duckDbVersion() {
-        return duckDb.duckDbVersion();
+    public StorageEngine.EngineInfo engine() {
+        return engine.info();
     }
 
     @Override
     public int schemaVersion() {
-        return duckDb.schemaVersion();
+        return engine.schemaVersion();
     }
 }

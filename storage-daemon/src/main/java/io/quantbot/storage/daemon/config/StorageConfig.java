@@ -1,0 +1,54 @@
+package io.quantbot.storage.daemon.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Which engine stores the daemon's data. {@code embedded} (the default): one data dir, DuckDB for state, catalog
+ * and runs, Parquet files for the lake. {@code cluster} (several daemons on one PostgreSQL and one Apache Iceberg
+ * warehouse) is the planned second engine; until it is built, {@code config check} and {@code serve} refuse it.
+ */
+public record StorageConfig(Mode mode) {
+    /** The storage engines the daemon knows. */
+    public enum Mode {
+        EMBEDDED,
+        CLUSTER;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public static final ConfigProperty<Mode> MODE = ConfigProperty.of(
+            "storage.mode", "embedded",
+            "The storage engine: embedded (one data dir; DuckDB and Parquet). cluster (PostgreSQL + Apache Iceberg, several"
+                    + " daemons) is planned and refused until it is built.",
+            StorageConfig::parseMode);
+
+    public static final List<ConfigProperty<?>> PROPERTIES = List.of(MODE);
+
+    public static StorageConfig from(ResolvedConfig config) {
+        ConfigException.throwIfAny(problems(config));
+        return new StorageConfig(config.get(MODE));
+    }
+
+    /** Every bad value of this area, each named by its key (see {@link DaemonConfiguration#problems}). */
+    public static List<String> problems(ResolvedConfig config) {
+        List<String> problems = new ArrayList<>();
+        if (config.get(MODE) == Mode.CLUSTER) {
+            problems.add(ConfigChecks.describe(config, MODE) + " = cluster: cluster mode (PostgreSQL + Apache Iceberg) is not built yet;"
+                    + " the only engine in this version is embedded");
+        }
+        return problems;
+    }
+
+    static Mode parseMode(String value) {
+        for (Mode mode : Mode.values()) {
+            if (mode.label().equals(value.trim())) {
+                return mode;
+            }
+        }
+        throw new IllegalArgumentException("not a storage mode (embedded or cluster): '" + value + "'");
+    }
+}

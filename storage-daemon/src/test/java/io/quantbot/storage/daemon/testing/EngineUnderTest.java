@@ -1,0 +1,31 @@
+package io.quantbot.storage.daemon.testing;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.function.UnaryOperator;
+
+/**
+ * A storage engine the contract suites run against (see docs/architecture.md, "Engines and ports"). A contract
+ * class ({@code *Contract}) is abstract and builds every daemon through {@link #configure}; each engine gets one
+ * small subclass per contract ({@code *EmbeddedTest} today) that names the engine. A new engine adds its constant
+ * here (its {@code storage.mode} and the settings that point it at its services) and one subclass per contract.
+ */
+public record EngineUnderTest(String name, UnaryOperator<TestingStorageDaemon.Builder> settings) {
+    /** The default engine: DuckDB and Parquet files in one data dir. */
+    public static final EngineUnderTest EMBEDDED = new EngineUnderTest("embedded", builder -> builder.set("storage.mode", "embedded"));
+
+    public EngineUnderTest {
+        requireNonNull(name, "name is null");
+        requireNonNull(settings, "settings is null");
+    }
+
+    /** The builder, set up for this engine; the test adds its own settings. */
+    public TestingStorageDaemon.Builder configure(TestingStorageDaemon.Builder builder) {
+        return settings.apply(builder);
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
