@@ -96,18 +96,11 @@ public final class ArtifactService {
         }
         int size = pageSize == 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
         String after = decodeToken(pageToken, query.fingerprint());
-        List<ArtifactRecord> page = new ArrayList<>(Math.min(size, 1024));
-        boolean more = false;
-        for (ArtifactRecord record : catalog.list(query)) {
-            // Newest first: ids are time-ordered, so "after" the token means a smaller id.
-            if (!after.isEmpty() && record.id().compareTo(after) >= 0) {
-                continue;
-            }
-            if (page.size() == size) {
-                more = true;
-                break;
-            }
-            page.add(record);
+        // One more than the page, to know whether another page follows; the engine applies bound and limit.
+        List<ArtifactRecord> page = new ArrayList<>(catalog.list(query, after, size + 1));
+        boolean more = page.size() > size;
+        if (more) {
+            page.remove(page.size() - 1);
         }
         return new ArtifactPage(page, more ? encodeToken(query.fingerprint(), page.get(page.size() - 1).id()) : "");
     }
@@ -139,33 +132,40 @@ public final class ArtifactService {
         return new Lineage(new ArrayList<>(seen.values()), new ArrayList<>(edges), truncated);
     }
 
+    /**
+     * Breadth-first, one level at a time: each level costs one catalog lookup for its neighbours (outputs, when
+     * walking downstream) and one for their records, whatever its width. A cycle cannot loop: a node is visited once.
+     */
     private boolean walk(ArtifactRecord start, boolean upstream, int maxDepth, Map<String, ArtifactRecord> seen, Set<Lineage.Edge> edges) {
-        Deque<ArtifactRecord> frontier = new ArrayDeque<>();
-        Deque<Integer> depths = new ArrayDeque<>();
-        frontier.add(start);
-        depths.add(0);
-        while (!frontier.isEmpty()) {
-            ArtifactRecord current = frontier.poll();
-            int depth = depths.poll();
-            if (maxDepth > 0 && depth >= maxDepth) {
-                continue;
+        List<ArtifactRecord> level = List.of(start);
+        int depth = 0;
+        while (!level.isEmpty() && (maxDepth == 0 || depth < maxDepth)) {
+            Map<String, List<String>> outputs = upstream ? Map.of() : catalog.outputsOf(level.stream().map(ArtifactRecord::id).toList());
+            Set<String> wanted = new LinkedHashSet<>();
+            for (ArtifactRecord current : level) {
+                List<String> next = upstream ? current.inputIds() : outputs.getOrDefault(current.id(), List.of());
+                for (String neighbour : next) {
+                    edges.add(upstream ? new Lineage.Edge(neighbour, current.id()) : new Lineage.Edge(current.id(), neighbour));
+                    if (!seen.containsKey(neighbour)) {
+                        wanted.add(neighbour);
+                    }
+                }
             }
-            List<String> next = upstream ? current.inputIds() : catalog.outputsOf(current.id());
-            for (String neighbour : next) {
-                edges.add(upstream ? new Lineage.Edge(neighbour, current.id()) : new Lineage.Edge(current.id(), neighbour));
-                if (seen.containsKey(neighbour)) {
+            Map<String, ArtifactRecord> found = wanted.isEmpty() ? Map.of() : catalog.getAll(wanted);
+            List<ArtifactRecord> nextLevel = new ArrayList<>();
+            for (String id : wanted) {
+                ArtifactRecord record = found.get(id);
+                if (record == null) {
                     continue;
                 }
                 if (seen.size() >= MAX_LINEAGE_NODES) {
                     return true;
                 }
-                Optional<ArtifactRecord> record = catalog.get(neighbour);
-                if (record.isPresent()) {
-                    seen.put(neighbour, record.get());
-                    frontier.add(record.get());
-                    depths.add(depth + 1);
-                }
+                seen.put(id, record);
+                nextLevel.add(record);
             }
+            level = nextLevel;
+            depth++;
         }
         return false;
     }

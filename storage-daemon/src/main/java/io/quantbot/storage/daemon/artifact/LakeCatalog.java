@@ -13,8 +13,15 @@ import java.util.concurrent.CompletableFuture;
 public interface LakeCatalog {
     Optional<ArtifactRecord> get(String id);
 
-    /** Matching artifacts, newest first. */
-    List<ArtifactRecord> list(ArtifactQuery query);
+    /**
+     * One page of matching artifacts, newest first: those with an id below {@code beforeId} (empty = from the
+     * newest), at most {@code limit} of them. Ids are time-ordered, so a caller pages by passing the last id it got;
+     * an engine answers from an index or a query with the bound and the limit pushed down, never by listing all.
+     */
+    List<ArtifactRecord> list(ArtifactQuery query, String beforeId, int limit);
+
+    /** The records of several ids at once (ids with no artifact are left out): one lookup per lineage level. */
+    Map<String, ArtifactRecord> getAll(java.util.Collection<String> ids);
 
     /** Artifacts with this type and logical key, newest first. */
     List<ArtifactRecord> findByLogicalKey(String type, String logicalKey);
@@ -22,8 +29,8 @@ public interface LakeCatalog {
     /** Active artifacts of a type carrying every given tag, newest first (served from an index). */
     List<ArtifactRecord> findActiveByTags(String type, Map<String, String> tags);
 
-    /** Artifacts that list this one as an input. */
-    List<String> outputsOf(String id);
+    /** For each id, the artifacts that list it as an input (one lookup per lineage level; ids without outputs may be absent). */
+    Map<String, List<String>> outputsOf(java.util.Collection<String> ids);
 
     /**
      * Moves a staged file into the lake and registers it. Publishing content that is already there

@@ -145,6 +145,55 @@ abstract class CatalogContract {
                 Status.Code.INVALID_ARGUMENT, "INVALID_TIME_RANGE");
     }
 
+    /** The page bound is an id: an artifact retired between two pages drops out, and no other is repeated or skipped. */
+    @Test
+    void pagesStayExactWhenAnArtifactIsRetiredBetweenThem() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            ids.add(publish("paging", "Paging" + i + "111111111111111111111111111111111", LakeFixtures.minuteCandles(T0 + i * 60_000L, 3)).artifact().id());
+        }
+        java.util.Collections.reverse(ids);
+        // Without a type the id index serves the listing (with a type and a tag, the tag index does).
+        ListArtifactsResponse first = stub.listArtifacts(ListArtifactsRequest.newBuilder().putTags("snapshot", "paging").setPageSize(2).build());
+        assertThat(first.getArtifactsList()).extracting(Artifact::getId).containsExactly(ids.get(0), ids.get(1));
+        stub.supersede(SupersedeRequest.newBuilder().setArtifactId(ids.get(2)).setReason("retired between pages").build());
+        List<String> rest = new ArrayList<>();
+        String token = first.getNextPageToken();
+        while (!token.isEmpty()) {
+            ListArtifactsResponse page = stub.listArtifacts(ListArtifactsRequest.newBuilder().putTags("snapshot", "paging").setPageSize(2)
+                    .setPageToken(token).build());
+            assertThat(page.getArtifactsCount()).isBetween(1, 2);
+            page.getArtifactsList().forEach(artifact -> rest.add(artifact.getId()));
+            token = page.getNextPageToken();
+        }
+        assertThat(rest).containsExactly(ids.get(3), ids.get(4), ids.get(5));
+        // The same through the tag index (type and tag), and a page size of one.
+        List<String> typed = new ArrayList<>();
+        token = "";
+        do {
+            ListArtifactsResponse page = stub.listArtifacts(ListArtifactsRequest.newBuilder().setType("ohlcv_slice").putTags("snapshot", "paging")
+                    .setPageSize(1).setPageToken(token).build());
+            page.getArtifactsList().forEach(artifact -> typed.add(artifact.getId()));
+            token = page.getNextPageToken();
+        } while (!token.isEmpty());
+        assertThat(typed).containsExactly(ids.get(0), ids.get(1), ids.get(3), ids.get(4), ids.get(5));
+    }
+
+    /** Downstream lineage of a wide fan-out: one level, every output found, each edge once. */
+    @Test
+    void lineageOfAWideFanOutIsOneLevel() throws Exception {
+        String candles = publish("fanout", "Fanout111111111111111111111111111111111111", LakeFixtures.minuteCandles(T0, 5)).artifact().id();
+        List<String> outputs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            outputs.add(sealRun("sw-fanout-" + i, List.of(candles)));
+        }
+        GetLineageResponse down = stub.getLineage(GetLineageRequest.newBuilder().setArtifactId(candles)
+                .setDirection(LineageDirection.LINEAGE_DIRECTION_DOWNSTREAM).setMaxDepth(1).build());
+        assertThat(down.getArtifactsList()).extracting(Artifact::getId).containsExactlyInAnyOrderElementsOf(
+                java.util.stream.Stream.concat(java.util.stream.Stream.of(candles), outputs.stream()).toList());
+        assertThat(down.getEdgesList()).hasSize(3).allSatisfy(edge -> assertThat(edge.getInputId()).isEqualTo(candles));
+    }
+
     @Test
     void lineageUpstreamAndDownstreamAndSupersede() throws Exception {
         String candles = publish("lineage", "Lineage1111111111111111111111111111111111", LakeFixtures.minuteCandles(T0, 10)).artifact().id();

@@ -126,23 +126,48 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
     }
 
     @Override
-    public List<ArtifactRecord> list(ArtifactQuery query) {
-        List<ArtifactRecord> matches = new ArrayList<>();
-        for (ArtifactRecord record : candidates(query)) {
+    public List<ArtifactRecord> list(ArtifactQuery query, String beforeId, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1");
+        }
+        List<ArtifactRecord> matches = new ArrayList<>(Math.min(limit, 1024));
+        for (ArtifactRecord record : candidates(query, beforeId)) {
             if (query.matches(record)) {
                 matches.add(record);
+                if (matches.size() == limit) {
+                    break;
+                }
             }
         }
         return matches;
     }
 
-    private Iterable<ArtifactRecord> candidates(ArtifactQuery query) {
+    /** Newest first, below beforeId: the tag index when the query names a type and a tag, else the id index from the bound on. */
+    private Iterable<ArtifactRecord> candidates(ArtifactQuery query, String beforeId) {
         if (query.type().isPresent() && !query.tags().isEmpty()) {
             Map.Entry<String, String> first = query.tags().entrySet().iterator().next();
             Set<String> ids = byTag.getOrDefault(tagKey(query.type().get(), first.getKey(), first.getValue()), Set.of());
-            return ids.stream().map(byId::get).filter(java.util.Objects::nonNull).sorted((a, b) -> b.id().compareTo(a.id())).toList();
+            return ids.stream()
+                    .filter(id -> beforeId.isEmpty() || id.compareTo(beforeId) < 0)
+                    .sorted(java.util.Comparator.reverseOrder())
+                    .map(byId::get)
+                    .filter(java.util.Objects::nonNull)
+                    .toList();
         }
-        return byId.values();
+        // byId is in descending id order, so its tail after beforeId holds the smaller (older) ids.
+        return beforeId.isEmpty() ? byId.values() : byId.tailMap(beforeId, false).values();
+    }
+
+    @Override
+    public Map<String, ArtifactRecord> getAll(java.util.Collection<String> ids) {
+        Map<String, ArtifactRecord> found = new java.util.LinkedHashMap<>();
+        for (String id : ids) {
+            ArtifactRecord record = byId.get(id);
+            if (record != null) {
+                found.put(id, record);
+            }
+        }
+        return found;
     }
 
     @Override
@@ -156,12 +181,19 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
 
     @Override
     public List<ArtifactRecord> findActiveByTags(String type, Map<String, String> tags) {
-        return list(new ArtifactQuery(Optional.of(type), Set.of(ArtifactStatus.ACTIVE), tags, 0, 0));
+        return list(new ArtifactQuery(Optional.of(type), Set.of(ArtifactStatus.ACTIVE), tags, 0, 0), "", Integer.MAX_VALUE);
     }
 
     @Override
-    public List<String> outputsOf(String id) {
-        return outputs.getOrDefault(id, List.of());
+    public Map<String, List<String>> outputsOf(java.util.Collection<String> ids) {
+        Map<String, List<String>> found = new java.util.LinkedHashMap<>();
+        for (String id : ids) {
+            List<String> outs = outputs.get(id);
+            if (outs != null) {
+                found.put(id, List.copyOf(outs));
+            }
+        }
+        return found;
     }
 
     /** The file's absolute path once {@link LakeIntegrity} has checked it still holds the registered bytes (else DATA_LOSS). */

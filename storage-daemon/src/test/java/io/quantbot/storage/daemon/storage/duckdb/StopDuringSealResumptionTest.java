@@ -159,8 +159,13 @@ class StopDuringSealResumptionTest {
         }
 
         @Override
-        public List<ArtifactRecord> list(ArtifactQuery query) {
-            return delegate.list(query);
+        public List<ArtifactRecord> list(ArtifactQuery query, String beforeId, int limit) {
+            return delegate.list(query, beforeId, limit);
+        }
+
+        @Override
+        public Map<String, ArtifactRecord> getAll(java.util.Collection<String> ids) {
+            return delegate.getAll(ids);
         }
 
         @Override
@@ -174,8 +179,8 @@ class StopDuringSealResumptionTest {
         }
 
         @Override
-        public List<String> outputsOf(String id) {
-            return delegate.outputsOf(id);
+        public Map<String, List<String>> outputsOf(java.util.Collection<String> ids) {
+            return delegate.outputsOf(ids);
         }
 
         @Override
