@@ -10,6 +10,7 @@ import io.quantbot.storage.daemon.artifact.ArtifactIds;
 import io.quantbot.storage.daemon.artifact.ArtifactQuery;
 import io.quantbot.storage.daemon.artifact.ArtifactRecord;
 import io.quantbot.storage.daemon.artifact.ArtifactStatus;
+import io.quantbot.storage.daemon.artifact.CatalogRules;
 import io.quantbot.storage.daemon.artifact.ColumnSpec;
 import io.quantbot.storage.daemon.artifact.LakeCatalog;
 import io.quantbot.storage.daemon.artifact.Provenance;
@@ -312,17 +313,7 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
                 candidates.add(record);
             }
         }
-        for (ArtifactRecord record : candidates) {
-            if (record.isActive() && record.fileHash().equals(staged.fileHash())) {
-                return Optional.of(record);
-            }
-        }
-        for (ArtifactRecord record : candidates) {
-            if (record.isActive() && record.contentHash().equals(staged.contentHash())) {
-                return Optional.of(record);
-            }
-        }
-        return Optional.empty();
+        return CatalogRules.duplicateOf(staged, candidates);
     }
 
     private void index(ArtifactRecord record) {
@@ -461,32 +452,15 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
             if (record == null) {
                 throw notFound(id);
             }
-            if (!record.isActive()) {
-                throw StorageException.builder(ErrorCode.ARTIFACT_NOT_ACTIVE, "artifact " + id + " is already " + record.status().dbValue())
-                        .metadata("artifact_id", id)
-                        .metadata("status", record.status().dbValue())
-                        .build();
-            }
+            CatalogRules.requireActive(record);
+            Optional<ArtifactRecord> replacement = Optional.empty();
             if (replacementId.isPresent()) {
-                ArtifactRecord replacement = byId.get(replacementId.get());
-                if (replacement == null) {
+                replacement = Optional.ofNullable(byId.get(replacementId.get()));
+                if (replacement.isEmpty()) {
                     throw notFound(replacementId.get());
                 }
-                if (replacement.id().equals(id)) {
-                    throw StorageException.builder(ErrorCode.INVALID_ARGUMENT, "an artifact cannot supersede itself")
-                            .violation("replacement_id", "must differ from artifact_id").build();
-                }
-                if (!replacement.isActive()) {
-                    throw StorageException.builder(ErrorCode.ARTIFACT_NOT_ACTIVE, "the replacement " + replacement.id() + " is "
-                            + replacement.status().dbValue() + "; only an active artifact can replace another")
-                            .metadata("artifact_id", replacement.id()).build();
-                }
-                if (!replacement.type().equals(record.type())) {
-                    throw StorageException.builder(ErrorCode.INVALID_ARGUMENT, "the replacement is a " + replacement.type() + ", not a "
-                            + record.type()).violation("replacement_id", "must have the same type as the artifact it replaces").build();
-                }
             }
-            ArtifactStatus status = replacementId.isPresent() ? ArtifactStatus.SUPERSEDED : ArtifactStatus.TOMBSTONED;
+            ArtifactStatus status = CatalogRules.checkSupersede(record, replacement);
             updateStatus(context.connection(), id, status, replacementId, reason);
             return record.withStatus(status, replacementId);
         }

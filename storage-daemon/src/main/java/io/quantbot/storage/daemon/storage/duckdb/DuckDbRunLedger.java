@@ -15,6 +15,7 @@ import io.quantbot.storage.daemon.run.RowBatch;
 import io.quantbot.storage.daemon.run.RowColumn;
 import io.quantbot.storage.daemon.run.RunLedger;
 import io.quantbot.storage.daemon.run.RunRecord;
+import io.quantbot.storage.daemon.run.RunRules;
 import io.quantbot.storage.daemon.run.RunStatus;
 import io.quantbot.storage.daemon.run.SealMode;
 import jakarta.inject.Inject;
@@ -326,17 +327,8 @@ public final class DuckDbRunLedger implements RunLedger {
                 throw notFound(runId);
             }
             long[] progress = pending.computeIfAbsent(runId, ignored -> new long[] {run.committedChunkSeq(), run.rowCount()});
-            if (chunkSeq <= progress[0]) {
+            if (RunRules.decideChunk(run, progress[0], chunkSeq) == RunRules.ChunkDecision.DUPLICATE) {
                 return new ChunkOutcome(true, 0, progress[0], progress[1]);
-            }
-            if (run.status() != RunStatus.RUNNING) {
-                throw StorageException.builder(ErrorCode.RUN_NOT_OPEN, "run " + runId + " is " + run.status().dbValue() + "; rows can only be appended to a running run")
-                        .metadata("run_id", runId).metadata("status", run.status().dbValue()).build();
-            }
-            if (chunkSeq != progress[0] + 1) {
-                throw StorageException.builder(ErrorCode.CHUNK_OUT_OF_ORDER, "chunk " + chunkSeq + " of run " + runId + " arrived after chunk "
-                                + progress[0] + "; send chunks in order (1, 2, 3, ...), resuming from committed_chunk_seq + 1")
-                        .metadata("run_id", runId).metadata("committed_chunk_seq", progress[0]).metadata("chunk_seq", chunkSeq).build();
             }
             if (abandoned.getAsBoolean()) {
                 throw StorageException.of(ErrorCode.CANCELLED, "the stream was cancelled before chunk " + chunkSeq + " was committed");
@@ -422,13 +414,9 @@ public final class DuckDbRunLedger implements RunLedger {
             }
             Map<String, long[]> pending = context.batchLocal(AppendTask.class, HashMap::new);
             long[] progress = pending.getOrDefault(runId, new long[] {run.committedChunkSeq(), run.rowCount()});
-            if (run.status().isTerminal()) {
-                if (run.status() == status) {
-                    // A retried FinishRun: the run is already finished the same way.
-                    return new Finished(run, false);
-                }
-                throw StorageException.builder(ErrorCode.RUN_NOT_OPEN, "run " + runId + " already finished as " + run.status().dbValue())
-                        .metadata("run_id", runId).metadata("status", run.status().dbValue()).build();
+            if (RunRules.decideFinish(run, status) == RunRules.FinishDecision.ALREADY_FINISHED) {
+                // A retried FinishRun: the run is already finished the same way.
+                return new Finished(run, false);
             }
             RunRecord finished = run.withRows(progress[1], progress[0]).finished(status, clock.millis(), summary, errorMessage, sealMode);
             try (PreparedStatement update = context.connection().prepareStatement(FINISH_RUN)) {
