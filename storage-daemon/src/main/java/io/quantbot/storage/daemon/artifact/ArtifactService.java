@@ -56,7 +56,7 @@ public final class ArtifactService {
             throw StorageException.builder(ErrorCode.PATH_NOT_ALLOWED, "artifact " + record.id() + " has a path outside the lake")
                     .metadata("artifact_id", record.id()).build();
         }
-        Path file = catalog.absolutePath(record).normalize();
+        Path file = catalog.localFile(record).normalize();
         Path base = file.getRoot().resolve(file.subpath(0, file.getNameCount() - relative.getNameCount()));
         try {
             if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || !file.toRealPath().startsWith(base.toRealPath())) {

@@ -45,10 +45,13 @@ public interface LakeCatalog {
     /** Retires an artifact: superseded by an active replacement, or tombstoned when there is none. */
     CompletableFuture<ArtifactRecord> supersede(String id, Optional<String> replacementId, String reason);
 
+    /** Where the artifact's file lives (no I/O): a {@code file:} URI on the embedded engine, an object-store URI elsewhere. */
+    ArtifactLocation location(ArtifactRecord record);
+
     /**
-     * Absolute path of an artifact's file, for serving it or handing it to a worker: checked first to
-     * still hold the bytes the catalog registered (its file hash); a changed or missing file is
-     * DATA_LOSS (FILE_CORRUPTED) and is never served.
+     * A local file holding the artifact's bytes, for handing to a Python worker or streaming to a client: checked
+     * first to still hold the bytes the catalog registered (its file hash); a changed or missing file is DATA_LOSS
+     * (FILE_CORRUPTED) and is never served. An engine whose files are remote fetches them into a local cache here.
      */
-    java.nio.file.Path absolutePath(ArtifactRecord record);
+    java.nio.file.Path localFile(ArtifactRecord record);
 }

@@ -2,6 +2,7 @@ package io.quantbot.storage.daemon.batch;
 
 import static java.util.Objects.requireNonNull;
 
+import io.quantbot.storage.daemon.artifact.ArtifactLocation;
 import io.quantbot.storage.daemon.artifact.ArtifactRecord;
 import io.quantbot.storage.daemon.artifact.ArtifactStatus;
 import io.quantbot.storage.daemon.artifact.ArtifactTypes;
@@ -147,7 +148,7 @@ public final class BatchOperations {
                 if (!record.path().endsWith(".parquet")) {
                     throw invalid("views.artifact_ids", "artifact " + id + " is a " + record.type() + " file, not Parquet rows; it cannot be a view");
                 }
-                paths.add(catalog.absolutePath(record));
+                paths.add(catalog.localFile(record));
             }
             resolved.put(view.getKey(), paths);
         }
@@ -191,7 +192,7 @@ public final class BatchOperations {
         }
         Map<String, Path> paths = new LinkedHashMap<>();
         for (ArtifactRecord input : inputs) {
-            paths.put(input.id(), catalog.absolutePath(input));
+            paths.put(input.id(), catalog.localFile(input));
         }
         String key = logicalKey.isBlank() ? "features/inputs=" + inputs.size() + "/windows=" + (windows.isEmpty() ? DEFAULT_WINDOWS : windows) : logicalKey;
         return engine.generateFeatures(new GenerateFeaturesCommand(paths, windows.isEmpty() ? DEFAULT_WINDOWS : windows, key), options)
@@ -235,19 +236,19 @@ public final class BatchOperations {
         about.put("python", facts.pythonVersion());
         about.put("duckdb (workers)", facts.pythonDuckDbVersion());
         about.put("java", facts.javaVersion());
-        List<Path> paths = sealed.stream().map(catalog::absolutePath).toList();
+        List<Path> paths = sealed.stream().map(catalog::localFile).toList();
         String reportTitle = title.isBlank() ? "Sweep " + sweepId : title;
         return engine.generateReport(new GenerateReportCommand(sweepId, reportTitle, paths, summaries, about, specText, clientFacts), options)
                 .thenCompose(produced -> catalog.register(toStaged(produced, Map.of("sweep_id", sweepId),
                         sealed.stream().map(ArtifactRecord::id).toList(), "python-worker/generate_report", false)));
     }
 
-    public Path absolutePath(ArtifactRecord record) {
-        return catalog.absolutePath(record);
+    public ArtifactLocation location(ArtifactRecord record) {
+        return catalog.location(record);
     }
 
     private List<Path> sealedResults(String sweepId) {
-        return sealedArtifacts(sweepId).stream().map(catalog::absolutePath).toList();
+        return sealedArtifacts(sweepId).stream().map(catalog::localFile).toList();
     }
 
     private List<ArtifactRecord> sealedArtifacts(String sweepId) {

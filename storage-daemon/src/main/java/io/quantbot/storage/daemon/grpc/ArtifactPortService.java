@@ -399,7 +399,7 @@ final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
                     request.getFactsMap(), BatchCalls.options()),
                     registration -> GenerateReportResponse.newBuilder()
                             .setArtifact(ArtifactProtoMapper.toProto(registration.artifact()))
-                            .setPath(batch.absolutePath(registration.artifact()).toString())
+                            .setPath(batch.location(registration.artifact()).display())
                             .build(), observer);
         } catch (RuntimeException e) {
             Responses.fail(observer, e);

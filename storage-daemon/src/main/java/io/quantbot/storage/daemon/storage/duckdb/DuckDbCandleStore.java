@@ -32,7 +32,7 @@ public final class DuckDbCandleStore implements CandleStore {
     @Override
     public CandleSeries load(ArtifactRecord artifact, String token, String chain, String interval) {
         // Checked before the read: a file that no longer matches its catalog hash is not served (DATA_LOSS).
-        String file = catalog.absolutePath(artifact).toString();
+        String file = catalog.localFile(artifact).toString();
         try {
             return readers.read(connection -> {
                 try (PreparedStatement statement = connection.prepareStatement(SELECT)) {

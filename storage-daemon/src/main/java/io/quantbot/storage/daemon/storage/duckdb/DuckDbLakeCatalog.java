@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quantbot.storage.daemon.artifact.ArtifactIds;
+import io.quantbot.storage.daemon.artifact.ArtifactLocation;
 import io.quantbot.storage.daemon.artifact.ArtifactQuery;
 import io.quantbot.storage.daemon.artifact.ArtifactRecord;
 import io.quantbot.storage.daemon.artifact.ArtifactStatus;
@@ -68,6 +69,7 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
     private static final String LOAD_LINEAGE = "SELECT input_id, output_id FROM artifact_lineage";
 
     private final GroupCommitWriter writer;
+    private final Path dataDir;
     private final LakeFiles files;
     private final Clock clock;
     private final ConcurrentSkipListMap<String, ArtifactRecord> byId = new ConcurrentSkipListMap<>(java.util.Comparator.reverseOrder());
@@ -80,6 +82,7 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
     @Inject
     public DuckDbLakeCatalog(GroupCommitWriter writer, DatabaseConfig config, Clock clock, MeterRegistry registry) {
         this.writer = requireNonNull(writer, "writer is null");
+        this.dataDir = config.dataDir().toAbsolutePath().normalize();
         this.files = new LakeFiles(config.dataDir());
         this.integrity = new LakeIntegrity(config.dataDir(), registry);
         this.clock = requireNonNull(clock, "clock is null");
@@ -197,9 +200,14 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
         return found;
     }
 
-    /** The file's absolute path once {@link LakeIntegrity} has checked it still holds the registered bytes (else DATA_LOSS). */
     @Override
-    public Path absolutePath(ArtifactRecord record) {
+    public ArtifactLocation location(ArtifactRecord record) {
+        return ArtifactLocation.of(dataDir.resolve(record.path()));
+    }
+
+    /** The file in the local lake once {@link LakeIntegrity} has checked it still holds the registered bytes (else DATA_LOSS). */
+    @Override
+    public Path localFile(ArtifactRecord record) {
         return integrity.verified(record);
     }
 

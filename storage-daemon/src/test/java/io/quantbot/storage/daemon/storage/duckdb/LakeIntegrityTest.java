@@ -79,21 +79,21 @@ class LakeIntegrityTest {
             var stub = ArtifactPortGrpc.newBlockingStub(daemon.loopbackChannel());
             LakeCatalog catalog = daemon.getInstance(LakeCatalog.class);
             // B is served (and its fingerprint remembered) before anything changes.
-            assertThat(catalog.absolutePath(b)).isEqualTo(data.resolve(b.path()));
+            assertThat(catalog.localFile(b)).isEqualTo(data.resolve(b.path()));
 
             tamperInPlace(data.resolve(a.path()));
             tamperInPlace(data.resolve(b.path()));
             var failure = expectError(() -> stub.getCandles(candles(TOKEN_A)), Status.Code.DATA_LOSS, "FILE_CORRUPTED");
             assertThat(failure.getStatus().getDescription()).contains(a.id()).doesNotContain(data.toString());
             // A file already verified once is checked again: its change time moved, whatever its mtime says.
-            expectChanged(() -> catalog.absolutePath(b));
+            expectChanged(() -> catalog.localFile(b));
             expectError(() -> stub.query(QueryRequest.newBuilder().setSql("SELECT count(*) FROM v")
                     .addViews(ArtifactView.newBuilder().setName("v").addArtifactIds(b.id())).build()), Status.Code.DATA_LOSS, "FILE_CORRUPTED");
             // The untouched one is served.
             assertThat(stub.getCandles(candles(TOKEN_C)).getTsMsCount()).isEqualTo(50);
 
             Files.delete(data.resolve(c.path()));
-            expectChanged(() -> catalog.absolutePath(c));
+            expectChanged(() -> catalog.localFile(c));
 
             HttpResponse<String> verified = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + daemon.httpPort() + "/admin/verify")).header(HttpOpsServer.ADMIN_HEADER, "1")

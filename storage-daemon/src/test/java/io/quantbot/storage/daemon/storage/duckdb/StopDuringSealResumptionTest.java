@@ -164,6 +164,11 @@ class StopDuringSealResumptionTest {
         }
 
         @Override
+        public io.quantbot.storage.daemon.artifact.ArtifactLocation location(ArtifactRecord record) {
+            return delegate.location(record);
+        }
+
+        @Override
         public Map<String, ArtifactRecord> getAll(java.util.Collection<String> ids) {
             return delegate.getAll(ids);
         }
@@ -194,8 +199,8 @@ class StopDuringSealResumptionTest {
         }
 
         @Override
-        public Path absolutePath(ArtifactRecord record) {
-            return delegate.absolutePath(record);
+        public Path localFile(ArtifactRecord record) {
+            return delegate.localFile(record);
         }
     }
 }
