@@ -16,6 +16,7 @@ import io.quantbot.storage.daemon.run.RowColumn;
 import io.quantbot.storage.daemon.run.RunLedger;
 import io.quantbot.storage.daemon.run.RunRecord;
 import io.quantbot.storage.daemon.run.RunRules;
+import io.quantbot.storage.daemon.run.SealPlan;
 import io.quantbot.storage.daemon.run.RunStatus;
 import io.quantbot.storage.daemon.run.SealMode;
 import jakarta.inject.Inject;
@@ -185,21 +186,16 @@ public final class DuckDbRunLedger implements RunLedger {
 
     /** Seals every finished, unsealed run of a sweep: the succeeded ones together, the others each alone. */
     CompletableFuture<Void> sealSweep(String sweepId) {
-        List<RunRecord> succeeded = new ArrayList<>();
-        List<CompletableFuture<Void>> seals = new ArrayList<>();
+        List<RunRecord> ofSweep = new ArrayList<>();
         for (String id : bySweep.getOrDefault(sweepId, new ConcurrentSkipListSet<>())) {
             RunRecord run = runs.get(id);
-            if (run == null || !run.status().isTerminal() || run.resultArtifactId().isPresent()) {
-                continue;
-            }
-            if (run.status() == RunStatus.SUCCEEDED) {
-                succeeded.add(run);
-            } else {
-                seals.add(seal(List.of(run)));
+            if (run != null) {
+                ofSweep.add(run);
             }
         }
-        if (!succeeded.isEmpty()) {
-            seals.add(seal(succeeded));
+        List<CompletableFuture<Void>> seals = new ArrayList<>();
+        for (List<RunRecord> group : SealPlan.groups(ofSweep)) {
+            seals.add(seal(group));
         }
         return CompletableFuture.allOf(seals.toArray(CompletableFuture[]::new));
     }

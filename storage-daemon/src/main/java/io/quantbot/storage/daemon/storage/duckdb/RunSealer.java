@@ -17,7 +17,7 @@ import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
 import io.quantbot.storage.daemon.info.DaemonInfoService;
 import io.quantbot.storage.daemon.run.RunRecord;
-import io.quantbot.storage.daemon.run.RunStatus;
+import io.quantbot.storage.daemon.run.SealPlan;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -28,11 +28,7 @@ import java.nio.file.StandardCopyOption;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -134,24 +130,11 @@ public final class RunSealer {
             });
             LakeFiles.fsync(temporary);
             Files.move(temporary, staged, StandardCopyOption.ATOMIC_MOVE);
-            RunRecord first = runs.get(0);
-            String sweepId = first.sweepId();
-            String logicalKey = runs.size() == 1 ? "sweep=" + sweepId + "/run=" + first.runId()
-                    : "sweep=" + sweepId + "/runs=" + first.runId() + "+" + (runs.size() - 1);
-            Map<String, String> tags = new LinkedHashMap<>();
-            tags.put("sweep_id", sweepId);
-            tags.put("run_status", runs.size() == 1 ? first.status().dbValue() : RunStatus.SUCCEEDED.dbValue());
-            if (runs.size() == 1) {
-                tags.put("run_id", first.runId());
-                tags.put("scenario_id", first.scenarioId());
-            }
-            LinkedHashSet<String> inputs = new LinkedHashSet<>();
-            runs.forEach(run -> inputs.addAll(run.inputIds()));
-            String params = "{\"runs\": " + runs.size() + "}";
+            SealPlan plan = SealPlan.of(runs);
             StagedArtifact artifact = new StagedArtifact(staged, "parquet", ArtifactTypes.RUN_RESULTS_TYPE, ArtifactTypes.RUN_RESULTS.version(),
-                    logicalKey, LakeFiles.sha256(staged), summary.contentHash(), summary.rowCount(), Files.size(staged), summary.minTsMs(),
-                    summary.maxTsMs(), columns, tags, new ArrayList<>(inputs),
-                    new Provenance("storage-daemon/seal-runs", DaemonInfoService.version(), params), false);
+                    plan.logicalKey(), LakeFiles.sha256(staged), summary.contentHash(), summary.rowCount(), Files.size(staged), summary.minTsMs(),
+                    summary.maxTsMs(), columns, plan.tags(), plan.inputIds(),
+                    new Provenance("storage-daemon/seal-runs", DaemonInfoService.version(), plan.paramsJson()), false);
             sealLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
             return artifact;
         } catch (SQLException e) {
