@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quantbot.storage.v1.Artifact;
 import io.quantbot.storage.v1.ListArtifactsRequest;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +26,7 @@ class ImportCommandTest {
     void importsAFolderOutsideTheImportRootsAndASweepRunsOnIt() throws Exception {
         SharedDaemon daemon = SharedDaemon.get();
         Path folder = home.resolve("my data/tiny");
-        copy(EXAMPLE, folder);
+        Sweeps.copyTree(EXAMPLE, folder);
         Files.writeString(folder.resolve(".notes.txt"), "hidden files are left out\n");
         long spawnsBefore = daemon.spawnCount();
 
@@ -103,18 +101,5 @@ class ImportCommandTest {
 
         Sweeps.Result badName = Sweeps.run("import", withFifo.toString(), "--name", "../x", "--target", daemon.target());
         assertThat(badName.code()).isEqualTo(2);
-    }
-
-    private static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> walk = Files.walk(from)) {
-            for (Path source : walk.toList()) {
-                Path destination = to.resolve(from.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(destination);
-                } else {
-                    Files.copy(source, destination);
-                }
-            }
-        }
     }
 }

@@ -57,4 +57,18 @@ final class Sweeps {
                 .setFormat(ResultFormat.RESULT_FORMAT_JSON)
                 .build()).getJsonRows();
     }
+
+    /** Copies a folder tree (the repository's examples into a test's own folder). */
+    static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> walk = Files.walk(from)) {
+            for (Path source : walk.toList()) {
+                Path destination = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(destination);
+                } else {
+                    Files.copy(source, destination);
+                }
+            }
+        }
+    }
 }

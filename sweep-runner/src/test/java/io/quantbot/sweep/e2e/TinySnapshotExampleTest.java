@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.quantbot.storage.v1.Artifact;
 import io.quantbot.storage.v1.ImportSnapshotRequest;
 import io.quantbot.storage.v1.ImportSnapshotResponse;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +19,7 @@ class TinySnapshotExampleTest {
     void theDocumentedExampleImports() throws Exception {
         SharedDaemon daemon = SharedDaemon.get();
         Path target = daemon.dataDir().resolve("imports").resolve("tiny-snapshot-example");
-        copy(EXAMPLE, target);
+        Sweeps.copyTree(EXAMPLE, target);
         ImportSnapshotResponse imported = daemon.client().artifacts().importSnapshot(ImportSnapshotRequest.newBuilder()
                 .setSourceDir(target.toString()).setSnapshotName("tiny-example").build());
         assertThat(imported.getWarningsList()).isEmpty();
@@ -30,18 +28,5 @@ class TinySnapshotExampleTest {
         assertThat(imported.getCallRows()).isEqualTo(2);
         assertThat(imported.getArtifactsList()).extracting(Artifact::getType)
                 .containsExactlyInAnyOrder("ohlcv_slice", "ohlcv_slice", "alerts");
-    }
-
-    private static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> walk = Files.walk(from)) {
-            for (Path source : walk.toList()) {
-                Path destination = to.resolve(from.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(destination);
-                } else {
-                    Files.copy(source, destination);
-                }
-            }
-        }
     }
 }
