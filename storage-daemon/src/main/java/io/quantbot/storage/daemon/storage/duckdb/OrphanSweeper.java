@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quantbot.storage.daemon.batch.SnapshotUploads;
 import io.quantbot.storage.daemon.config.DatabaseConfig;
 import io.quantbot.storage.daemon.config.LakeConfig;
 import io.quantbot.storage.daemon.storage.StorageMaintenance;
@@ -88,7 +89,13 @@ public final class OrphanSweeper {
             log.warn("Cannot list {} for orphans: {}", root, e.getMessage(), e);
             return;
         }
+        Path uploads = SnapshotUploads.uploadsDir(stagingDir);
         for (Path file : candidates) {
+            // An upload in progress may be older than the grace period; uploads remove their own folders (and the next
+            // start removes what a crash left), so the sweep never touches them.
+            if (file.startsWith(uploads)) {
+                continue;
+            }
             String relative = dataDir.relativize(file).toString();
             if (named.contains(relative) || (skipHidden && hidden(root, file))) {
                 continue;

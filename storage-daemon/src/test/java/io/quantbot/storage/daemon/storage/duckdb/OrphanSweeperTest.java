@@ -60,6 +60,8 @@ class OrphanSweeperTest {
             Path staleStaging = plant(data.resolve("staging/publish-0001.parquet"), old);
             Path inFlight = plant(data.resolve("lake/alerts/v1/snapshot=y/alerts__ch=cafebabe.parquet"), now);
             Path inFlightStaging = plant(data.resolve("staging/import-0002.parquet"), now);
+            // A long UploadSnapshot still streaming: its first files are older than the grace period, yet never swept.
+            Path longUpload = plant(data.resolve("staging/uploads/0b6f3c2e/candles/a.csv"), old);
 
             assertThat(sweep(daemon, false).statusCode()).as("an admin request").isEqualTo(403);
             assertThat(killedParquet).exists();
@@ -74,6 +76,8 @@ class OrphanSweeperTest {
             assertThat(staleStaging).doesNotExist();
             assertThat(inFlight).exists();
             assertThat(inFlightStaging).exists();
+            assertThat(longUpload).exists();
+            assertThat(swept.body()).doesNotContain("uploads");
             assertThat(data.resolve(named.path())).exists();
             assertThat(data.resolve(named.sidecarPath())).exists();
             assertThat(daemon.getInstance(MeterRegistry.class).get("quantbot.lake.orphans.removed").counter().count()).isEqualTo(4);
