@@ -39,9 +39,27 @@ public final class StatePortBenchmark {
                 WARM_UP_NANOS / 1_000_000_000L);
         LatencyRecorder.Summary baseline = jdbcBaseline(dir.resolve("baseline.duckdb"));
         print("JDBC autocommit insert (baseline)", 1, baseline);
+        // PostgreSQL on this machine, when bench/postgres-setup (or you) gave one: durable upserts, one key per
+        // transaction, at the same client counts as Set. fsync and synchronous_commit stay at their defaults (on).
+        java.util.Map<Integer, LatencyRecorder.Summary> postgres = new java.util.TreeMap<>();
+        String postgresFile = System.getProperty("bench.postgres", "");
+        if (!postgresFile.isBlank()) {
+            java.util.Properties settings = new java.util.Properties();
+            try (var in = Files.newInputStream(Path.of(postgresFile))) {
+                settings.load(in);
+            }
+            for (int clients : CLIENTS) {
+                LatencyRecorder.Summary upserts = postgresUpserts(settings, clients);
+                print("PostgreSQL upsert (baseline)", clients, upserts);
+                postgres.put(clients, upserts);
+            }
+        } else {
+            System.out.println("(no PostgreSQL baseline: run bench/postgres-setup and pass -Dbench.postgres=FILE, or use bash bench/all)");
+        }
 
         List<String> rows = new ArrayList<>();
         LatencyRecorder.Summary set16 = null;
+        java.util.Map<Integer, LatencyRecorder.Summary> setByClients = new java.util.TreeMap<>();
         LatencyRecorder.Summary get1 = null;
         TestingStorageDaemon.Builder builder = TestingStorageDaemon.builder().onDisk(dir.resolve("daemon")).set("log.access", "off")
                 .set("grpc.executor-threads", System.getProperty("bench.executor-threads", "16"));
@@ -82,6 +100,7 @@ public final class StatePortBenchmark {
                 if (clients == 16) {
                     set16 = set;
                 }
+                setByClients.put(clients, set);
             }
             for (int clients : CLIENTS) {
                 LatencyRecorder.Summary get = run(channels, clients, false);
@@ -93,6 +112,80 @@ public final class StatePortBenchmark {
         }
         System.out.printf(Locale.ROOT, "%nSet at 16 clients / JDBC autocommit baseline: %.1fx (target >= 5x)%n", set16.opsPerSecond() / baseline.opsPerSecond());
         System.out.printf(Locale.ROOT, "Get p50 at 1 client: %.3f ms (target < 0.5 ms)%n", get1.p50Millis());
+        if (!postgres.isEmpty()) {
+            System.out.printf(Locale.ROOT, "Set at 1 client / PostgreSQL upsert: %.2fx%n",
+                    setByClients.get(1).opsPerSecond() / postgres.get(1).opsPerSecond());
+            System.out.printf(Locale.ROOT, "Set at 16 clients / PostgreSQL upsert: %.2fx (target >= 0.6x)%n",
+                    setByClients.get(16).opsPerSecond() / postgres.get(16).opsPerSecond());
+            System.out.printf(Locale.ROOT, "Set at 64 clients / PostgreSQL upsert: %.2fx (target >= 1.0x)%n",
+                    setByClients.get(64).opsPerSecond() / postgres.get(64).opsPerSecond());
+        }
+    }
+
+    /**
+     * Durable upserts into PostgreSQL ({@code INSERT ... ON CONFLICT DO UPDATE} of one key per autocommitted
+     * transaction, prepared), {@code clients} connections at once for one phase, after a short unmeasured warm-up.
+     */
+    private static LatencyRecorder.Summary postgresUpserts(java.util.Properties settings, int clients) throws Exception {
+        String url = settings.getProperty("url");
+        java.util.Properties login = new java.util.Properties();
+        login.setProperty("user", settings.getProperty("user"));
+        login.setProperty("password", settings.getProperty("password"));
+        try (Connection setup = DriverManager.getConnection(url, login); Statement statement = setup.createStatement()) {
+            statement.execute("CREATE TABLE IF NOT EXISTS state (namespace TEXT NOT NULL, key TEXT NOT NULL, value_json TEXT, version BIGINT,"
+                    + " updated_at_ms BIGINT, PRIMARY KEY (namespace, key))");
+            statement.execute("TRUNCATE state");
+        }
+        String upsert = "INSERT INTO state VALUES ('bench', ?, ?, 1, ?) ON CONFLICT (namespace, key) DO UPDATE SET value_json = EXCLUDED.value_json,"
+                + " version = state.version + 1, updated_at_ms = EXCLUDED.updated_at_ms";
+        List<LatencyRecorder> recorders = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(clients);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        long[] end = new long[1];
+        java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        for (int client = 0; client < clients; client++) {
+            LatencyRecorder recorder = new LatencyRecorder();
+            recorders.add(recorder);
+            int id = client;
+            Thread thread = new Thread(() -> {
+                try (Connection connection = DriverManager.getConnection(url, login); PreparedStatement statement = connection.prepareStatement(upsert)) {
+                    for (int i = 0; i < 200; i++) {
+                        execute(statement, "warm-" + id + "-" + i);
+                    }
+                    ready.countDown();
+                    go.await();
+                    for (long i = 0; System.nanoTime() < end[0]; i++) {
+                        long t0 = System.nanoTime();
+                        execute(statement, "key-" + id + "-" + (i % 10_000));
+                        recorder.record(System.nanoTime() - t0);
+                    }
+                } catch (Exception e) {
+                    failure.compareAndSet(null, e);
+                    ready.countDown();
+                }
+            }, "pg-client-" + client);
+            threads.add(thread);
+            thread.start();
+        }
+        ready.await();
+        long start = System.nanoTime();
+        end[0] = start + PHASE_NANOS;
+        go.countDown();
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+        return LatencyRecorder.summarize(recorders, System.nanoTime() - start);
+    }
+
+    private static void execute(PreparedStatement statement, String key) throws java.sql.SQLException {
+        statement.setString(1, key);
+        statement.setString(2, VALUE);
+        statement.setLong(3, System.currentTimeMillis());
+        statement.executeUpdate();
     }
 
     private static LatencyRecorder.Summary jdbcBaseline(Path file) throws Exception {
