@@ -203,8 +203,8 @@ public final class OptimizeSpecLoader {
             problems.add(new SpecProblem("optimize." + key, "must be a word"));
             return fallback;
         }
-        return value.asText().trim().toLowerCase(Locale.ROOT).equals(value.asText().trim()) || key.equals("id")
-                ? value.asText().trim() : value.asText().trim().toLowerCase(Locale.ROOT);
+        // Words (sampler, group_by) are case-insensitive; the id keeps its case.
+        return key.equals("id") ? value.asText().trim() : value.asText().trim().toLowerCase(Locale.ROOT);
     }
 
     private static int integer(JsonNode section, String key, int fallback, long min, long max, List<SpecProblem> problems) {

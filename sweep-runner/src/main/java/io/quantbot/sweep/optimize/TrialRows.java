@@ -63,11 +63,11 @@ public final class TrialRows {
         List<Double> oos = owners.stream().map(Optimizer.Trial::outOfSampleMean).toList();
         chunk.addColumns(doubleValues("score", scores));
         chunk.addColumns(doubleValues("oos_mean_over_folds", oos));
-        for (Map.Entry<String, ToDoubleFunction<Metrics>> metric : METRICS.entrySet()) {
-            chunk.addColumns(doubles("is_" + metric.getKey(), rows, fold -> metric.getValue().applyAsDouble(fold.inSample())));
-        }
-        for (Map.Entry<String, ToDoubleFunction<Metrics>> metric : METRICS.entrySet()) {
-            chunk.addColumns(doubles("oos_" + metric.getKey(), rows, fold -> metric.getValue().applyAsDouble(fold.outOfSample())));
+        for (boolean inSample : new boolean[] {true, false}) {
+            for (Map.Entry<String, ToDoubleFunction<Metrics>> metric : METRICS.entrySet()) {
+                chunk.addColumns(doubles((inSample ? "is_" : "oos_") + metric.getKey(), rows,
+                        fold -> metric.getValue().applyAsDouble(inSample ? fold.inSample() : fold.outOfSample())));
+            }
         }
         return chunk.build();
     }

@@ -46,6 +46,8 @@ import java.util.stream.Stream;
 public final class SnapshotUploads {
     /** Deepest a file may sit inside an uploaded snapshot folder. */
     public static final int MAX_DEPTH = 8;
+    /** The snapshot names ImportSnapshot accepts (its worker checks the same rule). */
+    private static final java.util.regex.Pattern SNAPSHOT_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
 
     private final BatchOperations operations;
     private final UploadsConfig config;
@@ -82,12 +84,12 @@ public final class SnapshotUploads {
      * {@code uploads.max-concurrent} slots (QUEUE_FULL when none is free) and creates the private folder.
      */
     public Upload begin(String snapshotName, Map<String, String> tags, boolean dryRun, long fileCount, long totalBytes) {
-        InputText.name("header.snapshot_name", snapshotName, 100);
-        InputText.tags("header.tags", tags);
-        if (fileCount < 0 || totalBytes < 0) {
-            throw invalid("header", "file_count and total_bytes must not be negative");
+        try {
+            checkHeader(snapshotName, tags, fileCount, totalBytes);
+        } catch (StorageException e) {
+            failed.increment();
+            throw e;
         }
-        checkLimits(fileCount, totalBytes);
         if (!slots.tryAcquire()) {
             failed.increment();
             throw StorageException.builder(ErrorCode.QUEUE_FULL, config.maxConcurrent() + " uploads are already being staged"
@@ -103,6 +105,24 @@ public final class SnapshotUploads {
             failed.increment();
             throw storageFailure("creating the upload folder in " + uploadsDir + " failed", e);
         }
+    }
+
+    /**
+     * Everything the header says is checked before a byte is staged: a name the import would refuse after a
+     * 16 GiB upload is refused now (the import's rule: 1-100 letters, digits, '.', '_' or '-', starting with a
+     * letter or digit), as are the tags, negative totals and totals over the limits.
+     */
+    private void checkHeader(String snapshotName, Map<String, String> tags, long fileCount, long totalBytes) {
+        InputText.name("header.snapshot_name", snapshotName, 100);
+        if (!SNAPSHOT_NAME.matcher(snapshotName).matches()) {
+            throw invalid("header.snapshot_name", "snapshot_name '" + snapshotName + "' must be 1-100 letters, digits, '.', '_' or '-',"
+                    + " starting with a letter or digit");
+        }
+        InputText.tags("header.tags", tags);
+        if (fileCount < 0 || totalBytes < 0) {
+            throw invalid("header", "file_count and total_bytes must not be negative");
+        }
+        checkLimits(fileCount, totalBytes);
     }
 
     private void checkLimits(long files, long bytes) {

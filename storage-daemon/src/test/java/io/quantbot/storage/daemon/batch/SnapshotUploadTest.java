@@ -165,6 +165,28 @@ class SnapshotUploadTest {
     }
 
     @Test
+    void aHeaderTheImportWouldRefuseIsRefusedBeforeAnyByteIsStagedAndCounted() throws Exception {
+        double failedBefore = failedUploads();
+        for (String name : java.util.List.of("a b", "-leading-dash", "../x", "snap/shot", "x".repeat(101))) {
+            // The header alone: refused for its name, not later for the file the stream never carried.
+            StatusRuntimeException refused = expectError(() -> Uploads.send(channel, java.util.List.of(header(name, 1, 10))),
+                    Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT");
+            assertThat(refused.getStatus().getDescription()).contains("snapshot_name");
+        }
+        expectError(() -> Uploads.send(channel, java.util.List.of(header("big", 1, 65 * 1024))), Status.Code.RESOURCE_EXHAUSTED,
+                "REQUEST_TOO_LARGE");
+        // Every refused header is a failed upload in quantbot_snapshot_uploads_total{outcome="failed"}.
+        Await.until("the refusals are counted", Duration.ofSeconds(10), () -> failedUploads() >= failedBefore + 6);
+        assertThat(failedUploads()).isEqualTo(failedBefore + 6);
+        assertUploadsEmpty();
+    }
+
+    private double failedUploads() {
+        return daemon.getInstance(io.micrometer.core.instrument.MeterRegistry.class).get("quantbot.snapshot_uploads").tag("outcome", "failed")
+                .counter().count();
+    }
+
+    @Test
     void messagesOutOfOrderAreRefused() throws Exception {
         byte[] calls = read("calls/calls.csv");
         expectError(() -> Uploads.send(channel, List.of(file("calls.csv", calls.length, sha256(calls)))), Status.Code.INVALID_ARGUMENT,
