@@ -12,6 +12,7 @@ public final class DaemonConfiguration {
     public static List<ConfigProperty<?>> properties() {
         List<ConfigProperty<?>> all = new ArrayList<>();
         all.addAll(StorageConfig.PROPERTIES);
+        all.addAll(ClusterConfig.PROPERTIES);
         all.addAll(DatabaseConfig.PROPERTIES);
         all.addAll(LakeConfig.PROPERTIES);
         all.addAll(ServerConfig.PROPERTIES);

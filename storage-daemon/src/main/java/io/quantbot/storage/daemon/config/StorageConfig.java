@@ -6,8 +6,9 @@ import java.util.Locale;
 
 /**
  * Which engine stores the daemon's data. {@code embedded} (the default): one data dir, DuckDB for state, catalog
- * and runs, Parquet files for the lake. {@code cluster} (several daemons on one PostgreSQL and one Apache Iceberg
- * warehouse) is the planned second engine; until it is built, {@code config check} and {@code serve} refuse it.
+ * and runs, Parquet files for the lake. {@code cluster}: several daemons share one PostgreSQL for state and the
+ * artifact catalog ({@link ClusterConfig} names it); runs' hot rows, candles, staging and the lake files stay on each
+ * node's data dir until the Apache Iceberg lake is built (docs/operations.md, "Cluster mode").
  */
 public record StorageConfig(Mode mode) {
     /** The storage engines the daemon knows. */
@@ -22,8 +23,9 @@ public record StorageConfig(Mode mode) {
 
     public static final ConfigProperty<Mode> MODE = ConfigProperty.of(
             "storage.mode", "embedded",
-            "The storage engine: embedded (one data dir; DuckDB and Parquet). cluster (PostgreSQL + Apache Iceberg, several"
-                    + " daemons) is planned and refused until it is built.",
+            "The storage engine: embedded (one data dir; DuckDB and Parquet) or cluster (several daemons share one PostgreSQL"
+                    + " for state and the artifact catalog, set by the cluster.* keys; lake files stay per node until the Iceberg"
+                    + " lake is built).",
             StorageConfig::parseMode);
 
     public static final List<ConfigProperty<?>> PROPERTIES = List.of(MODE);
@@ -36,10 +38,7 @@ public record StorageConfig(Mode mode) {
     /** Every bad value of this area, each named by its key (see {@link DaemonConfiguration#problems}). */
     public static List<String> problems(ResolvedConfig config) {
         List<String> problems = new ArrayList<>();
-        if (config.get(MODE) == Mode.CLUSTER) {
-            problems.add(ConfigChecks.describe(config, MODE) + " = cluster: cluster mode (PostgreSQL + Apache Iceberg) is not built yet;"
-                    + " the only engine in this version is embedded");
-        }
+        problems.addAll(ClusterConfig.problems(config));
         return problems;
     }
 

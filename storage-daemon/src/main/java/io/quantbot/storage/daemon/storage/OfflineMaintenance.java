@@ -33,7 +33,8 @@ public final class OfflineMaintenance {
                     throw new UnavailableException(e.getMessage(), e);
                 }
             }
-            default -> throw new ConfigException(java.util.List.of("storage.mode = " + storage.mode().label() + " is not built yet"));
+            default -> throw new ConfigException(java.util.List.of("lake verify of a stopped daemon is built for storage.mode = embedded only;"
+                    + " in cluster mode, use POST /admin/verify on the running daemon"));
         }
     }
 }

@@ -22,8 +22,7 @@ public final class StorageModule extends AbstractModule {
     protected void configure() {
         switch (mode) {
             case EMBEDDED -> install(new EmbeddedStorageModule());
-            // Refused by the configuration check before any module is built (StorageConfig.problems).
-            case CLUSTER -> throw new IllegalStateException("storage.mode = cluster is not built yet");
+            case CLUSTER -> install(new ClusterStorageModule());
         }
         bind(StorageLayer.class).to(EngineWithWorkers.class);
         install(new PythonWorkerModule());

@@ -7,12 +7,19 @@ import java.util.function.UnaryOperator;
 /**
  * A storage engine the contract suites run against (see docs/architecture.md, "Engines and ports"). A contract
  * class ({@code *Contract}) is abstract and builds every daemon through {@link #configure}; each engine gets one
- * small subclass per contract ({@code *EmbeddedTest} today) that names the engine. A new engine adds its constant
- * here (its {@code storage.mode} and the settings that point it at its services) and one subclass per contract.
+ * small subclass per contract ({@code *EmbeddedTest}, {@code *ClusterTest}) that names the engine. A new engine adds its
+ * constant here (its {@code storage.mode} and the settings that point it at its services) and one subclass per contract.
  */
 public record EngineUnderTest(String name, UnaryOperator<TestingStorageDaemon.Builder> settings) {
     /** The default engine: DuckDB and Parquet files in one data dir. */
     public static final EngineUnderTest EMBEDDED = new EngineUnderTest("embedded", builder -> builder.set("storage.mode", "embedded"));
+
+    /**
+     * Cluster mode on PostgreSQL: every daemon joins the test JVM's own database (created with a unique name, dropped
+     * when the JVM ends) as a node of its own. Skips without a reachable PostgreSQL locally; fails under CI=true
+     * ({@link TestPostgres}).
+     */
+    public static final EngineUnderTest CLUSTER = new EngineUnderTest("cluster", builder -> TestPostgres.shared().configure(builder));
 
     public EngineUnderTest {
         requireNonNull(name, "name is null");

@@ -8,6 +8,7 @@ import io.quantbot.storage.daemon.batch.SnapshotUploads;
 import io.quantbot.storage.daemon.storage.StorageEngine;
 import io.quantbot.storage.daemon.config.DatabaseConfig;
 import io.quantbot.storage.daemon.config.StateConfig;
+import io.quantbot.storage.daemon.state.StateRepository;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -26,7 +27,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The DuckDB side of the storage layer as one component: opens the database, applies migrations,
  * loads the in-memory indexes, starts the writer, and runs maintenance (TTL purge, forced checkpoints
- * on a schedule and when the WAL grows). Stops in reverse, with a final checkpoint.
+ * on a schedule and when the WAL grows). Stops in reverse, with a final checkpoint. In cluster mode the same
+ * component keeps the node's local part (runs' hot rows, the lake files) while StateRepository is bound to
+ * another engine; then it neither loads nor purges DuckDB's state table.
  */
 @Singleton
 public final class DuckDbStorage implements StorageEngine {
@@ -34,7 +37,8 @@ public final class DuckDbStorage implements StorageEngine {
 
     private final DuckDbDatabase database;
     private final GroupCommitWriter writer;
-    private final DuckDbStateRepository stateRepository;
+    /** Empty when the state is kept by another engine (cluster mode's PostgreSQL). */
+    private final java.util.Optional<DuckDbStateRepository> stateRepository;
     private final DuckDbLakeCatalog catalog;
     private final DuckDbRunLedger ledger;
     private final RunSealer sealer;
@@ -54,7 +58,7 @@ public final class DuckDbStorage implements StorageEngine {
     public DuckDbStorage(
             DuckDbDatabase database,
             GroupCommitWriter writer,
-            DuckDbStateRepository stateRepository,
+            StateRepository stateRepository,
             DuckDbLakeCatalog catalog,
             DuckDbRunLedger ledger,
             RunSealer sealer,
@@ -65,7 +69,8 @@ public final class DuckDbStorage implements StorageEngine {
             MeterRegistry registry) {
         this.database = requireNonNull(database, "database is null");
         this.writer = requireNonNull(writer, "writer is null");
-        this.stateRepository = requireNonNull(stateRepository, "stateRepository is null");
+        requireNonNull(stateRepository, "stateRepository is null");
+        this.stateRepository = stateRepository instanceof DuckDbStateRepository embedded ? java.util.Optional.of(embedded) : java.util.Optional.empty();
         this.catalog = requireNonNull(catalog, "catalog is null");
         this.ledger = requireNonNull(ledger, "ledger is null");
         this.sealer = requireNonNull(sealer, "sealer is null");
@@ -101,7 +106,9 @@ public final class DuckDbStorage implements StorageEngine {
             opened = true;
             schemaVersion = SchemaMigrator.migrate(database.primaryConnection());
             cleanStaging();
-            stateRepository.load(database.primaryConnection());
+            if (stateRepository.isPresent()) {
+                stateRepository.get().load(database.primaryConnection());
+            }
             catalog.load(database.primaryConnection());
             ledger.load(database.primaryConnection());
             writer.start();
@@ -132,7 +139,9 @@ public final class DuckDbStorage implements StorageEngine {
             return thread;
         });
         long purgeMillis = stateConfig.purgeInterval().toMillis();
-        maintenance.scheduleWithFixedDelay(this::purgeExpiredState, purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
+        if (stateRepository.isPresent()) {
+            maintenance.scheduleWithFixedDelay(this::purgeExpiredState, purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
+        }
         maintenance.scheduleWithFixedDelay(this::checkpointIfDue, 5, 5, TimeUnit.SECONDS);
     }
 
@@ -203,7 +212,7 @@ public final class DuckDbStorage implements StorageEngine {
             return; // the writer refuses writes and reports why (readiness, metrics); it resumes by itself
         }
         try {
-            stateRepository.purge().join();
+            stateRepository.orElseThrow().purge().join();
         } catch (RuntimeException e) {
             purgeFailures.increment();
             log.warn("Purging expired state failed", e);

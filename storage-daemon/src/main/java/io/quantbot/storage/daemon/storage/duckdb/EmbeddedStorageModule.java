@@ -16,12 +16,23 @@ import io.quantbot.storage.daemon.storage.StorageMaintenance;
 public final class EmbeddedStorageModule extends AbstractModule {
     @Override
     protected void configure() {
+        install(new NodeLocalPorts());
         bind(StorageEngine.class).to(DuckDbStorage.class);
-        bind(StorageMaintenance.class).to(DuckDbMaintenance.class);
         bind(StateRepository.class).to(DuckDbStateRepository.class);
         bind(LakeCatalog.class).to(DuckDbLakeCatalog.class);
-        bind(RunLedger.class).to(DuckDbRunLedger.class);
-        bind(CandleStore.class).to(DuckDbCandleStore.class);
-        bind(StagingWriter.class).to(DuckDbStagingWriter.class);
+    }
+
+    /**
+     * The ports that live on one node's data dir: runs' hot rows, candles, staging and the maintenance of the local
+     * DuckDB and lake. Cluster mode installs these too, until each is built for the cluster (docs/operations.md).
+     */
+    public static final class NodeLocalPorts extends AbstractModule {
+        @Override
+        protected void configure() {
+            bind(StorageMaintenance.class).to(DuckDbMaintenance.class);
+            bind(RunLedger.class).to(DuckDbRunLedger.class);
+            bind(CandleStore.class).to(DuckDbCandleStore.class);
+            bind(StagingWriter.class).to(DuckDbStagingWriter.class);
+        }
     }
 }

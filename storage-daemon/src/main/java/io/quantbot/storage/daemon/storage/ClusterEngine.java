@@ -1,0 +1,55 @@
+package io.quantbot.storage.daemon.storage;
+
+import static java.util.Objects.requireNonNull;
+
+import io.quantbot.storage.daemon.storage.duckdb.DuckDbStorage;
+import io.quantbot.storage.daemon.storage.postgres.PostgresStorage;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+
+/**
+ * The cluster engine: the shared PostgreSQL (state, and the artifact catalog) first, then the node's local DuckDB
+ * part (runs' hot rows, candles, staging, the lake files); stopped in reverse. Its schema version is PostgreSQL's.
+ */
+@Singleton
+final class ClusterEngine implements StorageEngine {
+    private final PostgresStorage shared;
+    private final DuckDbStorage local;
+
+    @Inject
+    ClusterEngine(PostgresStorage shared, DuckDbStorage local) {
+        this.shared = requireNonNull(shared, "shared is null");
+        this.local = requireNonNull(local, "local is null");
+    }
+
+    @Override
+    public void start() throws Exception {
+        shared.start();
+        try {
+            local.start();
+        } catch (Exception | Error e) {
+            shared.stop();
+            throw e;
+        }
+    }
+
+    @Override
+    public void stop() throws Exception {
+        try {
+            local.stop();
+        } finally {
+            shared.stop();
+        }
+    }
+
+    /** The node's DuckDB version stays the version (GetServerInfo's duckdb_version); the name says both engines. */
+    @Override
+    public EngineInfo info() {
+        return new EngineInfo("cluster: PostgreSQL " + shared.serverVersion() + " + DuckDB", local.duckDbVersion());
+    }
+
+    @Override
+    public int schemaVersion() {
+        return shared.schemaVersion();
+    }
+}

@@ -1,0 +1,34 @@
+package io.quantbot.storage.daemon.storage;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import io.quantbot.storage.daemon.artifact.LakeCatalog;
+import io.quantbot.storage.daemon.config.ClusterConfig;
+import io.quantbot.storage.daemon.config.ResolvedConfig;
+import io.quantbot.storage.daemon.state.StateRepository;
+import io.quantbot.storage.daemon.storage.duckdb.DuckDbLakeCatalog;
+import io.quantbot.storage.daemon.storage.duckdb.EmbeddedStorageModule;
+import io.quantbot.storage.daemon.storage.postgres.PostgresStateRepository;
+import jakarta.inject.Singleton;
+
+/**
+ * The cluster engine ({@code storage.mode = cluster}): state in the PostgreSQL every daemon of the cluster shares
+ * (storage/postgres). The ports not built for the cluster yet stay on the node's own data dir, bound to the embedded
+ * engine's DuckDB implementations: the artifact catalog, runs' hot rows, candles, staging and the lake files
+ * (docs/operations.md, "Cluster mode").
+ */
+public final class ClusterStorageModule extends AbstractModule {
+    @Override
+    protected void configure() {
+        bind(StorageEngine.class).to(ClusterEngine.class);
+        install(new EmbeddedStorageModule.NodeLocalPorts());
+        bind(StateRepository.class).to(PostgresStateRepository.class);
+        bind(LakeCatalog.class).to(DuckDbLakeCatalog.class);
+    }
+
+    @Provides
+    @Singleton
+    ClusterConfig clusterConfig(ResolvedConfig config) {
+        return ClusterConfig.from(config);
+    }
+}
