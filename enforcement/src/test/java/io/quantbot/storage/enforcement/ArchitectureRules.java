@@ -53,6 +53,7 @@ final class ArchitectureRules {
     private static final String STORAGE_LAYER = "..daemon.storage..";
     private static final String WORKER_POOL = "..daemon.storage.pyworker..";
     private static final String EMBEDDED_ENGINE = "..daemon.storage.duckdb..";
+    private static final String CLUSTER_ENGINE = "..daemon.storage.postgres..";
     private static final java.util.regex.Pattern ADAPTER_PACKAGE = java.util.regex.Pattern.compile(".*\\.daemon\\.storage\\.([a-z0-9_]+)(\\..*)?");
     private static final String GRPC_ADAPTERS = "..daemon.grpc..";
 
@@ -156,6 +157,12 @@ final class ArchitectureRules {
             .because("DuckDB is the embedded engine's business: everything else reaches it through the storage ports"
                     + " (docs/architecture.md, \"Engines and ports\"; invariant 4)");
 
+    static final ArchRule only_the_cluster_engine_uses_pgjdbc = noClasses()
+            .that().resideOutsideOfPackage(CLUSTER_ENGINE)
+            .should().dependOnClassesThat().resideInAnyPackage("org.postgresql..")
+            .because("PostgreSQL is the cluster engine's business (storage.postgres, like storage.duckdb for DuckDB):"
+                    + " everything else reaches it through the storage ports (docs/architecture.md, \"Engines and ports\")");
+
     static final ArchRule engine_adapters_do_not_depend_on_each_other = classes()
             .that().resideInAPackage("..daemon.storage.*..")
             .should(new ArchCondition<JavaClass>("not depend on another adapter package under storage") {
@@ -170,7 +177,7 @@ final class ArchitectureRules {
                     }
                 }
             })
-            .because("each engine (storage.duckdb) and the worker pool (storage.pyworker) is a separate adapter behind"
+            .because("each engine (storage.duckdb, storage.postgres) and the worker pool (storage.pyworker) is a separate adapter behind"
                     + " the ports; only the neutral storage package wires them together (docs/architecture.md)");
 
     /** The adapter package under daemon.storage a package belongs to ({@code duckdb}, {@code pyworker}), or null. */
@@ -181,7 +188,7 @@ final class ArchitectureRules {
 
     static final ArchRule edges_reach_storage_through_ports = noClasses()
             .that().resideInAnyPackage("..daemon.server..", GRPC_ADAPTERS, "..daemon.cli..", "..daemon.info..")
-            .should().dependOnClassesThat().resideInAnyPackage(EMBEDDED_ENGINE, WORKER_POOL)
+            .should().dependOnClassesThat().resideInAnyPackage(EMBEDDED_ENGINE, CLUSTER_ENGINE, WORKER_POOL)
             .because("the servers, the gRPC adapters, the commands and server info use the engine-neutral ports"
                     + " (StorageLayer, StorageMaintenance, OfflineMaintenance, the domain's repositories), so switching"
                     + " storage.mode changes modules, not callers (docs/architecture.md)");

@@ -105,6 +105,11 @@ class ArchitectureTest {
     }
 
     @Test
+    void only_the_cluster_engine_uses_pgjdbc() {
+        ArchitectureRules.only_the_cluster_engine_uses_pgjdbc.check(production);
+    }
+
+    @Test
     void engine_adapters_do_not_depend_on_each_other() {
         ArchitectureRules.engine_adapters_do_not_depend_on_each_other.check(production);
     }

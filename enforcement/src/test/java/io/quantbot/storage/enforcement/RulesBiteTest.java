@@ -91,15 +91,19 @@ class RulesBiteTest {
                     Set.of("daemon.logging.JulBridgeSetup", "daemon.metrics.InstanceLogger"))),
             Map.entry("domain_never_uses_jdbc", new Expectation(
                     Set.of("daemon.run.RunLedgerUsingJdbc", "daemon.info.InfoReadingJdbc"),
-                    Set.of("daemon.storage.duckdb.JdbcRepository", "daemon.state.CleanStateService"))),
+                    Set.of("daemon.storage.duckdb.JdbcRepository", "daemon.storage.postgres.PgRepository", "daemon.state.CleanStateService"))),
             Map.entry("only_the_embedded_engine_uses_duckdb", new Expectation(
                     Set.of("client.ClientOpeningDuckDb", "daemon.grpc.AdapterOpeningDuckDb"),
                     Set.of("daemon.storage.duckdb.JdbcRepository"))),
+            Map.entry("only_the_cluster_engine_uses_pgjdbc", new Expectation(
+                    Set.of("daemon.grpc.AdapterUsingPgJdbc"),
+                    Set.of("daemon.storage.postgres.PgRepository"))),
             Map.entry("engine_adapters_do_not_depend_on_each_other", new Expectation(
-                    Set.of("daemon.storage.pyworker.PoolUsingDuckDbRepository"),
-                    Set.of("daemon.storage.duckdb.JdbcRepository", "daemon.storage.StorageLayerUsingPool"))),
+                    Set.of("daemon.storage.pyworker.PoolUsingDuckDbRepository", "daemon.storage.postgres.CatalogUsingDuckDbRepository"),
+                    Set.of("daemon.storage.duckdb.JdbcRepository", "daemon.storage.postgres.PgRepository",
+                            "daemon.storage.StorageLayerUsingPool"))),
             Map.entry("edges_reach_storage_through_ports", new Expectation(
-                    Set.of("daemon.server.OpsServerUsingDuckDbBackup", "daemon.grpc.BadAdapterUsingPool"),
+                    Set.of("daemon.server.OpsServerUsingDuckDbBackup", "daemon.server.OpsServerUsingPostgres", "daemon.grpc.BadAdapterUsingPool"),
                     Set.of("daemon.cli.PrintingCommand", "daemon.storage.StorageLayerUsingPool"))),
             Map.entry("only_cli_uses_standard_streams", new Expectation(
                     Set.of("daemon.server.PrintingServer", "sweep.output.TablePrintingToStdout"),

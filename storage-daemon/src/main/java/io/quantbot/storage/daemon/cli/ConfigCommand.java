@@ -177,7 +177,9 @@ public final class ConfigCommand implements Callable<Integer> {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = DaemonCommand.Version.class,
-            description = "Validate a configuration file: unknown keys and bad values are reported, all at once.",
+            description = {"Validate a configuration file: unknown keys and bad values are reported, all at once.",
+                    "Secrets are read from their environment variables too (e.g. QUANTBOT_CLUSTER_POSTGRES_PASSWORD), since they"
+                            + " belong there rather than in the file; no other variable is."},
             footer = {"", ExitCodes.HELP})
     static final class CheckCommand implements Callable<Integer> {
         @Parameters(paramLabel = "FILE", description = "The configuration file to check.")
@@ -185,6 +187,17 @@ public final class ConfigCommand implements Callable<Integer> {
 
         @Spec
         CommandLine.Model.CommandSpec spec;
+
+        private final Map<String, String> secrets = new java.util.LinkedHashMap<>();
+
+        CheckCommand(Map<String, String> environment) {
+            for (var property : ConfigOptions.properties()) {
+                String value = environment.get(property.environmentVariable());
+                if (property.secret() && value != null) {
+                    secrets.put(property.environmentVariable(), value);
+                }
+            }
+        }
 
         @Override
         public Integer call() {
@@ -194,7 +207,7 @@ public final class ConfigCommand implements Callable<Integer> {
             }
             List<String> problems;
             try {
-                problems = ConfigValidation.problems(ResolvedConfig.resolve(ConfigOptions.properties(), Optional.of(file), Map.of(), Map.of()));
+                problems = ConfigValidation.problems(ResolvedConfig.resolve(ConfigOptions.properties(), Optional.of(file), secrets, Map.of()));
             } catch (ConfigException e) {
                 problems = e.problems();
             }

@@ -54,6 +54,9 @@ public final class DaemonCommand implements Callable<Integer> {
                 if (type == ConfigCommand.PrintCommand.class) {
                     return type.cast(new ConfigCommand.PrintCommand(environment));
                 }
+                if (type == ConfigCommand.CheckCommand.class) {
+                    return type.cast(new ConfigCommand.CheckCommand(environment));
+                }
                 return CommandLine.defaultFactory().create(type);
             }
         };

@@ -73,19 +73,62 @@ class DaemonCommandTest {
         assertThat(run(Map.of(), "config", "check", dir.resolve("missing").toString())).isEqualTo(2);
     }
 
-    /** storage.mode picks the engine; cluster is refused (not built yet) by config check and by serve, before anything starts. */
+    /**
+     * storage.mode picks the engine. Cluster mode needs its keys: config check and serve name every missing one (exit 2,
+     * nothing started), refuse a password given as a flag or in the config file, and accept a complete configuration.
+     */
     @Test
-    void storageModeEmbeddedIsTheDefaultAndClusterIsRefusedUntilBuilt() throws Exception {
+    void storageModeEmbeddedIsTheDefaultAndClusterNeedsItsKeys() throws Exception {
         Path embedded = Files.writeString(dir.resolve("embedded.properties"), "storage.mode = embedded\n");
         assertThat(run(Map.of(), "config", "check", embedded.toString())).isZero();
-        Path cluster = Files.writeString(dir.resolve("cluster.properties"), "storage.mode = cluster\n");
-        assertThat(run(Map.of(), "config", "check", cluster.toString())).isEqualTo(2);
-        assertThat(err.toString()).contains("storage.mode", "cluster mode (PostgreSQL + Apache Iceberg) is not built yet");
+        Path bare = Files.writeString(dir.resolve("cluster.properties"), "storage.mode = cluster\n");
+        assertThat(run(Map.of(), "config", "check", bare.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("4 problem(s)",
+                "storage.mode is cluster, so cluster.postgres-url must be set",
+                "storage.mode is cluster, so cluster.postgres-user must be set",
+                "storage.mode is cluster, so the PostgreSQL password must be given: set cluster.postgres-password-file (a file holding it)"
+                        + " or the environment variable QUANTBOT_CLUSTER_POSTGRES_PASSWORD",
+                "storage.mode is cluster, so cluster.warehouse must be set");
         assertThat(run(Map.of("QUANTBOT_STORAGE_MODE", "cluster", "QUANTBOT_DATA_DIR", dir.resolve("data").toString()), "serve")).isEqualTo(2);
         assertThat(dir.resolve("data")).doesNotExist();
         assertThat(run(Map.of(), "config", "check", Files.writeString(dir.resolve("typo.properties"), "storage.mode = postgres\n").toString()))
                 .isEqualTo(2);
         assertThat(err.toString()).contains("not a storage mode (embedded or cluster): 'postgres'");
+
+        Path secret = Files.writeString(dir.resolve("pg.secret"), "s3cret-Pa55word\n");
+        String complete = "storage.mode = cluster\ncluster.postgres-url = jdbc:postgresql://127.0.0.1:5432/quantbot\n"
+                + "cluster.postgres-user = quantbot\ncluster.warehouse = " + dir.resolve("warehouse").toUri() + "\n";
+        Path withFile = Files.writeString(dir.resolve("complete.properties"), complete + "cluster.postgres-password-file = " + secret + "\n");
+        err.getBuffer().setLength(0);
+        assertThat(run(Map.of(), "config", "check", withFile.toString())).as(err.toString()).isZero();
+        Path withoutPassword = Files.writeString(dir.resolve("env.properties"), complete);
+        assertThat(run(Map.of("QUANTBOT_CLUSTER_POSTGRES_PASSWORD", "s3cret-Pa55word"), "config", "check", withoutPassword.toString()))
+                .as(err.toString()).isZero();
+        out.getBuffer().setLength(0);
+        assertThat(run(Map.of("QUANTBOT_CLUSTER_POSTGRES_PASSWORD", "s3cret-Pa55word"), "config", "print", "--config", withoutPassword.toString()))
+                .isZero();
+        assertThat(out.toString()).contains("cluster.postgres-password").doesNotContain("s3cret-Pa55word");
+
+        err.getBuffer().setLength(0);
+        assertThat(run(Map.of("QUANTBOT_DATA_DIR", dir.resolve("data").toString()), "serve", "--config", withoutPassword.toString(), "--set",
+                "cluster.postgres-password=s3cret-Pa55word")).isEqualTo(2);
+        assertThat(err.toString()).contains("cluster.postgres-password (from flag) is refused there").doesNotContain("s3cret-Pa55word");
+        assertThat(dir.resolve("data")).doesNotExist();
+        Path inFile = Files.writeString(dir.resolve("infile.properties"), complete + "cluster.postgres-password = s3cret-Pa55word\n");
+        err.getBuffer().setLength(0);
+        assertThat(run(Map.of(), "config", "check", inFile.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("cluster.postgres-password (from file:").contains("is refused there").doesNotContain("s3cret-Pa55word");
+
+        Path s3 = Files.writeString(dir.resolve("s3.properties"), complete.replace(dir.resolve("warehouse").toUri().toString(), "s3://bucket/lake")
+                + "cluster.postgres-password-file = " + secret + "\n");
+        err.getBuffer().setLength(0);
+        assertThat(run(Map.of(), "config", "check", s3.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("cluster.warehouse (from file:", "s3:// warehouses are documented but not built yet");
+        Path badUrl = Files.writeString(dir.resolve("url.properties"), complete.replace("jdbc:postgresql://", "jdbc:mysql://")
+                + "cluster.postgres-password-file = " + dir.resolve("missing.secret") + "\n");
+        err.getBuffer().setLength(0);
+        assertThat(run(Map.of(), "config", "check", badUrl.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("must start with jdbc:postgresql://", "missing.secret does not exist");
     }
 
     /** Issue 10 item 6: one validation for serve and config check, every problem listed once, nothing started. */
