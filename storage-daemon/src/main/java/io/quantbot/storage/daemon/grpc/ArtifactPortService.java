@@ -239,7 +239,7 @@ final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
             Responses.fail(observer, e);
             return;
         }
-        Responses.whenDone(BatchItems.settle(results), settled -> {
+        Responses.whenDone(BatchItems.settle(results), BatchItems.inThisCall(settled -> {
             BatchCreateRunsResponse.Builder response = BatchCreateRunsResponse.newBuilder();
             for (BatchItems.Settled<RunLedger.Created> item : settled) {
                 CreateRunResult.Builder result = CreateRunResult.newBuilder();
@@ -252,7 +252,7 @@ final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
                 response.addResults(result);
             }
             return response.build();
-        }, observer);
+        }), observer);
     }
 
     @Override
@@ -264,7 +264,7 @@ final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
             Responses.fail(observer, e);
             return;
         }
-        Responses.whenDone(BatchItems.settle(results), settled -> {
+        Responses.whenDone(BatchItems.settle(results), BatchItems.inThisCall(settled -> {
             BatchFinishRunsResponse.Builder response = BatchFinishRunsResponse.newBuilder();
             for (BatchItems.Settled<RunRecord> item : settled) {
                 FinishRunResult.Builder result = FinishRunResult.newBuilder();
@@ -276,7 +276,7 @@ final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
                 response.addResults(result);
             }
             return response.build();
-        }, observer);
+        }), observer);
     }
 
     @Override
