@@ -90,12 +90,7 @@ public final class IcebergLake {
                 .withRecordCount(artifact.rowCount());
         String partitionColumn = IcebergSchemas.PARTITION_COLUMN.get(artifact.type());
         if (partitionColumn != null) {
-            String value = artifact.tags().get(partitionColumn);
-            if (value == null) {
-                throw StorageException.of(ErrorCode.INVALID_ARGUMENT, "artifact " + artifact.id() + " (" + artifact.type()
-                        + ") has no " + partitionColumn + " tag, which its Iceberg table is partitioned by");
-            }
-            file.withPartitionValues(List.of(value));
+            file.withPartitionValues(List.of(partitionValue(artifact, partitionColumn)));
         }
         DataFile dataFile = file.build();
         try {
@@ -120,6 +115,42 @@ public final class IcebergLake {
                 "artifact " + artifact.id() + " was committed but no snapshot of " + table.name() + " names it"));
         log.debug("Artifact {} appended to {} in snapshot {}", artifact.id(), table.name(), snapshot.snapshotId());
         return new Published(snapshot.snapshotId(), true);
+    }
+
+    /**
+     * Copies the artifact's file from this node into the warehouse, under its table's data folder
+     * ({@code <table>/data/<partition>/<artifact id>.parquet}), then publishes that copy: the lake no longer depends
+     * on the node that sealed it. A copy left by an earlier attempt with the artifact's size is reused (the copy is
+     * written to a temporary name and renamed, so a crash mid-copy leaves no file of the final name).
+     */
+    public Published publishFile(ArtifactRecord artifact, java.nio.file.Path localFile, String sealId) {
+        requireNonNull(localFile, "localFile is null");
+        Table table = table(artifact.type());
+        Optional<Snapshot> existing = snapshotOf(table, artifact.id());
+        if (existing.isPresent()) {
+            recognised.increment();
+            return new Published(existing.get().snapshotId(), false);
+        }
+        String partitionColumn = IcebergSchemas.PARTITION_COLUMN.get(artifact.type());
+        String folder = partitionColumn == null ? "" : partitionColumn + "="
+                + java.net.URLEncoder.encode(partitionValue(artifact, partitionColumn), java.nio.charset.StandardCharsets.UTF_8) + "/";
+        String location = table.locationProvider().newDataLocation(folder + artifact.id() + ".parquet");
+        java.nio.file.Path target = LocalFileIO.path(location);
+        try {
+            if (!java.nio.file.Files.exists(target) || java.nio.file.Files.size(target) != java.nio.file.Files.size(localFile)) {
+                java.nio.file.Files.createDirectories(target.getParent());
+                java.nio.file.Path partial = target.resolveSibling(target.getFileName() + ".partial");
+                java.nio.file.Files.copy(localFile, partial, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(partial, java.nio.file.StandardOpenOption.WRITE)) {
+                    channel.force(true);
+                }
+                java.nio.file.Files.move(partial, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (java.io.IOException e) {
+            throw StorageException.builder(ErrorCode.STORAGE_UNAVAILABLE, "cannot copy artifact " + artifact.id() + " into the warehouse at "
+                    + location + ": " + e.getMessage()).cause(e).build();
+        }
+        return publish(artifact, location, sealId);
     }
 
     /**
@@ -172,6 +203,15 @@ public final class IcebergLake {
         } catch (AlreadyExistsException raced) {
             return catalog.loadTable(id);
         }
+    }
+
+    private static String partitionValue(ArtifactRecord artifact, String column) {
+        String value = artifact.tags().get(column);
+        if (value == null) {
+            throw StorageException.of(ErrorCode.INVALID_ARGUMENT, "artifact " + artifact.id() + " (" + artifact.type()
+                    + ") has no " + column + " tag, which its Iceberg table is partitioned by");
+        }
+        return value;
     }
 
     private static List<String> dataFiles(Table table) {

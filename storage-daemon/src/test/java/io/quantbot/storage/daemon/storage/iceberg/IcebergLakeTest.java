@@ -107,6 +107,28 @@ class IcebergLakeTest {
     }
 
     @Test
+    void publishingAFileCopiesItIntoTheWarehouseSoTheLakeOutlivesTheNode() throws Exception {
+        IcebergLake lake = lake(new SimpleMeterRegistry());
+        ArtifactRecord artifact = runResults("art_copied", "sw/odd name", 5);
+        Path local = LocalFileIO.path(parquet(artifact));
+        IcebergLake.Published published = lake.publishFile(artifact, local, "seal-c");
+        assertThat(published.committed()).isTrue();
+        List<String> files = lake.dataFiles(ArtifactTypes.RUN_RESULTS_TYPE);
+        assertThat(files).hasSize(1);
+        Path copy = LocalFileIO.path(files.get(0));
+        assertThat(copy).startsWith(dir.resolve("warehouse")).hasFileName("art_copied.parquet");
+        assertThat(copy.getParent().getFileName().toString()).isEqualTo("sweep_id=sw%2Fodd+name");
+        assertThat(Files.mismatch(copy, local)).isEqualTo(-1L);
+        Files.delete(local);
+        assertThat(duckDbCount(files)).as("the node's own file is gone; the lake still answers").isEqualTo(5);
+        assertThat(lake.publishFile(artifact, dir.resolve("does-not-matter.parquet"), "seal-c").committed())
+                .as("a retry finds the snapshot before it touches any file").isFalse();
+        try (var listing = Files.list(copy.getParent())) {
+            assertThat(listing.map(path -> path.getFileName().toString())).containsExactly("art_copied.parquet");
+        }
+    }
+
+    @Test
     void retiringRemovesTheFileInANewSnapshotAndTimeTravelStillSeesIt() throws Exception {
         IcebergLake lake = lake(new SimpleMeterRegistry());
         ArtifactRecord kept = runResults("art_kept", "sw-b", 2);
