@@ -52,6 +52,11 @@ public final class SweepCheckpoints {
         return completed;
     }
 
+    /** The scenario's checkpoint, if it was completed (one Get). */
+    public java.util.Optional<Checkpoint> get(String sweepId, String scenarioId) {
+        return state.get(NAMESPACE, key(sweepId, scenarioId)).map(entry -> parse(scenarioId, entry));
+    }
+
     public void record(String sweepId, Checkpoint checkpoint, long finishedAtMillis) {
         ObjectNode value = JSON.createObjectNode();
         value.put("run_id", checkpoint.runId());
