@@ -35,6 +35,11 @@ class ArchitectureTest {
     }
 
     @Test
+    void pool_calls_never_touch_spawning() {
+        ArchitectureRules.pool_calls_never_touch_spawning.check(production);
+    }
+
+    @Test
     void clients_never_depend_on_the_daemon() {
         ArchitectureRules.clients_never_depend_on_the_daemon.check(production);
     }

@@ -131,26 +131,28 @@ public final class ScenarioLeases implements AutoCloseable {
     }
 
     /**
-     * Takes the scenario's lease, or waits while another live attempt holds it; returns {@link Finished} as soon as the
-     * scenario has a checkpoint (before or after waiting).
+     * Takes the scenario's lease if nobody holds it: {@link Finished} when the scenario has a checkpoint, {@link Owned}
+     * when this attempt now holds the lease, empty while another live attempt holds it (ask again later: it either
+     * records the checkpoint or its lease lapses).
      */
-    public Claim claim(String sweepId, String scenarioId) throws InterruptedException {
-        String key = SweepCheckpoints.key(sweepId, scenarioId);
-        long step = 20;
-        while (true) {
-            Optional<SweepCheckpoints.Checkpoint> done = checkpoints.get(sweepId, scenarioId);
-            if (done.isPresent()) {
-                return new Finished(done.get());
-            }
-            try {
-                return new Owned(key, state.compareAndSet(NAMESPACE, key, value(), 0, ttl));
-            }
-            catch (VersionConflictException held) {
-                // Held by a live attempt: wait for its checkpoint or for the lease to lapse.
-                TimeUnit.MILLISECONDS.sleep(step);
-                step = Math.min(MAX_WAIT_STEP_MILLIS, step * 2);
-            }
+    public Optional<Claim> tryClaim(String sweepId, String scenarioId) {
+        Optional<SweepCheckpoints.Checkpoint> done = checkpoints.get(sweepId, scenarioId);
+        if (done.isPresent()) {
+            return Optional.of(new Finished(done.get()));
         }
+        String key = SweepCheckpoints.key(sweepId, scenarioId);
+        try {
+            return Optional.of(new Owned(key, state.compareAndSet(NAMESPACE, key, value(), 0, ttl)));
+        }
+        catch (VersionConflictException held) {
+            // Held by another attempt; it may also have finished between the two calls: then its checkpoint is there.
+            return checkpoints.get(sweepId, scenarioId).map(Finished::new);
+        }
+    }
+
+    /** How long to wait before asking again for leases other attempts hold: a tenth of the TTL, 20 ms to 500 ms. */
+    public Duration retryDelay() {
+        return Duration.ofMillis(Math.max(20, Math.min(MAX_WAIT_STEP_MILLIS, ttl.toMillis() / 10)));
     }
 
     private io.quantbot.storage.v1.Value value() {

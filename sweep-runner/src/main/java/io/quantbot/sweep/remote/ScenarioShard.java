@@ -33,12 +33,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Some scenarios of a sweep, run where this is called: one task of a distributed engine (sweep-spark). The same
  * parts as {@link RemoteSweep}: {@link IntervalSimulation} replays each call's candles (from the given source) with
- * the same Backtester, and {@link ScenarioUploader} creates or finds each run by its idempotency key, sends the chunks
- * it lacks, finishes it and records the checkpoint. What is added is the attempt fence ({@link ScenarioLeases}):
- * each scenario is written only under its lease, and a scenario another attempt completed is only verified.
+ * the same Backtester, and {@link ScenarioUploader} creates or finds the runs by their idempotency keys
+ * (BatchCreateRuns), sends the chunks each lacks, finishes them (BatchFinishRuns) and records the checkpoints. What is
+ * added is the attempt fence ({@link ScenarioLeases}): a scenario is written only under its lease, and a scenario
+ * another attempt completed is only verified.
  *
- * <p>Sealing: the shard is one wave; every run but the last finishes with DEFER, the last, once the others are
- * finished, with SWEEP.
+ * <p>Sealing: the scenarios this attempt holds the leases of form one wave; every run but the last finishes with
+ * DEFER, the last, once the others are finished, with SWEEP.
  */
 public final class ScenarioShard {
     private final QuantbotStorageClient client;
@@ -116,7 +117,6 @@ public final class ScenarioShard {
             thread.setDaemon(true);
             return thread;
         });
-        List<SweepCheckpoints.Checkpoint> verifiedNow = java.util.Collections.synchronizedList(new ArrayList<>());
         try {
             ScenarioResults[] results = new ScenarioResults[simulator.scenarios().size()];
             for (Scenario scenario : todo) {
@@ -130,44 +130,80 @@ public final class ScenarioShard {
                 simulation.simulate(simulator, interval, calls, results, pool, timings);
                 timings.add(Phase.CANDLES_AND_SIMULATION, start);
             }
-            // One wave: all but the last with DEFER (uploadStreams at a time), then the last with SWEEP.
-            List<Future<?>> deferred = new ArrayList<>();
-            java.util.concurrent.Semaphore streams = new java.util.concurrent.Semaphore(uploadStreams);
-            for (Scenario scenario : todo.subList(0, todo.size() - 1)) {
-                streams.acquire();
-                deferred.add(pool.submit(() -> {
-                    try {
-                        fenced(results[scenario.index()], SealMode.SEAL_MODE_DEFER, uploads, verifiedNow);
+            // Each pass takes the leases nobody holds and uploads those scenarios as one wave; scenarios another attempt
+            // holds are asked for again until that attempt records them (verified here) or its lease lapses.
+            List<Scenario> remaining = new ArrayList<>(todo);
+            while (!remaining.isEmpty()) {
+                List<ScenarioLeases.Owned> owned = new ArrayList<>();
+                List<Scenario> held = new ArrayList<>();
+                try {
+                    List<ScenarioResults> wave = new ArrayList<>();
+                    for (Scenario scenario : remaining) {
+                        Optional<ScenarioLeases.Claim> claim = leases.tryClaim(spec.sweepId(), scenario.id());
+                        if (claim.isEmpty()) {
+                            held.add(scenario);
+                        }
+                        else if (claim.get() instanceof ScenarioLeases.Finished finished) {
+                            verified.add(verify(finished.checkpoint()));
+                        }
+                        else {
+                            owned.add((ScenarioLeases.Owned) claim.get());
+                            wave.add(results[scenario.index()]);
+                        }
                     }
-                    finally {
-                        streams.release();
+                    if (!wave.isEmpty()) {
+                        upload(wave, uploads, pool);
                     }
-                    return null;
-                }));
+                }
+                finally {
+                    owned.forEach(ScenarioLeases.Owned::close);
+                }
+                if (!held.isEmpty() && owned.isEmpty()) {
+                    java.util.concurrent.TimeUnit.MILLISECONDS.sleep(leases.retryDelay().toMillis());
+                }
+                remaining = held;
             }
-            for (Future<?> future : deferred) {
-                await(future);
-            }
-            fenced(results[todo.get(todo.size() - 1).index()], SealMode.SEAL_MODE_SWEEP, uploads, verifiedNow);
         }
         finally {
             uploads.stop();
             pool.shutdownNow();
         }
-        verified.addAll(verifiedNow);
         return new Result(uploads.outcomes(), verified, uploads.seals(), uploads.backtests(), timings.snapshot());
     }
 
-    private void fenced(ScenarioResults results, SealMode mode, ScenarioUploader uploads,
-            List<SweepCheckpoints.Checkpoint> verifiedNow) throws InterruptedException {
-        try (ScenarioLeases.Claim claim = leases.claim(spec.sweepId(), results.scenario().id())) {
-            if (claim instanceof ScenarioLeases.Finished finished) {
-                verifiedNow.add(verify(finished.checkpoint()));
-            }
-            else {
-                uploads.upload(results, mode);
+    /**
+     * One wave through the runner's uploader, as its WaveUpload does it: BatchCreateRuns, one AppendRunRows stream per
+     * run ({@code uploadStreams} at once), then BatchFinishRuns (DEFER) and the checkpoints, and the last run that still
+     * needs a finish alone with SWEEP, sealing the sweep's finished runs.
+     */
+    private void upload(List<ScenarioResults> wave, ScenarioUploader uploads, ExecutorService pool)
+            throws InterruptedException, IOException {
+        List<ScenarioUploader.Upload> batch = wave.stream().map(ScenarioUploader.Upload::new).toList();
+        uploads.createRuns(batch);
+        java.util.concurrent.Semaphore streams = new java.util.concurrent.Semaphore(uploadStreams);
+        List<Future<?>> sent = new ArrayList<>();
+        for (ScenarioUploader.Upload upload : batch) {
+            streams.acquire();
+            sent.add(pool.submit(() -> {
+                try {
+                    uploads.sendRows(upload);
+                }
+                finally {
+                    streams.release();
+                }
+                return null;
+            }));
+        }
+        for (Future<?> future : sent) {
+            await(future);
+        }
+        Optional<ScenarioUploader.Upload> sealer = Optional.empty();
+        for (ScenarioUploader.Upload upload : batch) {
+            if (upload.toFinish()) {
+                sealer = Optional.of(upload);
             }
         }
+        uploads.finishAll(batch, sealer);
     }
 
     /** A checkpoint stands for a SUCCEEDED run holding one row per call; anything else is an error, never skipped silently. */
