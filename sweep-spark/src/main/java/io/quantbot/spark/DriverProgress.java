@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.Success$;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.util.LongAccumulator;
 
 /**
@@ -25,12 +26,27 @@ final class DriverProgress extends SparkListener {
     private final AtomicInteger failedAttempts = new AtomicInteger();
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     private final AtomicInteger events = new AtomicInteger();
+    private final AtomicInteger speculative = new AtomicInteger();
     private long reported;
 
     DriverProgress(ProgressReporter progress, LongAccumulator backtests, int tasks) {
         this.progress = progress;
         this.backtests = backtests;
         this.tasks = tasks;
+    }
+
+    @Override
+    public void onTaskStart(SparkListenerTaskStart start) {
+        if (start.taskInfo().speculative()) {
+            speculative.incrementAndGet();
+            progress.println(String.format(Locale.ROOT, "speculative copy of shard %d started on executor %s",
+                    start.taskInfo().index(), start.taskInfo().executorId()));
+        }
+    }
+
+    /** Speculative copies Spark started. */
+    int speculativeCopies() {
+        return speculative.get();
     }
 
     @Override

@@ -159,10 +159,10 @@ public final class SparkSweepEngine implements SweepEngine {
         }
         long backtests = outcomes.stream().filter(ScenarioOutcome::succeeded).mapToLong(ScenarioOutcome::rows).sum();
         err.println(String.format(Locale.ROOT,
-                "spark: %d tasks on %d executor%s; %d task attempts failed or were killed (%s), %d scenarios found "
+                "spark: %d tasks on %d executor%s; %d speculative copies; %d task attempts failed or were killed (%s), %d scenarios found "
                         + "completed by another attempt and verified; candles: %,d series in %,d BatchGetCandles calls "
                         + "(each series once per executor JVM)",
-                reports.size(), executors.size(), executors.size() == 1 ? "" : "s", tasks.failedAttempts(),
+                reports.size(), executors.size(), executors.size() == 1 ? "" : "s", tasks.speculativeCopies(), tasks.failedAttempts(),
                 tasks.describeFailures(), verified, series, batchCalls));
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         return new RemoteSweepResult(job.spec().sweepId(), scenarios, skipped, outcomes, false, seals, backtests, elapsed,
