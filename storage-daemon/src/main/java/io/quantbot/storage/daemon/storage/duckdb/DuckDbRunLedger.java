@@ -57,6 +57,7 @@ public final class DuckDbRunLedger implements RunLedger {
     static final List<ColumnSpec> ROW_COLUMNS = ArtifactTypes.RUN_RESULTS.columns().stream().filter(c -> !c.name().equals("run_id")).toList();
 
     private static final String INSERT_RUN = "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '{}', '', 'run', NULL, 0, 0)";
+    private static final String SELECT_CHUNK_DIGEST = "SELECT row_count, digest FROM run_chunks WHERE run_id = ? AND chunk_seq = ?";
     private static final String FINISH_RUN = """
             UPDATE runs SET status = ?, finished_at_ms = ?, summary_json = ?, error_message = ?, seal_mode = ?, row_count = ?, committed_chunk_seq = ?
             WHERE run_id = ?""";
@@ -308,11 +309,15 @@ public final class DuckDbRunLedger implements RunLedger {
         private final RowBatch rows;
         private final BooleanSupplier abandoned;
 
+        /** Computed by the caller's thread, not the writer's. */
+        private final RunRules.ChunkDigest digest;
+
         private AppendTask(String runId, long chunkSeq, RowBatch rows, BooleanSupplier abandoned) {
             this.runId = runId;
             this.chunkSeq = chunkSeq;
             this.rows = rows;
             this.abandoned = abandoned;
+            this.digest = RunRules.ChunkDigest.of(rows);
         }
 
         @Override
@@ -323,16 +328,38 @@ public final class DuckDbRunLedger implements RunLedger {
                 throw notFound(runId);
             }
             long[] progress = pending.computeIfAbsent(runId, ignored -> new long[] {run.committedChunkSeq(), run.rowCount()});
+            Map<String, RunRules.ChunkDigest> applied = context.batchLocal(RunRules.ChunkDigest.class, HashMap::new);
             if (RunRules.decideChunk(run, progress[0], chunkSeq) == RunRules.ChunkDecision.DUPLICATE) {
+                RunRules.ChunkDigest inBatch = applied.get(runId + "#" + chunkSeq);
+                RunRules.verifyDuplicate(run, chunkSeq, inBatch != null ? Optional.of(inBatch) : committedDigest(context), digest);
                 return new ChunkOutcome(true, 0, progress[0], progress[1]);
             }
             if (abandoned.getAsBoolean()) {
                 throw StorageException.of(ErrorCode.CANCELLED, "the stream was cancelled before chunk " + chunkSeq + " was committed");
             }
             appendRows(context.appender("run_rows"), run);
+            DuckDBAppender chunks = context.appender("run_chunks");
+            chunks.beginRow();
+            chunks.append(runId);
+            chunks.append(chunkSeq);
+            chunks.append(digest.rowCount());
+            chunks.append(digest.digest());
+            chunks.endRow();
+            applied.put(runId + "#" + chunkSeq, digest);
             progress[0] = chunkSeq;
             progress[1] += rows.rowCount();
             return new ChunkOutcome(false, rows.rowCount(), progress[0], progress[1]);
+        }
+
+        /** The digest of the committed chunk with this sequence number, if it was kept (schema version 3 on). */
+        private Optional<RunRules.ChunkDigest> committedDigest(WriteContext context) throws SQLException {
+            try (PreparedStatement select = context.connection().prepareStatement(SELECT_CHUNK_DIGEST)) {
+                select.setString(1, runId);
+                select.setLong(2, chunkSeq);
+                try (ResultSet found = select.executeQuery()) {
+                    return found.next() ? Optional.of(new RunRules.ChunkDigest(found.getLong(1), found.getLong(2))) : Optional.empty();
+                }
+            }
         }
 
         private void appendRows(DuckDBAppender appender, RunRecord run) throws SQLException {
