@@ -133,6 +133,7 @@ class ArchitectureTest {
         assertThat(production.contain("io.quantbot.storage.daemon.grpc.StatePortService")).as("daemon grpc").isTrue();
         assertThat(production.contain("io.quantbot.storage.client.QuantbotStorageClient")).as("client-sdk").isTrue();
         assertThat(production.contain("io.quantbot.sweep.cli.Main")).as("sweep-runner").isTrue();
+        assertThat(production.contain("io.quantbot.spark.SparkSweepEngine")).as("sweep-spark").isTrue();
 
         assertThat(production.stream().map(JavaClass::getName))
                 .as("no fixtures, no test classes, no generated code among the production classes")

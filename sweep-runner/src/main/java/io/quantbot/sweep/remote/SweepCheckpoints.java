@@ -58,6 +58,11 @@ public final class SweepCheckpoints {
         return completed;
     }
 
+    /** The scenario's checkpoint, if it was completed (one Get). */
+    public java.util.Optional<Checkpoint> get(String sweepId, String scenarioId) {
+        return state.get(NAMESPACE, key(sweepId, scenarioId)).map(entry -> parse(scenarioId, entry));
+    }
+
     /**
      * Records completed scenarios: one StatePort BatchSet per {@value #MAX_PER_BATCH} checkpoints (each BatchSet is
      * atomic), so a batch of finished runs is recorded in one round trip.
