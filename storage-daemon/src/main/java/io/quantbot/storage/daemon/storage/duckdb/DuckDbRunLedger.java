@@ -12,7 +12,6 @@ import io.quantbot.storage.daemon.artifact.ColumnSpec;
 import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
 import io.quantbot.storage.daemon.run.RowBatch;
-import io.quantbot.storage.daemon.run.RowColumn;
 import io.quantbot.storage.daemon.run.RunLedger;
 import io.quantbot.storage.daemon.run.RunRecord;
 import io.quantbot.storage.daemon.run.RunRules;
@@ -42,8 +41,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The run ledger on DuckDB: runs in {@code runs}, hot result rows appended to {@code run_rows} with the
- * DuckDB Appender on the writer thread (group-committed with everything else), sealed into run_results
+ * The run ledger on DuckDB: runs in {@code runs}, hot result rows inserted into {@code run_rows} column by column
+ * ({@link ColumnarRunRows}, one statement per chunk) on the writer thread (group-committed with everything else), sealed into run_results
  * Parquet artifacts by the {@link RunSealer}. Reads come from an in-memory index of committed runs.
  */
 @Singleton
@@ -78,6 +77,8 @@ public final class DuckDbRunLedger implements RunLedger {
     private final Map<String, CompletableFuture<Void>> sealing = new ConcurrentHashMap<>();
     private final Counter duplicateChunks;
     private final Counter appendedRows;
+    /** The columnar insert of chunks; used on the writer thread only. */
+    private final ColumnarRunRows columnar = new ColumnarRunRows();
 
     @Inject
     public DuckDbRunLedger(GroupCommitWriter writer, Clock clock, RunSealer sealer, MeterRegistry registry) {
@@ -337,7 +338,7 @@ public final class DuckDbRunLedger implements RunLedger {
             if (abandoned.getAsBoolean()) {
                 throw StorageException.of(ErrorCode.CANCELLED, "the stream was cancelled before chunk " + chunkSeq + " was committed");
             }
-            appendRows(context.appender("run_rows"), run);
+            columnar.insert(context.connection(), runId, chunkSeq, run.sweepId(), run.scenarioId(), rows);
             DuckDBAppender chunks = context.appender("run_chunks");
             chunks.beginRow();
             chunks.append(runId);
@@ -359,40 +360,6 @@ public final class DuckDbRunLedger implements RunLedger {
                 try (ResultSet found = select.executeQuery()) {
                     return found.next() ? Optional.of(new RunRules.ChunkDigest(found.getLong(1), found.getLong(2))) : Optional.empty();
                 }
-            }
-        }
-
-        private void appendRows(DuckDBAppender appender, RunRecord run) throws SQLException {
-            RowColumn[] columns = new RowColumn[ROW_COLUMNS.size()];
-            for (int c = 0; c < columns.length; c++) {
-                columns[c] = rows.columns().get(ROW_COLUMNS.get(c).name());
-            }
-            for (int row = 0; row < rows.rowCount(); row++) {
-                appender.beginRow();
-                appender.append(runId);
-                appender.append(chunkSeq);
-                for (int c = 0; c < columns.length; c++) {
-                    RowColumn column = columns[c];
-                    if (column == null || column.isNull(row)) {
-                        String name = ROW_COLUMNS.get(c).name();
-                        if (name.equals("sweep_id")) {
-                            appender.append(run.sweepId());
-                        } else if (name.equals("scenario_id")) {
-                            appender.append(run.scenarioId());
-                        } else {
-                            appender.appendNull();
-                        }
-                    } else if (column instanceof RowColumn.Strings strings) {
-                        appender.append(strings.values()[row]);
-                    } else if (column instanceof RowColumn.Longs longs) {
-                        appender.append(longs.values()[row]);
-                    } else if (column instanceof RowColumn.Doubles doubles) {
-                        appender.append(doubles.values()[row]);
-                    } else {
-                        appender.append(((RowColumn.Booleans) column).values()[row]);
-                    }
-                }
-                appender.endRow();
             }
         }
 
