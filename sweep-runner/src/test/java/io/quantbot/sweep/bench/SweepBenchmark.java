@@ -63,7 +63,7 @@ import org.duckdb.DuckDBConnection;
  *
  * <ol>
  *   <li>Through the daemon: {@link RemoteSweep}, the code path of {@code sweep-runner run} (candles by
- *       BatchGetCandles, CreateRun, AppendRunRows, FinishRun, StatePort checkpoints, the final seal into
+ *       BatchGetCandles, BatchCreateRuns, AppendRunRows, BatchFinishRuns, StatePort BatchSet checkpoints, the final seal into
  *       Parquet) against a real daemon (production modules, on disk, loopback gRPC, two Python workers).</li>
  *   <li>The in-process ceiling: the same simulation ({@link LocalSweep}, candles already in memory) writing
  *       every run's rows with the DuckDB Appender into a file database, one transaction per run, no RPC; and (2b) the
