@@ -23,6 +23,9 @@ class BenchSummaryTest(unittest.TestCase):
             "warm pool vs spawn per call at p50: 96x faster (target >= 100x); 2000 warm calls": ("96x", "NOT met"),
             "(1) / (2)  =  41.5% rows committed,  57.1% sealed   (target >= 50%)  NOT met, met": ("41.5%", "NOT met"),
             "(1) / (3') =  10,886×  (target >= 500×) met": ("10,886×", "met"),
+            "AppendRunRows, 8 streams vs columnar bulk    58,167 rows/s  (64% of bulk baseline; target >= 50%)": ("64%", "met"),
+            "(1) / (2b) rows committed =  45.0% of the bulk ceiling (target >= 50%)": ("45.0%", "NOT met"),
+            "(1) / (2b) sealed         =  36.2% of the bulk ceiling (target >= 35%)": ("36.2%", "met"),
         }
         for line, (value, verdict) in cases.items():
             parsed = summarize.parse_line(line)

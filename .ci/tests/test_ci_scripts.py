@@ -179,5 +179,63 @@ class RunDocCommandsTest(unittest.TestCase):
         self.assertIn("storage-daemon.jar is missing", result.stdout)
 
 
+class PostgresSetupTest(unittest.TestCase):
+    """bench/postgres-setup's stdout is captured as a path (.ci/run's tools section), so nothing else may reach it.
+
+    The PostgreSQL tools are replaced by fakes on PATH that print the chatter the real ones print on a machine
+    whose cluster stopped uncleanly (pg_ctlcluster: "Removed stale pid file."), plus psql notices.
+    """
+
+    def setUp(self) -> None:
+        self.tree = Tree()
+        self.addCleanup(self.tree.close)
+        fakes = {
+            "pg_lsclusters": 'echo "15  main    5432 down   postgres /var/lib/postgresql/15/main log"',
+            # Like pg_ctl: the server gets its own stdout and stderr but inherits every other open descriptor, so a
+            # copy of the caller's stdout kept open by the script would hold the caller's capture open.
+            "pg_ctlcluster": 'echo "Removed stale pid file."; sleep 60 < /dev/null > /dev/null 2>&1 & echo $! >> "$TMPDIR/servers"',
+            "runuser": 'shift 3; echo "runuser: noise"; "$@"',
+            "psql": 'cat > /dev/null; echo "NOTICE: psql noise"; echo 1',
+            "createdb": 'echo "createdb noise"',
+        }
+        bin_dir = self.tree.root / "bin"
+        for name, body in fakes.items():
+            path = self.tree.write(f"bin/{name}", f"#!/usr/bin/env bash\n{body}\n")
+            path.chmod(0o755)
+        self.env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "TMPDIR": str(self.tree.root)}
+        self.addCleanup(self.stop_servers)
+
+    def stop_servers(self) -> None:
+        servers = self.tree.root / "servers"
+        if servers.exists():
+            for pid in servers.read_text(encoding="utf-8").split():
+                subprocess.run(["kill", pid], check=False)
+
+    def setup(self, *args: str) -> subprocess.CompletedProcess[str]:
+        script = CI.parent / "bench" / "postgres-setup"
+        # The timeout is far below the fake server's 60 s: the script must return while its server still runs.
+        return subprocess.run(["bash", str(script), *args], capture_output=True, text=True, timeout=20, env=self.env)
+
+    def test_stdout_is_only_the_file_path_whatever_the_tools_print(self) -> None:
+        for args, name in ((["--test"], "quantbot-test-postgres.properties"), ([], "quantbot-bench-postgres.properties")):
+            result = self.setup(*args)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            expected = str(self.tree.root / name)
+            self.assertEqual(result.stdout, expected + "\n", "stdout must be the path alone")
+            self.assertIn("Removed stale pid file.", result.stderr, "the tools' output still reaches the log")
+            props = Path(expected).read_text(encoding="utf-8")
+            self.assertRegex(props, r"(?m)^url=jdbc:postgresql://127\.0\.0\.1:5432/")
+            self.assertRegex(props, r"(?m)^password=[0-9a-f]{48}$")
+
+    def test_the_same_file_keeps_its_password(self) -> None:
+        first = self.setup("--test")
+        self.assertEqual(first.returncode, 0, first.stderr)
+        path = Path(first.stdout.strip())
+        before = path.read_text(encoding="utf-8")
+        second = self.setup("--test")
+        self.assertEqual(second.returncode, 0, second.stderr)
+        self.assertEqual(path.read_text(encoding="utf-8"), before)
+
+
 if __name__ == "__main__":
     unittest.main()

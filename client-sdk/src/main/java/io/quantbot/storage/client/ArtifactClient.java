@@ -15,14 +15,18 @@ import io.quantbot.storage.v1.AppendRunRowsResponse;
 import io.quantbot.storage.v1.Artifact;
 import io.quantbot.storage.v1.ArtifactPortGrpc;
 import io.quantbot.storage.v1.ArtifactResult;
+import io.quantbot.storage.v1.BatchCreateRunsRequest;
+import io.quantbot.storage.v1.BatchFinishRunsRequest;
 import io.quantbot.storage.v1.BatchGetArtifactsRequest;
 import io.quantbot.storage.v1.BatchGetCandlesRequest;
 import io.quantbot.storage.v1.Candles;
 import io.quantbot.storage.v1.CandlesResult;
 import io.quantbot.storage.v1.CreateRunRequest;
 import io.quantbot.storage.v1.CreateRunResponse;
+import io.quantbot.storage.v1.CreateRunResult;
 import io.quantbot.storage.v1.FindByLogicalKeyRequest;
 import io.quantbot.storage.v1.FinishRunRequest;
+import io.quantbot.storage.v1.FinishRunResult;
 import io.quantbot.storage.v1.GenerateFeaturesRequest;
 import io.quantbot.storage.v1.GenerateFeaturesResponse;
 import io.quantbot.storage.v1.GenerateReportRequest;
@@ -257,6 +261,36 @@ public final class ArtifactClient {
                 .setRunId(requireNonNull(runId, "runId is null"))
                 .setStatus(requireNonNull(status, "status is null"))
                 .build());
+    }
+
+    /**
+     * Creates many runs in one call (BatchCreateRuns): one result per request, in order, each either the
+     * CreateRun answer or the status CreateRun would have failed with (turn it into an exception with
+     * {@link StorageExceptions#fromStatusProto}); a refused item does not fail the others. With idempotency
+     * keys, sending the same batch again creates nothing new. Not retried automatically (like CreateRun).
+     *
+     * @throws ResourceExhaustedException (REQUEST_TOO_LARGE) for more items than the daemon's runs.max-batch
+     */
+    public List<CreateRunResult> batchCreateRuns(List<CreateRunRequest> requests) {
+        BatchCreateRunsRequest request = BatchCreateRunsRequest.newBuilder()
+                .addAllRequests(requireNonNull(requests, "requests is null"))
+                .build();
+        return caller.call(ArtifactPortGrpc.getBatchCreateRunsMethod(), request).getResultsList();
+    }
+
+    /**
+     * Finishes many runs in one call (BatchFinishRuns): one result per request, in order, each either the run
+     * as FinishRun returns it (after its seal) or the status FinishRun would have failed with; a refused item
+     * does not fail the others. An item with {@code SEAL_MODE_SWEEP} is applied once the items before it are
+     * done, so put it last to seal the runs the batch finishes. Gets the coarse deadline (sealing).
+     *
+     * @throws ResourceExhaustedException (REQUEST_TOO_LARGE) for more items than the daemon's runs.max-batch
+     */
+    public List<FinishRunResult> batchFinishRuns(List<FinishRunRequest> requests) {
+        BatchFinishRunsRequest request = BatchFinishRunsRequest.newBuilder()
+                .addAllRequests(requireNonNull(requests, "requests is null"))
+                .build();
+        return caller.call(ArtifactPortGrpc.getBatchFinishRunsMethod(), request).getResultsList();
     }
 
     /** The run, or empty if no run has this id. */

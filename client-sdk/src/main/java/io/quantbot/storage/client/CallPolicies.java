@@ -40,6 +40,7 @@ final class CallPolicies {
     static final Set<String> COARSE_METHODS = names(
             ArtifactPortGrpc.getAppendRunRowsMethod(),
             ArtifactPortGrpc.getFinishRunMethod(),
+            ArtifactPortGrpc.getBatchFinishRunsMethod(),
             ArtifactPortGrpc.getImportSnapshotMethod(),
             ArtifactPortGrpc.getUploadSnapshotMethod(),
             ArtifactPortGrpc.getPublishArtifactMethod(),

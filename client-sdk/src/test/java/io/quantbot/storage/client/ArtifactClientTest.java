@@ -11,6 +11,9 @@ import io.quantbot.storage.v1.Candles;
 import io.quantbot.storage.v1.Column;
 import io.quantbot.storage.v1.CreateRunRequest;
 import io.quantbot.storage.v1.CreateRunResponse;
+import io.quantbot.storage.v1.CreateRunResult;
+import io.quantbot.storage.v1.FinishRunRequest;
+import io.quantbot.storage.v1.FinishRunResult;
 import io.quantbot.storage.v1.DoubleColumn;
 import io.quantbot.storage.v1.GenerateFeaturesRequest;
 import io.quantbot.storage.v1.GenerateReportRequest;
@@ -102,6 +105,32 @@ class ArtifactClientTest {
         assertThat(finished.getStatus()).isEqualTo(RunStatus.RUN_STATUS_SUCCEEDED);
         assertThat(artifacts.getRun(runId)).map(Run::getRowCount).hasValue(5L);
         assertThat(artifacts.getRun("missing")).isEmpty();
+    }
+
+    @Test
+    void batchRunCallsAnswerPerItemAndABadItemDoesNotFailTheOthers() {
+        List<CreateRunResult> created = artifacts.batchCreateRuns(List.of(
+                CreateRunRequest.newBuilder().setSweepId("sweep-1").setScenarioId("a").build(),
+                CreateRunRequest.newBuilder().setScenarioId("no sweep").build(),
+                CreateRunRequest.newBuilder().setSweepId("sweep-1").setScenarioId("b").build()));
+
+        assertThat(created).extracting(CreateRunResult::hasCreated).containsExactly(true, false, true);
+        assertThat(StorageExceptions.fromStatusProto(created.get(1).getError())).isInstanceOf(InvalidArgumentException.class);
+        String first = created.get(0).getCreated().getRun().getRunId();
+        String second = created.get(2).getCreated().getRun().getRunId();
+
+        List<FinishRunResult> finished = artifacts.batchFinishRuns(List.of(
+                FinishRunRequest.newBuilder().setRunId(first).setStatus(RunStatus.RUN_STATUS_SUCCEEDED).build(),
+                FinishRunRequest.newBuilder().setRunId("missing").setStatus(RunStatus.RUN_STATUS_SUCCEEDED).build(),
+                FinishRunRequest.newBuilder().setRunId(second).setStatus(RunStatus.RUN_STATUS_FAILED).build()));
+
+        assertThat(finished).extracting(FinishRunResult::hasRun).containsExactly(true, false, true);
+        assertThat(finished.get(0).getRun().getStatus()).isEqualTo(RunStatus.RUN_STATUS_SUCCEEDED);
+        assertThat(finished.get(2).getRun().getStatus()).isEqualTo(RunStatus.RUN_STATUS_FAILED);
+        assertThat(StorageExceptions.fromStatusProto(finished.get(1).getError()))
+                .isInstanceOfSatisfying(NotFoundException.class, e -> assertThat(e.error().reason()).isEqualTo("RUN_NOT_FOUND"));
+        assertThat(server.artifacts.script.calls("BatchCreateRuns")).isEqualTo(1);
+        assertThat(server.artifacts.script.calls("BatchFinishRuns")).isEqualTo(1);
     }
 
     @Test

@@ -7,6 +7,8 @@ import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quantbot.storage.v1.GetRequest;
+import io.quantbot.storage.v1.CreateRunRequest;
+import io.quantbot.storage.v1.FinishRunRequest;
 import io.quantbot.storage.v1.ImportSnapshotRequest;
 import java.time.Duration;
 import java.util.List;
@@ -50,9 +52,14 @@ class DeadlineTest {
                 .build()) {
             client.state().batchGet("ns", List.of("k"));
             client.artifacts().analyzeSweep("sweep-1");
+            client.artifacts().batchCreateRuns(List.of(CreateRunRequest.newBuilder().setSweepId("sweep-1").build()));
+            client.artifacts().batchFinishRuns(List.of(FinishRunRequest.newBuilder().setRunId("run-1").build()));
 
             assertThat(server.deadlineByMethod.get("BatchGet")).isBetween(Duration.ofSeconds(6), Duration.ofSeconds(7));
             assertThat(server.deadlineByMethod.get("AnalyzeSweep")).isBetween(Duration.ofSeconds(170), Duration.ofMinutes(3));
+            // BatchCreateRuns is a hot-path write; BatchFinishRuns may seal, like FinishRun.
+            assertThat(server.deadlineByMethod.get("BatchCreateRuns")).isBetween(Duration.ofSeconds(6), Duration.ofSeconds(7));
+            assertThat(server.deadlineByMethod.get("BatchFinishRuns")).isBetween(Duration.ofSeconds(170), Duration.ofMinutes(3));
         }
     }
 

@@ -13,12 +13,18 @@ import io.quantbot.storage.v1.ArtifactResult;
 import io.quantbot.storage.v1.ArtifactStatus;
 import io.quantbot.storage.v1.BatchGetArtifactsRequest;
 import io.quantbot.storage.v1.BatchGetArtifactsResponse;
+import io.quantbot.storage.v1.BatchCreateRunsRequest;
+import io.quantbot.storage.v1.BatchCreateRunsResponse;
+import io.quantbot.storage.v1.BatchFinishRunsRequest;
+import io.quantbot.storage.v1.BatchFinishRunsResponse;
 import io.quantbot.storage.v1.BatchGetCandlesRequest;
 import io.quantbot.storage.v1.BatchGetCandlesResponse;
 import io.quantbot.storage.v1.Candles;
 import io.quantbot.storage.v1.CandlesResult;
 import io.quantbot.storage.v1.CreateRunRequest;
 import io.quantbot.storage.v1.CreateRunResponse;
+import io.quantbot.storage.v1.CreateRunResult;
+import io.quantbot.storage.v1.FinishRunResult;
 import io.quantbot.storage.v1.FindByLogicalKeyRequest;
 import io.quantbot.storage.v1.FindByLogicalKeyResponse;
 import io.quantbot.storage.v1.FinishRunRequest;
@@ -300,6 +306,47 @@ final class FakeArtifactPort extends ArtifactPortGrpc.ArtifactPortImplBase {
                 .build();
         runs.put(run.getRunId(), run);
         answer(observer, run);
+    }
+
+    @Override
+    public synchronized void batchCreateRuns(BatchCreateRunsRequest request, StreamObserver<BatchCreateRunsResponse> observer) {
+        if (script.intercepted("BatchCreateRuns", observer)) {
+            return;
+        }
+        BatchCreateRunsResponse.Builder response = BatchCreateRunsResponse.newBuilder();
+        for (CreateRunRequest item : request.getRequestsList()) {
+            if (item.getSweepId().isEmpty()) {
+                response.addResults(CreateRunResult.newBuilder().setError(Errors.statusProto(
+                        Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT", "sweep_id is empty", Map.of())));
+                continue;
+            }
+            String runId = "run-" + (runs.size() + 1);
+            Run run = Run.newBuilder().setRunId(runId).setSweepId(item.getSweepId()).setScenarioId(item.getScenarioId())
+                    .setStatus(RunStatus.RUN_STATUS_RUNNING).build();
+            runs.put(runId, run);
+            response.addResults(CreateRunResult.newBuilder().setCreated(CreateRunResponse.newBuilder().setRun(run).setCreated(true)));
+        }
+        answer(observer, response.build());
+    }
+
+    @Override
+    public synchronized void batchFinishRuns(BatchFinishRunsRequest request, StreamObserver<BatchFinishRunsResponse> observer) {
+        if (script.intercepted("BatchFinishRuns", observer)) {
+            return;
+        }
+        BatchFinishRunsResponse.Builder response = BatchFinishRunsResponse.newBuilder();
+        for (FinishRunRequest item : request.getRequestsList()) {
+            Run run = runs.get(item.getRunId());
+            if (run == null) {
+                response.addResults(FinishRunResult.newBuilder().setError(Errors.statusProto(
+                        Status.Code.NOT_FOUND, "RUN_NOT_FOUND", "no run " + item.getRunId(), Map.of("run_id", item.getRunId()))));
+                continue;
+            }
+            Run finished = run.toBuilder().setStatus(item.getStatus()).build();
+            runs.put(finished.getRunId(), finished);
+            response.addResults(FinishRunResult.newBuilder().setRun(finished));
+        }
+        answer(observer, response.build());
     }
 
     @Override

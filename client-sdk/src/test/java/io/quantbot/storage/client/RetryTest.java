@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.Status;
 import io.quantbot.storage.v1.CreateRunRequest;
+import io.quantbot.storage.v1.FinishRunRequest;
 import io.quantbot.storage.v1.ListRequest;
 import io.quantbot.storage.v1.RunStatus;
 import io.quantbot.storage.v1.SetRequest;
@@ -80,6 +81,8 @@ class RetryTest {
         server.state.script.failAlways("Transaction", unavailable);
         server.artifacts.script.failAlways("CreateRun", unavailable);
         server.artifacts.script.failAlways("FinishRun", unavailable);
+        server.artifacts.script.failAlways("BatchCreateRuns", unavailable);
+        server.artifacts.script.failAlways("BatchFinishRuns", unavailable);
         server.artifacts.script.failAlways("AnalyzeSweep", unavailable);
 
         SetRequest entry = SetRequest.newBuilder().setNamespace("ns").setKey("k").setValue(Values.json("1")).build();
@@ -90,6 +93,10 @@ class RetryTest {
                 .isInstanceOf(UnavailableException.class);
         assertThatThrownBy(() -> client.artifacts().finishRun("run-1", RunStatus.RUN_STATUS_SUCCEEDED))
                 .isInstanceOf(UnavailableException.class);
+        assertThatThrownBy(() -> client.artifacts().batchCreateRuns(List.of(CreateRunRequest.newBuilder().setSweepId("s").build())))
+                .isInstanceOf(UnavailableException.class);
+        assertThatThrownBy(() -> client.artifacts().batchFinishRuns(List.of(FinishRunRequest.newBuilder().setRunId("run-1").build())))
+                .isInstanceOf(UnavailableException.class);
         assertThatThrownBy(() -> client.artifacts().analyzeSweep("s")).isInstanceOf(UnavailableException.class);
 
         assertThat(List.of(
@@ -98,6 +105,8 @@ class RetryTest {
                 server.state.script.calls("Transaction"),
                 server.artifacts.script.calls("CreateRun"),
                 server.artifacts.script.calls("FinishRun"),
+                server.artifacts.script.calls("BatchCreateRuns"),
+                server.artifacts.script.calls("BatchFinishRuns"),
                 server.artifacts.script.calls("AnalyzeSweep"))).containsOnly(1);
         assertThat(waits).isEmpty();
     }

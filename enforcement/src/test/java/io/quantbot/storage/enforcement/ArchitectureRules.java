@@ -89,6 +89,14 @@ final class ArchitectureRules {
                     + " protocol); whoever can build a worker frame can drive a Python worker around the fence"
                     + " (invariant 5)");
 
+    static final ArchRule pool_calls_never_touch_spawning = noClasses()
+            .that().haveNameMatching(".*\\.daemon\\.storage\\.pyworker\\.CallDispatcher(\\$.*)?")
+            .should().dependOnClassesThat().haveNameMatching(
+                    ".*\\.daemon\\.storage\\.pyworker\\.(WorkerProcessLauncher|SpawnControl|WorkerHealth)(\\$.*)?")
+            .because("the pool is split by what it is about (docs/architecture.md, issue 18): the CallDispatcher moves"
+                    + " calls and asks the WorkerSupervisor for a worker; spawning, its backoff and storm guard and the"
+                    + " health pings are the supervisor's alone, so a call path can never start a process");
+
     // ---- Clients see only the ports (invariants 1 and 4) ------------------------------------------
 
     static final ArchRule clients_never_depend_on_the_daemon = noClasses()

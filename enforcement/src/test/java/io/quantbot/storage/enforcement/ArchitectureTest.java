@@ -35,6 +35,11 @@ class ArchitectureTest {
     }
 
     @Test
+    void pool_calls_never_touch_spawning() {
+        ArchitectureRules.pool_calls_never_touch_spawning.check(production);
+    }
+
+    @Test
     void clients_never_depend_on_the_daemon() {
         ArchitectureRules.clients_never_depend_on_the_daemon.check(production);
     }
@@ -133,6 +138,7 @@ class ArchitectureTest {
         assertThat(production.contain("io.quantbot.storage.daemon.grpc.StatePortService")).as("daemon grpc").isTrue();
         assertThat(production.contain("io.quantbot.storage.client.QuantbotStorageClient")).as("client-sdk").isTrue();
         assertThat(production.contain("io.quantbot.sweep.cli.Main")).as("sweep-runner").isTrue();
+        assertThat(production.contain("io.quantbot.spark.SparkSweepEngine")).as("sweep-spark").isTrue();
 
         assertThat(production.stream().map(JavaClass::getName))
                 .as("no fixtures, no test classes, no generated code among the production classes")

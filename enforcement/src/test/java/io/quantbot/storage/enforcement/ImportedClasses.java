@@ -7,12 +7,12 @@ import com.tngtech.archunit.core.importer.ImportOption;
 /** The two class sets the rules are evaluated on, each imported once per test JVM. */
 final class ImportedClasses {
     /**
-     * The root packages of the production modules: storage-daemon, client-sdk, sweep-runner. Generated code
+     * The root packages of the production modules: storage-daemon, client-sdk, sweep-runner, sweep-spark. Generated code
      * (io.quantbot.storage.v1, ..worker.v1) and libraries are not imported, only resolved as dependency
      * targets; the fixtures live under {@link ArchitectureRules#FIXTURES}, outside these roots.
      */
     static final String[] PRODUCTION_PACKAGES = {
-        "io.quantbot.storage.daemon", "io.quantbot.storage.client", "io.quantbot.sweep",
+        "io.quantbot.storage.daemon", "io.quantbot.storage.client", "io.quantbot.sweep", "io.quantbot.spark",
     };
 
     private static JavaClasses production;

@@ -47,6 +47,9 @@ class RulesBiteTest {
             Map.entry("worker_protocol_stays_in_the_pool", new Expectation(
                     Set.of("daemon.storage.duckdb.DuckDbReadingWorkerFrames", "sweep.SweepSpeakingWorkerProtocol"),
                     Set.of("daemon.storage.pyworker.PythonWorkerPool", "daemon.storage.pyworker.ProcessWorkerPool"))),
+            Map.entry("pool_calls_never_touch_spawning", new Expectation(
+                    Set.of("daemon.storage.pyworker.CallDispatcher"),
+                    Set.of("daemon.storage.pyworker.WorkerSupervisor", "daemon.storage.pyworker.ProcessWorkerPool"))),
             Map.entry("clients_never_depend_on_the_daemon", new Expectation(
                     Set.of("client.ClientOpeningDuckDb",
                             "sweep.SweepUsingDaemonState",

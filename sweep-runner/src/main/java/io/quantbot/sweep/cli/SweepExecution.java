@@ -10,6 +10,8 @@ import io.quantbot.storage.v1.AnalyzeSweepRequest;
 import io.quantbot.storage.v1.Artifact;
 import io.quantbot.storage.v1.GenerateReportResponse;
 import io.quantbot.storage.v1.ServerInfo;
+import io.quantbot.sweep.engine.SweepEngine;
+import io.quantbot.sweep.engine.SweepJob;
 import io.quantbot.sweep.leaderboard.Leaderboard;
 import io.quantbot.sweep.meta.RunnerBuild;
 import io.quantbot.sweep.meta.SweepMetadata;
@@ -65,16 +67,32 @@ final class SweepExecution {
         }
     }
 
+    /** {@code run --engine}: another engine runs the scenarios (everything else stays as it is). */
+    record EngineChoice(SweepEngine engine, SweepJob.Daemon daemon, List<String> executorTargets, Map<String, String> options) {
+        EngineChoice {
+            requireNonNull(engine, "engine is null");
+            requireNonNull(daemon, "daemon is null");
+            executorTargets = List.copyOf(executorTargets);
+            options = Map.copyOf(options);
+        }
+    }
+
     private final Settings settings;
     private final PrintWriter out;
     private final PrintWriter err;
     private final SweepListener listener;
+    private final Optional<EngineChoice> engine;
 
     SweepExecution(Settings settings, PrintWriter out, PrintWriter err, SweepListener listener) {
+        this(settings, out, err, listener, Optional.empty());
+    }
+
+    SweepExecution(Settings settings, PrintWriter out, PrintWriter err, SweepListener listener, Optional<EngineChoice> engine) {
         this.settings = requireNonNull(settings, "settings is null");
         this.out = requireNonNull(out, "out is null");
         this.err = requireNonNull(err, "err is null");
         this.listener = requireNonNull(listener, "listener is null");
+        this.engine = requireNonNull(engine, "engine is null");
     }
 
     /**
@@ -140,10 +158,19 @@ final class SweepExecution {
                 metadata.specHash().substring(0, 12)));
 
         SdkCandleSource candles = new SdkCandleSource(client.artifacts());
-        RemoteSweep sweep = new RemoteSweep(client, candles, spec, alerts.getId(), metadata,
-                new RemoteSweep.Options(settings.uploadStreams(), ProgressReporter.detectMode(settings.noProgress())),
-                Clock.systemUTC());
-        RemoteSweepResult result = sweep.run(calls, listener, err);
+        RemoteSweepResult result;
+        if (engine.isPresent()) {
+            EngineChoice chosen = engine.get();
+            result = chosen.engine().run(new SweepJob(spec, source.name(), source.text(), alerts.getId(), metadata,
+                    chosen.daemon(), chosen.executorTargets(), chosen.options(),
+                    ProgressReporter.detectMode(settings.noProgress()), settings.uploadStreams()), calls, listener, err);
+        }
+        else {
+            RemoteSweep sweep = new RemoteSweep(client, candles, spec, alerts.getId(), metadata,
+                    new RemoteSweep.Options(settings.uploadStreams(), ProgressReporter.detectMode(settings.noProgress())),
+                    Clock.systemUTC());
+            result = sweep.run(calls, listener, err);
+        }
         SweepFacts.result(facts, result, (System.nanoTime() - loadStart) / 1_000_000);
         if (result.interrupted()) {
             records.write(SweepFacts.record(spec, source, SweepRecords.Status.INTERRUPTED, startedAtMs, result, facts));
@@ -160,11 +187,12 @@ final class SweepExecution {
         else {
             err.println(String.format(Locale.ROOT,
                     "ran %d scenarios (%,d backtests) in %.2f s (rows committed after %.2f s, then %d seal%s): %,.0f "
-                            + "backtests/s; %d skipped (done before), %d failed; candles: %,d series in %,d BatchGetCandles calls",
+                            + "backtests/s; %d skipped (done before), %d failed%s",
                     result.outcomes().size(), result.backtests(), result.elapsed().toNanos() / 1e9,
                     result.rowsCommitted().toNanos() / 1e9, result.seals(), result.seals() == 1 ? "" : "s",
-                    result.backtestsPerSecond(), result.skipped(), result.failures().size(), candles.requestCount(),
-                    candles.callCount()));
+                    result.backtestsPerSecond(), result.skipped(), result.failures().size(), engine.isPresent() ? ""
+                            : String.format(Locale.ROOT, "; candles: %,d series in %,d BatchGetCandles calls",
+                                    candles.requestCount(), candles.callCount())));
             err.println("time per phase, summed over threads: " + result.describePhases());
             if (result.seals() == 0 && result.succeeded() > 0) {
                 err.println("warning: no FinishRun sealed this sweep's runs (the scenario that seals a wave failed before "

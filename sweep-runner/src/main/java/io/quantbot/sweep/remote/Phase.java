@@ -6,15 +6,15 @@ public enum Phase {
     CANDLES_AND_SIMULATION("candles+simulation"),
     /** BatchGetCandles calls (summed over the simulation threads). */
     CANDLE_FETCH("candle fetch"),
-    /** CreateRun. */
+    /** Creating the runs: BatchCreateRuns of each wave (the label is kept from the per-run CreateRun, to compare runs). */
     CREATE("CreateRun"),
     /** AppendRunRows: building the chunks and streaming them until the daemon committed them. */
     ROWS("AppendRunRows"),
-    /** FinishRun with DEFER. */
+    /** Finishing the runs with DEFER: BatchFinishRuns of each wave but its last run. */
     FINISH("FinishRun"),
-    /** The final FinishRun, which seals the sweep's runs into one artifact. */
+    /** Each wave's last finish (BatchFinishRuns of one run with SWEEP), which seals the sweep's finished runs into one artifact. */
     FINISH_AND_SEAL("FinishRun+seal"),
-    /** The StatePort checkpoint. */
+    /** The StatePort checkpoints: one BatchSet per finish call. */
     CHECKPOINT("checkpoint");
 
     private final String label;

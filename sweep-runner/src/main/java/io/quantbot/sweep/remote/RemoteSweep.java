@@ -23,14 +23,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletionService;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorCompletionService;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,10 +39,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Per interval, the calls' candles are fetched once (BatchGetCandles, one request per call) and
  * replayed for every lag × overlay set of that interval; then each scenario of the interval becomes one
- * run: CreateRun (idempotency key {@code <sweep_id>/<scenario_id>}), its rows streamed with a
- * {@link RunRowsWriter} in deterministic chunks (numbered 1, 2, 3, …), FinishRun with the summary
- * metrics, and a checkpoint in StatePort ({@link SweepCheckpoints}). Uploads of one interval overlap the
- * simulation of the next.
+ * run, uploaded with the other runs of its seal wave as a batch ({@link WaveUpload}): one BatchCreateRuns for the
+ * wave (idempotency key {@code <sweep_id>/<scenario_id>} per run), each run's rows streamed with a
+ * {@link RunRowsWriter} in deterministic chunks (numbered 1, 2, 3, …), one BatchFinishRuns with the summary
+ * metrics and one StatePort BatchSet of checkpoints ({@link SweepCheckpoints}) for the wave. Uploads of one interval
+ * overlap the simulation of the next.
  *
  * <p>Resume: scenarios with a checkpoint are skipped. A scenario interrupted half-way is created again
  * with the same idempotency key, which returns the same run, and only the chunks after its committed
@@ -51,8 +52,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Sealing, in waves (consecutive scenarios of one interval; at most four waves of at least 100,000 rows per
  * invocation): every run of a wave but its last finishes with {@link SealMode#SEAL_MODE_DEFER}; the last one is
- * held back until the others are finished and finishes with {@link SealMode#SEAL_MODE_SWEEP}, which seals all
- * finished, unsealed runs of the sweep (this invocation's and earlier ones') into one run_results artifact for
+ * held back until the others are finished and recorded and finishes with {@link SealMode#SEAL_MODE_SWEEP}, which seals
+ * all finished, unsealed runs of the sweep (this invocation's and earlier ones') into one run_results artifact for
  * AnalyzeSweep while later waves are uploaded, so that little sealing is left once the last rows are in.
  *
  * <p>Interrupting the calling thread (Ctrl-C does, through the CLI) stops the sweep: streams in flight
@@ -67,6 +68,8 @@ public final class RemoteSweep {
     private static final long MIN_WAVE_ROWS = 100_000;
     /** How long scenarios in flight may take to reach a clean stop once the sweep is interrupted. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(15);
+    /** Threads for the waves' batch calls (create, finish and seal, checkpoints): two waves' seals may overlap. */
+    private static final int CONTROL_THREADS = 2;
 
     private final ArtifactClient artifacts;
     private final SweepCheckpoints checkpoints;
@@ -142,8 +145,19 @@ public final class RemoteSweep {
         long totalRows = (long) todo.size() * calls.size();
         int waveScenarios = (int) Math.max(1, Math.max(MIN_WAVE_ROWS, (totalRows + MAX_WAVES - 1) / MAX_WAVES) / calls.size());
         PhaseTimings timings = new PhaseTimings();
+        // One event per scenario reported (empty) or per failure that ends the sweep (the daemon lost, an interrupt).
+        BlockingQueue<Optional<Throwable>> events = new LinkedBlockingQueue<>();
+        SweepListener reporting = outcome -> {
+            try {
+                listener.scenarioFinished(outcome);
+            }
+            finally {
+                events.add(Optional.empty());
+            }
+        };
         ScenarioUploader uploads = new ScenarioUploader(artifacts, checkpoints, spec, alertsArtifactId, new RunParams(spec, alertsArtifactId, metadata),
-                clock, calls, listener, progress, todo.size(), timings);
+                clock, calls, reporting, progress, todo.size(), timings);
+        Consumer<Throwable> failures = failure -> events.add(Optional.of(failure));
         IntervalSimulation intervals = new IntervalSimulation(candles);
         AtomicInteger threadNumber = new AtomicInteger();
         ExecutorService simulation = Executors.newFixedThreadPool(spec.parallelism(), runnable -> {
@@ -156,7 +170,13 @@ public final class RemoteSweep {
             thread.setDaemon(true);
             return thread;
         });
-        CompletionService<ScenarioOutcome> done = new ExecutorCompletionService<>(uploaders);
+        // Batch calls (create, finish, seal, checkpoints) of the waves: apart from the streams, so that a wave's finish
+        // never waits behind the next wave's streams.
+        ExecutorService control = Executors.newFixedThreadPool(CONTROL_THREADS, runnable -> {
+            Thread thread = new Thread(runnable, "sweep-batch-" + threadNumber.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
         boolean interrupted = false;
         try {
             for (int intervalIndex = 0; intervalIndex < spec.intervals().size(); intervalIndex++) {
@@ -174,19 +194,22 @@ public final class RemoteSweep {
                 long simulateStart = System.nanoTime();
                 intervals.simulate(simulator, intervalIndex, calls, results, simulation, timings);
                 timings.add(Phase.CANDLES_AND_SIMULATION, simulateStart);
-                // Seal waves: each wave's last scenario waits for the others, then seals them (and whatever else of
-                // the sweep is finished) while later waves upload, so little sealing is left after the last rows.
+                // Seal waves, each uploaded as a batch: its last scenario seals it (and whatever else of the sweep is
+                // finished) while later waves upload, so little sealing is left after the last rows.
                 List<ScenarioResults> intervalRuns = intervalTodo.stream().map(scenario -> results[scenario.index()]).toList();
                 for (int from = 0; from < intervalRuns.size(); from += waveScenarios) {
-                    new SealingWave(intervalRuns.subList(from, Math.min(intervalRuns.size(), from + waveScenarios)), done, uploads)
-                            .start();
+                    new WaveUpload(intervalRuns.subList(from, Math.min(intervalRuns.size(), from + waveScenarios)), uploads, control,
+                            uploaders, failures).start();
                 }
                 if (Thread.currentThread().isInterrupted()) {
                     throw new InterruptedException("sweep interrupted");
                 }
             }
             for (int finished = 0; finished < todo.size(); finished++) {
-                outcomeOf(done.take());
+                Optional<Throwable> failure = events.take();
+                if (failure.isPresent()) {
+                    IntervalSimulation.rethrow(failure.get());
+                }
             }
         }
         catch (InterruptedException e) {
@@ -194,13 +217,18 @@ public final class RemoteSweep {
         }
         finally {
             // Uploads in flight stop at their next step rather than being interrupted mid-call: a stream is
-            // cancelled between chunks (committed chunks stay, a resume sends the rest), and a run whose rows are
-            // all sent is finished and recorded, so what is recorded is exactly what was reported.
+            // cancelled between chunks (committed chunks stay, a resume sends the rest), and a wave whose finish is under
+            // way is finished and recorded, so what is recorded is exactly what was reported.
             uploads.stop();
             simulation.shutdownNow();
             uploaders.shutdown();
+            control.shutdown();
+            long graceEnd = System.nanoTime() + STOP_GRACE.toNanos();
             if (!uploaders.awaitTermination(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
                 uploaders.shutdownNow();
+            }
+            if (!control.awaitTermination(Math.max(0, graceEnd - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                control.shutdownNow();
             }
             progress.finish();
         }
@@ -210,12 +238,4 @@ public final class RemoteSweep {
                 Duration.ofNanos(committed == Long.MIN_VALUE ? 0 : committed - start), timings.snapshot());
     }
 
-    private static void outcomeOf(Future<ScenarioOutcome> future) throws InterruptedException, IOException {
-        try {
-            future.get();
-        }
-        catch (ExecutionException e) {
-            IntervalSimulation.rethrow(e.getCause());
-        }
-    }
 }

@@ -7,8 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quantbot.storage.client.StateClient;
+import io.quantbot.storage.client.Values;
+import io.quantbot.storage.v1.SetRequest;
 import io.quantbot.storage.v1.StateEntry;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 
@@ -20,6 +24,8 @@ import java.util.OptionalDouble;
 public final class SweepCheckpoints {
     public static final String NAMESPACE = "sweeps";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Checkpoints per BatchSet: well under the daemon's state.max-batch-size (1,000 by default). */
+    static final int MAX_PER_BATCH = 500;
 
     private final StateClient state;
 
@@ -52,14 +58,34 @@ public final class SweepCheckpoints {
         return completed;
     }
 
-    public void record(String sweepId, Checkpoint checkpoint, long finishedAtMillis) {
+    /** The scenario's checkpoint, if it was completed (one Get). */
+    public java.util.Optional<Checkpoint> get(String sweepId, String scenarioId) {
+        return state.get(NAMESPACE, key(sweepId, scenarioId)).map(entry -> parse(scenarioId, entry));
+    }
+
+    /**
+     * Records completed scenarios: one StatePort BatchSet per {@value #MAX_PER_BATCH} checkpoints (each BatchSet is
+     * atomic), so a batch of finished runs is recorded in one round trip.
+     */
+    public void recordAll(String sweepId, List<Checkpoint> checkpoints, long finishedAtMillis) {
+        for (int from = 0; from < checkpoints.size(); from += MAX_PER_BATCH) {
+            List<SetRequest> entries = new ArrayList<>();
+            for (Checkpoint checkpoint : checkpoints.subList(from, Math.min(checkpoints.size(), from + MAX_PER_BATCH))) {
+                entries.add(SetRequest.newBuilder().setNamespace(NAMESPACE).setKey(key(sweepId, checkpoint.scenarioId()))
+                        .setValue(Values.json(json(checkpoint, finishedAtMillis))).build());
+            }
+            state.batchSet(entries);
+        }
+    }
+
+    private static String json(Checkpoint checkpoint, long finishedAtMillis) {
         ObjectNode value = JSON.createObjectNode();
         value.put("run_id", checkpoint.runId());
         value.put("rows", checkpoint.rows());
         value.put("tradeable", checkpoint.tradeable());
         checkpoint.meanNetReturn().ifPresent(mean -> value.put("mean_net_return", mean));
         value.put("finished_at_ms", finishedAtMillis);
-        state.setJson(NAMESPACE, key(sweepId, checkpoint.scenarioId()), value.toString());
+        return value.toString();
     }
 
     private static Checkpoint parse(String scenarioId, StateEntry entry) {

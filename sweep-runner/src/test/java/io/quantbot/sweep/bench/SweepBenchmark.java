@@ -3,6 +3,10 @@ package io.quantbot.sweep.bench;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.quantbot.storage.client.QuantbotStorageClient;
+import io.quantbot.storage.daemon.run.RowBatch;
+import io.quantbot.storage.daemon.run.RowColumn;
+import io.quantbot.storage.daemon.storage.duckdb.ColumnarRunRows;
+import io.quantbot.storage.daemon.storage.duckdb.SchemaMigrator;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.v1.Artifact;
 import io.quantbot.storage.v1.ImportSnapshotRequest;
@@ -43,6 +47,8 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -57,10 +63,11 @@ import org.duckdb.DuckDBConnection;
  *
  * <ol>
  *   <li>Through the daemon: {@link RemoteSweep}, the code path of {@code sweep-runner run} (candles by
- *       BatchGetCandles, CreateRun, AppendRunRows, FinishRun, StatePort checkpoints, the final seal into
+ *       BatchGetCandles, BatchCreateRuns, AppendRunRows, BatchFinishRuns, StatePort BatchSet checkpoints, the final seal into
  *       Parquet) against a real daemon (production modules, on disk, loopback gRPC, two Python workers).</li>
  *   <li>The in-process ceiling: the same simulation ({@link LocalSweep}, candles already in memory) writing
- *       every run's rows with the DuckDB Appender into a file database, one transaction per run, no RPC.</li>
+ *       every run's rows with the DuckDB Appender into a file database, one transaction per run, no RPC; and (2b) the
+       same with the fastest in-process way found, a columnar bulk insert (one INSERT ... SELECT per chunk).</li>
  *   <li>The forbidden pattern: one Python process per run, started with {@code python -c}, importing duckdb,
  *       opening a database file and inserting that run's rows (sent as JSON lines on stdin, bulk-inserted with
  *       read_json: the fastest way such a script could write them). Measured on a sample of runs and
@@ -110,6 +117,8 @@ public final class SweepBenchmark {
         // (2) first: it warms the simulation code the daemon path shares.
         ceiling(spec, snapshot, work.resolve("ceiling-warmup.duckdb"));
         Measured ceiling = ceiling(spec, snapshot, work.resolve("ceiling.duckdb"));
+        bulkCeiling(spec, snapshot, work.resolve("bulk-warmup.duckdb"));
+        Measured bulk = bulkCeiling(spec, snapshot, work.resolve("bulk.duckdb"));
 
         Measured daemon;
         Measured daemonCommitted;
@@ -147,6 +156,7 @@ public final class SweepBenchmark {
         line("(1) through the daemon, every row committed (run's code path, gRPC)", daemonCommitted);
         line("(1) through the daemon, runs finished and sealed into Parquet", daemon);
         line("(2) in-process ceiling (same simulation, DuckDB Appender, no RPC)", ceiling);
+        line("(2b) in-process bulk ceiling (same simulation, columnar INSERT ... SELECT, no RPC)", bulk);
         line(String.format(Locale.ROOT, "(3) one Python process per run (measured on %d of %d runs, extrapolated)",
                 perRun.sampled, spec.scenarioCount()), perRun);
         line(String.format(Locale.ROOT, "(3') one Python process per backtest (measured on %d, extrapolated)", perBacktest.sampled),
@@ -156,6 +166,8 @@ public final class SweepBenchmark {
                 100 * daemonCommitted.rate() / ceiling.rate(), 100 * daemon.rate() / ceiling.rate(),
                 daemonCommitted.rate() >= 0.5 * ceiling.rate() ? "met" : "NOT met",
                 daemon.rate() >= 0.5 * ceiling.rate() ? "met" : "NOT met");
+        out("(1) / (2b) rows committed = %5.1f%% of the bulk ceiling (target >= 50%%)", 100 * daemonCommitted.rate() / bulk.rate());
+        out("(1) / (2b) sealed         = %5.1f%% of the bulk ceiling (target >= 35%%)", 100 * daemon.rate() / bulk.rate());
         out("(1) / (3)  = %,7.0f×  (target >= 500×) %s", daemon.rate() / perRun.rate(),
                 daemon.rate() >= 500 * perRun.rate() ? "met" : "NOT met");
         out("(1) / (3') = %,7.0f×  (target >= 500×) %s", daemon.rate() / perBacktest.rate(),
@@ -206,6 +218,74 @@ public final class SweepBenchmark {
                     result.scenarios().size());
         }
         return new Measured(rows, total, result.scenarios().size());
+    }
+
+    /**
+     * (2b) The fastest in-process way found to persist the same rows (docs/benchmarks.md lists what else was tried):
+     * the same simulation, then each run's chunks inserted column by column, one INSERT ... SELECT from a Java table
+     * function over the chunk's arrays per chunk ({@code ColumnarRunRows}, into the daemon's own run_rows table, which
+     * also stores chunk_seq), one transaction per run, no RPC.
+     */
+    private static Measured bulkCeiling(SweepSpec spec, Snapshot snapshot, Path file) throws Exception {
+        long start = System.nanoTime();
+        LocalSweepResult result = new LocalSweep(spec).run(snapshot.calls(), new SnapshotCandleSource(snapshot), quiet());
+        double simulated = seconds(start);
+        long rows = 0;
+        try (DuckDBConnection connection = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + file);
+                ColumnarRunRows columnar = new ColumnarRunRows();
+                Statement statement = connection.createStatement()) {
+            SchemaMigrator.migrate(connection);
+            int run = 0;
+            for (ScenarioResults scenario : result.scenarios()) {
+                String runId = String.format(Locale.ROOT, "run_%026d", ++run);
+                statement.execute("BEGIN TRANSACTION");
+                for (int sequence = 0; sequence < scenario.chunkCount(spec.chunkRows()); sequence++) {
+                    rows += columnar.insert(connection, runId, sequence + 1, spec.sweepId(), scenario.scenario().id(),
+                            rowBatch(scenario.chunk(sequence, spec.chunkRows())));
+                }
+                statement.execute("COMMIT");
+            }
+            try (ResultSet count = statement.executeQuery("SELECT count(*) FROM run_rows")) {
+                count.next();
+                if (count.getLong(1) != rows) {
+                    throw new IllegalStateException("the bulk ceiling wrote " + count.getLong(1) + " rows, expected " + rows);
+                }
+            }
+        }
+        double total = seconds(start);
+        if (file.getFileName().toString().contains("warmup")) {
+            out("(2b) warm-up: %.2f s", total);
+        }
+        else {
+            out("(2b) in-process bulk ceiling: simulation %.2f s, columnar insert %.2f s (%d transactions)", simulated, total - simulated,
+                    result.scenarios().size());
+        }
+        return new Measured(rows, total, result.scenarios().size());
+    }
+
+    /** A chunk's columns as arrays (dictionary strings expanded, null bitmaps as BitSets): the daemon's columnar batch. */
+    private static RowBatch rowBatch(ResultBatch batch) {
+        List<RowColumn> columns = new ArrayList<>(batch.columns().size());
+        for (ResultColumn column : batch.columns()) {
+            BitSet nulls = BitSet.valueOf(column.nullBitmap());
+            if (column instanceof ResultColumn.LongColumn longs) {
+                columns.add(new RowColumn.Longs(column.name(), longs.values(), nulls));
+            }
+            else if (column instanceof ResultColumn.DoubleColumn doubles) {
+                columns.add(new RowColumn.Doubles(column.name(), doubles.values(), nulls));
+            }
+            else if (column instanceof ResultColumn.BooleanColumn booleans) {
+                columns.add(new RowColumn.Booleans(column.name(), booleans.values(), nulls));
+            }
+            else if (column instanceof ResultColumn.DictionaryStringColumn strings) {
+                String[] values = new String[batch.rowCount()];
+                for (int row = 0; row < values.length; row++) {
+                    values[row] = strings.value(row);
+                }
+                columns.add(new RowColumn.Strings(column.name(), values));
+            }
+        }
+        return RowBatch.of(batch.rowCount(), columns);
     }
 
     private static int append(DuckDBAppender appender, String runId, ResultBatch batch) throws Exception {

@@ -35,10 +35,12 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -100,9 +102,11 @@ class DaemonSweepTest {
         Path file = Sweeps.writeSpec(temporary, sweepId, spec(sweepId, 3, 16));
         QuantbotStorageClient client = daemon.client();
         long spawnsBefore = daemon.spawnCount();
+        Map<String, Long> callsBefore = runCalls();
 
         Sweeps.Result result = Sweeps.run("run", file.toString(), "--target", daemon.target(), "--no-progress",
                 "--output", "json", "--top", "0", "--leaderboard", "by_overlay,by_lag_interval,by_caller,by_scenario,overall");
+        Map<String, Long> callsAfter = runCalls();
 
         assertThat(result.code()).as(result.err()).isZero();
         assertThat(result.err()).contains("sweep e2e-run: 12 scenarios × 40 calls = 480 backtests; none done before")
@@ -148,6 +152,14 @@ class DaemonSweepTest {
         assertThat(totals.get("s").asLong()).isEqualTo(12);
         assertThat(totals.get("own").asLong()).isEqualTo(12 * CALLS);
         assertThat(client.state().list(SweepCheckpoints.NAMESPACE, sweepId + "/").count()).isEqualTo(12);
+        // Few round trips per run: per wave (one per interval here) one BatchCreateRuns, one BatchFinishRuns and one BatchSet of
+        // checkpoints for its runs but the last, and one BatchFinishRuns (SWEEP: the seal) and one BatchSet for the last;
+        // one AppendRunRows stream per run; no single CreateRun or FinishRun.
+        Map<String, Long> served = new HashMap<>();
+        callsAfter.forEach((method, count) -> served.put(method, count - callsBefore.get(method)));
+        assertThat(served).containsEntry("ArtifactPort/CreateRun", 0L).containsEntry("ArtifactPort/FinishRun", 0L)
+                .containsEntry("ArtifactPort/BatchCreateRuns", 2L).containsEntry("ArtifactPort/BatchFinishRuns", 4L)
+                .containsEntry("ArtifactPort/AppendRunRows", 12L).containsEntry("StatePort/BatchSet", 4L);
 
         // The daemon's leaderboards (AnalyzeSweep over the sealed rows) equal the in-memory calculation.
         Map<String, Leaderboard> local = localLeaderboards(file);
@@ -184,6 +196,16 @@ class DaemonSweepTest {
         assertThat(again.out()).contains("by_overlay (3 groups, by mean; net returns)");
         assertThat(Sweeps.runs(client, sweepId)).hasSize(12);
         assertThat(Sweeps.sealed(client, sweepId)).hasSize(2);
+    }
+
+    /** How many calls of each run-related method the shared daemon served so far. */
+    private static Map<String, Long> runCalls() {
+        Map<String, Long> calls = new HashMap<>();
+        for (String method : List.of("ArtifactPort/CreateRun", "ArtifactPort/FinishRun", "ArtifactPort/BatchCreateRuns",
+                "ArtifactPort/BatchFinishRuns", "ArtifactPort/AppendRunRows", "StatePort/BatchSet")) {
+            calls.put(method, daemon.calls("quantbot.storage.v1." + method));
+        }
+        return calls;
     }
 
     private static void assertNumber(JsonNode actual, double expected) {
@@ -234,8 +256,12 @@ class DaemonSweepTest {
                 .matcher(first.err());
         assertThat(interrupted.find()).as(first.err()).isTrue();
         assertThat(Long.parseLong(interrupted.group(1))).isEqualTo(recorded);
-        // Nothing was sealed yet: the scenario that seals the first interval's wave never ran.
-        assertThat(Sweeps.sealed(client, sweepId)).isEmpty();
+        // A wave's seal (its last run, finished with SWEEP) comes after the wave's other runs are finished and recorded,
+        // and only if the sweep was not stopped by then: whatever got sealed before the interrupt is a recorded scenario's run.
+        Set<String> recordedScenarios = client.state().list(SweepCheckpoints.NAMESPACE, sweepId + "/")
+                .map(entry -> entry.getKey().substring(sweepId.length() + 1)).collect(Collectors.toSet());
+        assertThat(Sweeps.runs(client, sweepId).stream().filter(run -> !run.getResultArtifactId().isEmpty()).map(Run::getScenarioId))
+                .allSatisfy(scenario -> assertThat(recordedScenarios).contains(scenario));
 
         Sweeps.Result second = Sweeps.run("run", file.toString(), "--target", daemon.target(), "--no-progress",
                 "--upload-streams", "4", "--no-report");

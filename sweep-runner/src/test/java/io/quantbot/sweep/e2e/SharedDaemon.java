@@ -76,6 +76,12 @@ final class SharedDaemon {
         });
     }
 
+    /** gRPC calls of one method (e.g. {@code quantbot.storage.v1.ArtifactPort/CreateRun}) the daemon served so far, any outcome. */
+    long calls(String method) {
+        return (long) daemon.getInstance(io.micrometer.core.instrument.MeterRegistry.class).find("quantbot.grpc.server.calls")
+                .tag("method", method).timers().stream().mapToLong(io.micrometer.core.instrument.Timer::count).sum();
+    }
+
     long spawnCount() {
         return client.artifacts().getServerInfo().getWorkerSpawnCount();
     }

@@ -50,7 +50,8 @@ public record DatabaseConfig(
 
     public static final ConfigProperty<Integer> GROUP_COMMIT_COMPLETION_THREADS = ConfigProperty.of(
             "group-commit.completion-threads", "0",
-            "Threads that answer callers after a commit; 0 = the writer thread answers them itself (fastest on few cores).",
+            "Threads that answer callers after a commit; 0 = the writer thread answers them itself (fastest on few cores)."
+                    + " Their queue holds group-commit.queue-capacity answers; past it the writer answers itself.",
             ConfigValueParsers::parseInt);
 
     public static final ConfigProperty<Duration> GROUP_COMMIT_MAX_DELAY = ConfigProperty.of(

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Limits of the run ledger's hot path. */
-public record RunsConfig(int maxRowsPerChunk, int maxChunksInFlight, int sealQueue) {
+public record RunsConfig(int maxRowsPerChunk, int maxChunksInFlight, int sealQueue, int maxBatch) {
     public static final ConfigProperty<Integer> MAX_ROWS_PER_CHUNK = ConfigProperty.of(
             "runs.max-rows-per-chunk", "100000", "Most rows in one AppendRunRows chunk; more fail with RESOURCE_EXHAUSTED (REQUEST_TOO_LARGE).",
             ConfigValueParsers::parseInt);
@@ -19,11 +19,15 @@ public record RunsConfig(int maxRowsPerChunk, int maxChunksInFlight, int sealQue
                     + " with RESOURCE_EXHAUSTED (QUEUE_FULL, with a retry delay): the run stays finished, and a retried FinishRun seals it.",
             ConfigValueParsers::parseInt);
 
-    public static final List<ConfigProperty<?>> PROPERTIES = List.of(MAX_ROWS_PER_CHUNK, MAX_CHUNKS_IN_FLIGHT, SEAL_QUEUE);
+    public static final ConfigProperty<Integer> MAX_BATCH = ConfigProperty.of(
+            "runs.max-batch", "1000", "Most runs in one BatchCreateRuns or BatchFinishRuns; more fail with RESOURCE_EXHAUSTED (REQUEST_TOO_LARGE).",
+            ConfigValueParsers::parseInt);
+
+    public static final List<ConfigProperty<?>> PROPERTIES = List.of(MAX_ROWS_PER_CHUNK, MAX_CHUNKS_IN_FLIGHT, SEAL_QUEUE, MAX_BATCH);
 
     public static RunsConfig from(ResolvedConfig config) {
         ConfigException.throwIfAny(problems(config));
-        return new RunsConfig(config.get(MAX_ROWS_PER_CHUNK), config.get(MAX_CHUNKS_IN_FLIGHT), config.get(SEAL_QUEUE));
+        return new RunsConfig(config.get(MAX_ROWS_PER_CHUNK), config.get(MAX_CHUNKS_IN_FLIGHT), config.get(SEAL_QUEUE), config.get(MAX_BATCH));
     }
 
     /** Every bad value of this area, each named by its key (see {@link DaemonConfiguration#problems}). */
@@ -32,6 +36,7 @@ public record RunsConfig(int maxRowsPerChunk, int maxChunksInFlight, int sealQue
         ConfigChecks.atLeast(problems, config, MAX_ROWS_PER_CHUNK, 1);
         ConfigChecks.atLeast(problems, config, MAX_CHUNKS_IN_FLIGHT, 1);
         ConfigChecks.atLeast(problems, config, SEAL_QUEUE, 1);
+        ConfigChecks.atLeast(problems, config, MAX_BATCH, 1);
         return problems;
     }
 }

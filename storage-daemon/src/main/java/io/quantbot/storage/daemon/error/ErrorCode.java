@@ -33,6 +33,7 @@ public enum ErrorCode {
 
     RUN_NOT_OPEN(ErrorCategory.USER),
     CHUNK_OUT_OF_ORDER(ErrorCategory.USER),
+    CHUNK_CONFLICT(ErrorCategory.USER),
     ARTIFACT_NOT_ACTIVE(ErrorCategory.USER),
 
     SHUTTING_DOWN(ErrorCategory.TRANSIENT),

@@ -17,12 +17,18 @@ import io.quantbot.storage.v1.ArtifactResult;
 import io.quantbot.storage.v1.ArtifactView;
 import io.quantbot.storage.v1.BatchGetArtifactsRequest;
 import io.quantbot.storage.v1.BatchGetArtifactsResponse;
+import io.quantbot.storage.v1.BatchCreateRunsRequest;
+import io.quantbot.storage.v1.BatchCreateRunsResponse;
+import io.quantbot.storage.v1.BatchFinishRunsRequest;
+import io.quantbot.storage.v1.BatchFinishRunsResponse;
 import io.quantbot.storage.v1.BatchGetCandlesRequest;
 import io.quantbot.storage.v1.BatchGetCandlesResponse;
 import io.quantbot.storage.v1.Candles;
 import io.quantbot.storage.v1.CandlesResult;
 import io.quantbot.storage.v1.CreateRunRequest;
 import io.quantbot.storage.v1.CreateRunResponse;
+import io.quantbot.storage.v1.CreateRunResult;
+import io.quantbot.storage.v1.FinishRunResult;
 import io.quantbot.storage.v1.FindByLogicalKeyRequest;
 import io.quantbot.storage.v1.FindByLogicalKeyResponse;
 import io.quantbot.storage.v1.FinishRunRequest;
@@ -74,6 +80,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /** ArtifactPort over gRPC: a thin adapter over the catalog, run, candle and batch services. */
 final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
@@ -194,10 +201,7 @@ final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
     @Override
     public void createRun(CreateRunRequest request, StreamObserver<CreateRunResponse> observer) {
         try {
-            RunLedger.NewRun run = new RunLedger.NewRun(request.getSweepId(), request.getScenarioId(), request.getParamsJson(),
-                    request.getInputArtifactIdsList(), request.getTagsMap(),
-                    request.getIdempotencyKey().isEmpty() ? Optional.empty() : Optional.of(request.getIdempotencyKey()));
-            Responses.whenDone(runs.create(run), created -> CreateRunResponse.newBuilder()
+            Responses.whenDone(runs.create(newRun(request)), created -> CreateRunResponse.newBuilder()
                     .setRun(ArtifactProtoMapper.toProto(created.run()))
                     .setCreated(created.created())
                     .build(), observer);
@@ -209,13 +213,70 @@ final class ArtifactPortService extends ArtifactPortGrpc.ArtifactPortImplBase {
     @Override
     public void finishRun(FinishRunRequest request, StreamObserver<Run> observer) {
         try {
-            RunStatus status = ArtifactProtoMapper.toDomain(request.getStatus()).orElseThrow(() -> StorageException.builder(ErrorCode.INVALID_ARGUMENT,
-                    "status is required: SUCCEEDED, FAILED or CANCELLED").violation("status", "required").build());
-            Responses.whenDone(runs.finish(request.getRunId(), status, request.getSummaryMap(), request.getErrorMessage(),
-                    ArtifactProtoMapper.toDomain(request.getSeal())), ArtifactProtoMapper::toProto, observer);
+            Responses.whenDone(runs.finish(finishItem(request)), ArtifactProtoMapper::toProto, observer);
         } catch (RuntimeException e) {
             Responses.fail(observer, e);
         }
+    }
+
+    private static RunLedger.NewRun newRun(CreateRunRequest request) {
+        return new RunLedger.NewRun(request.getSweepId(), request.getScenarioId(), request.getParamsJson(),
+                request.getInputArtifactIdsList(), request.getTagsMap(),
+                request.getIdempotencyKey().isEmpty() ? Optional.empty() : Optional.of(request.getIdempotencyKey()));
+    }
+
+    private static RunService.FinishItem finishItem(FinishRunRequest request) {
+        return new RunService.FinishItem(request.getRunId(), ArtifactProtoMapper.toDomain(request.getStatus()), request.getSummaryMap(),
+                request.getErrorMessage(), ArtifactProtoMapper.toDomain(request.getSeal()));
+    }
+
+    @Override
+    public void batchCreateRuns(BatchCreateRunsRequest request, StreamObserver<BatchCreateRunsResponse> observer) {
+        List<CompletableFuture<RunLedger.Created>> results;
+        try {
+            results = runs.batchCreate(request.getRequestsList().stream().map(ArtifactPortService::newRun).toList());
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+            return;
+        }
+        Responses.whenDone(BatchItems.settle(results), BatchItems.inThisCall(settled -> {
+            BatchCreateRunsResponse.Builder response = BatchCreateRunsResponse.newBuilder();
+            for (BatchItems.Settled<RunLedger.Created> item : settled) {
+                CreateRunResult.Builder result = CreateRunResult.newBuilder();
+                if (item.failure() != null) {
+                    result.setError(BatchItems.status(item.failure()));
+                } else {
+                    result.setCreated(CreateRunResponse.newBuilder().setRun(ArtifactProtoMapper.toProto(item.value().run()))
+                            .setCreated(item.value().created()));
+                }
+                response.addResults(result);
+            }
+            return response.build();
+        }), observer);
+    }
+
+    @Override
+    public void batchFinishRuns(BatchFinishRunsRequest request, StreamObserver<BatchFinishRunsResponse> observer) {
+        List<CompletableFuture<RunRecord>> results;
+        try {
+            results = runs.batchFinish(request.getRequestsList().stream().map(ArtifactPortService::finishItem).toList());
+        } catch (RuntimeException e) {
+            Responses.fail(observer, e);
+            return;
+        }
+        Responses.whenDone(BatchItems.settle(results), BatchItems.inThisCall(settled -> {
+            BatchFinishRunsResponse.Builder response = BatchFinishRunsResponse.newBuilder();
+            for (BatchItems.Settled<RunRecord> item : settled) {
+                FinishRunResult.Builder result = FinishRunResult.newBuilder();
+                if (item.failure() != null) {
+                    result.setError(BatchItems.status(item.failure()));
+                } else {
+                    result.setRun(ArtifactProtoMapper.toProto(item.value()));
+                }
+                response.addResults(result);
+            }
+            return response.build();
+        }), observer);
     }
 
     @Override

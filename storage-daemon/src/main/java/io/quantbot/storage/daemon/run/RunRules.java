@@ -2,6 +2,7 @@ package io.quantbot.storage.daemon.run;
 
 import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
+import java.util.Optional;
 
 /**
  * The rules of a run's life, as pure decisions over what the ledger holds, so every engine applies the same ones
@@ -46,6 +47,30 @@ public final class RunRules {
                     .metadata("run_id", run.runId()).metadata("committed_chunk_seq", committedChunkSeq).metadata("chunk_seq", chunkSeq).build();
         }
         return ChunkDecision.APPLY;
+    }
+
+    /** What a committed chunk stored, to compare a re-sent one with: its rows and {@link RowBatch#digest}. */
+    public record ChunkDigest(long rowCount, long digest) {
+        public static ChunkDigest of(RowBatch rows) {
+            return new ChunkDigest(rows.rowCount(), rows.digest());
+        }
+    }
+
+    /**
+     * A re-sent chunk (DUPLICATE) must be the chunk that was committed under its sequence number: a retry changes
+     * nothing, a different chunk under a used number is refused so the client learns its rows were not stored.
+     * Chunks committed before digests were kept (schema version 2) have none and are taken as retries.
+     *
+     * @throws StorageException CHUNK_CONFLICT when the rows differ from the committed chunk's
+     */
+    public static void verifyDuplicate(RunRecord run, long chunkSeq, Optional<ChunkDigest> committed, ChunkDigest resent) {
+        if (committed.isEmpty() || committed.get().equals(resent)) {
+            return;
+        }
+        throw StorageException.builder(ErrorCode.CHUNK_CONFLICT, "chunk " + chunkSeq + " of run " + run.runId() + " was already committed with "
+                        + committed.get().rowCount() + " different rows; this one (" + resent.rowCount() + " rows) was not stored. A retry"
+                        + " must resend the same rows; new rows take the next sequence number")
+                .metadata("run_id", run.runId()).metadata("chunk_seq", chunkSeq).build();
     }
 
     /** @throws StorageException RUN_NOT_OPEN when the run already finished with another status */

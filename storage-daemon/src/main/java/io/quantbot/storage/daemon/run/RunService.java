@@ -69,6 +69,74 @@ public final class RunService {
         return ledger.create(run);
     }
 
+    /** What one FinishRun asks for; the status is empty when the request named none (refused: it is required). */
+    public record FinishItem(String runId, Optional<RunStatus> status, Map<String, Double> summary, String errorMessage, SealMode sealMode) {}
+
+    /** {@link #finish(String, RunStatus, Map, String, SealMode)} of a request whose status may be missing. */
+    public CompletableFuture<RunRecord> finish(FinishItem item) {
+        RunStatus status = item.status().orElseThrow(() -> StorageException.builder(ErrorCode.INVALID_ARGUMENT,
+                "status is required: SUCCEEDED, FAILED or CANCELLED").violation("status", "required").build());
+        return finish(item.runId(), status, item.summary(), item.errorMessage(), item.sealMode());
+    }
+
+    /**
+     * Many {@link #create} calls in one: each item is validated and created (or found by its idempotency key)
+     * exactly as alone, and each gets its own future: a refused item fails its future only. The items reach the
+     * writer back to back, so they share its group commits.
+     *
+     * @throws StorageException REQUEST_TOO_LARGE for more than runs.max-batch items, INVALID_ARGUMENT for none
+     */
+    public List<CompletableFuture<RunLedger.Created>> batchCreate(List<RunLedger.NewRun> items) {
+        checkBatchSize(items.size());
+        List<CompletableFuture<RunLedger.Created>> results = new ArrayList<>(items.size());
+        for (RunLedger.NewRun item : items) {
+            results.add(alone(() -> create(item)));
+        }
+        return results;
+    }
+
+    /**
+     * Many {@link #finish} calls in one: each item is validated and finished exactly as alone, with its own future
+     * (done after its seal). An item with {@link SealMode#SWEEP} is applied only once every item before it is done,
+     * so its seal covers the runs finished before it in the batch; the others are applied at once, in order.
+     *
+     * @throws StorageException REQUEST_TOO_LARGE for more than runs.max-batch items, INVALID_ARGUMENT for none
+     */
+    public List<CompletableFuture<RunRecord>> batchFinish(List<FinishItem> items) {
+        checkBatchSize(items.size());
+        List<CompletableFuture<RunRecord>> results = new ArrayList<>(items.size());
+        for (FinishItem item : items) {
+            if (item.sealMode() == SealMode.SWEEP && !results.isEmpty()) {
+                // Settled (done or failed) earlier items first: a failed neighbour must not fail this item.
+                CompletableFuture<?>[] earlier = results.stream().map(result -> result.handle((run, failure) -> null))
+                        .toArray(CompletableFuture[]::new);
+                results.add(CompletableFuture.allOf(earlier).thenCompose(ignored -> alone(() -> finish(item))));
+            } else {
+                results.add(alone(() -> finish(item)));
+            }
+        }
+        return results;
+    }
+
+    private void checkBatchSize(int items) {
+        if (items == 0) {
+            throw invalid("requests", "requests is empty; send 1 to " + config.maxBatch() + " items");
+        }
+        if (items > config.maxBatch()) {
+            throw StorageException.builder(ErrorCode.REQUEST_TOO_LARGE, "requests has " + items + " items; the limit (runs.max-batch) is "
+                    + config.maxBatch() + ": split it into several batches").metadata("limit", config.maxBatch()).build();
+        }
+    }
+
+    /** The call's future, or a failed one when it throws at once (validation, a full write queue): one item fails alone. */
+    private static <T> CompletableFuture<T> alone(java.util.function.Supplier<CompletableFuture<T>> call) {
+        try {
+            return call.get();
+        } catch (StorageException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     public RunRecord get(String runId) {
         checkRunId(runId);
         return ledger.get(runId).orElseThrow(() -> notFound(runId));

@@ -26,8 +26,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,10 @@ public final class HttpOpsServer implements Managed {
     private final StorageMaintenance maintenance;
     private final TokenStore tokens;
     private HttpServer server;
+    private static final int THREADS = 2;
+    /** Exchanges that may wait for a handler thread (see boundedExecutor). */
+    private static final int QUEUE = 64;
+
     private ExecutorService executor;
 
     @Inject
@@ -66,11 +71,7 @@ public final class HttpOpsServer implements Managed {
     @Override
     public synchronized void start() throws IOException {
         server = HttpServer.create(new InetSocketAddress(config.httpHost(), config.httpPort()), 16);
-        executor = Executors.newFixedThreadPool(2, runnable -> {
-            Thread thread = new Thread(runnable, "http-ops");
-            thread.setDaemon(true);
-            return thread;
-        });
+        executor = boundedExecutor(THREADS, QUEUE);
         server.setExecutor(executor);
         server.createContext("/metrics", exchange -> {
             if (getOnly(exchange)) {
@@ -102,6 +103,19 @@ public final class HttpOpsServer implements Managed {
         server.createContext("/", exchange -> respond(exchange, 404, "text/plain; charset=utf-8", "not found; try /metrics, /healthz or /readyz\n"));
         server.start();
         log.info("HTTP ops endpoint on http://{}:{}/ (metrics, healthz, readyz)", config.httpHost(), port());
+    }
+
+    /**
+     * The handler threads. Bounded: past {@code queue} waiting exchanges the server's dispatcher thread runs the
+     * next one itself, so it stops accepting connections meanwhile and the kernel's backlog (16) pushes back on
+     * a flood of scrapers or probes, instead of an unbounded queue holding every connection in memory.
+     */
+    static ThreadPoolExecutor boundedExecutor(int threads, int queue) {
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queue), runnable -> {
+            Thread thread = new Thread(runnable, "http-ops");
+            thread.setDaemon(true);
+            return thread;
+        }, (exchange, pool) -> exchange.run());
     }
 
     public int port() {

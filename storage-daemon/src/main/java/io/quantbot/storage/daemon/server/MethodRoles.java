@@ -27,6 +27,8 @@ final class MethodRoles {
             Map.entry("quantbot.storage.v1.ArtifactPort/CreateRun", Role.WRITE),
             Map.entry("quantbot.storage.v1.ArtifactPort/AppendRunRows", Role.WRITE),
             Map.entry("quantbot.storage.v1.ArtifactPort/FinishRun", Role.WRITE),
+            Map.entry("quantbot.storage.v1.ArtifactPort/BatchCreateRuns", Role.WRITE),
+            Map.entry("quantbot.storage.v1.ArtifactPort/BatchFinishRuns", Role.WRITE),
             Map.entry("quantbot.storage.v1.ArtifactPort/GetRun", Role.READ),
             Map.entry("quantbot.storage.v1.ArtifactPort/ListRuns", Role.READ),
             Map.entry("quantbot.storage.v1.ArtifactPort/GetCandles", Role.READ),

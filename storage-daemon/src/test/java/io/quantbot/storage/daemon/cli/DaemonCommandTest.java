@@ -140,13 +140,14 @@ class DaemonCommandTest {
                 "state.max-page-size = -1",
                 "grpc.host = 0.0.0.0",
                 "runs.max-rows-per-chunk = 0",
+                "runs.max-batch = 0",
                 "candles.max-batch = 0",
                 "group-commit.max-batch = 0",
                 "duckdb.checkpoint-interval = 0",
                 "tls.cert-file = " + dir.resolve("no-such-cert.pem"),
                 "") + "\n");
         List<String> expectedKeys = List.of("python-worker.pool-size", "grpc.executor-threads", "state.max-page-size", "grpc.host",
-                "runs.max-rows-per-chunk", "candles.max-batch", "group-commit.max-batch", "duckdb.checkpoint-interval", "tls.cert-file");
+                "runs.max-rows-per-chunk", "runs.max-batch", "candles.max-batch", "group-commit.max-batch", "duckdb.checkpoint-interval", "tls.cert-file");
 
         assertThat(run(Map.of(), "config", "check", file.toString())).isEqualTo(2);
         List<String> checked = problemLines();

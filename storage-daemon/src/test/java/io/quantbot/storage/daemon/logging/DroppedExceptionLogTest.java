@@ -23,7 +23,8 @@ class DroppedExceptionLogTest {
     private static final Map<String, String> ALLOWED = Map.of(
             "ServeCommand.java|Cannot start", "start-up errors are the operator's (configuration, locked data dir, port in use) and name the cause",
             "TokenStore.java|Cannot reload the auth tokens", "a bad tokens file: the message names the line; the old tokens stay",
-            "ProcessWorkerPool.java|failed ({}); killing it", "a worker's pipe broke: the worker is killed and its exit is logged with its stderr",
+            "PooledWorker.java|failed ({}); killing it", "a worker's pipe broke: the worker is killed and its exit is logged with its stderr",
+            "WorkerSupervisor.java|failed ({}); killing it", "Configure could not be written: the worker is killed and its exit is logged with its stderr",
             "DatabaseBackup.java|The backup to {} failed", "the failure is rethrown to the caller (HTTP answer with the cause)");
 
     @Test

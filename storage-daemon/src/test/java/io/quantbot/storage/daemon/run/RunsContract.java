@@ -221,6 +221,27 @@ abstract class RunsContract {
     }
 
     @Test
+    void aChunkResentUnderACommittedNumberWithDifferentRowsIsRefusedAndNothingChanges() throws Exception {
+        Run run = create("sw-conflict", "s");
+        String id = run.getRunId();
+        append(id, chunks(id, 1, 2, 100));
+        // The same chunk again is a retry.
+        assertThat(append(id, List.of(chunk(id, 2, 100, 100))).getDuplicateChunks()).isEqualTo(1);
+        // Other rows under a used number (a client that lost count) would be dropped silently if taken as a retry.
+        assertThat(reason(() -> append(id, List.of(chunk(id, 2, 500, 100))))).isEqualTo("CHUNK_CONFLICT");
+        assertThat(reason(() -> append(id, List.of(chunk(id, 1, 0, 99))))).as("one row fewer").isEqualTo("CHUNK_CONFLICT");
+        // Twice in one stream, so maybe in one group commit: the first is stored, the second refused.
+        assertThat(reason(() -> append(id, List.of(chunk(id, 3, 200, 100), chunk(id, 3, 900, 100))))).isEqualTo("CHUNK_CONFLICT");
+        assertThat(hotRows(id)).isEqualTo(300);
+        assertThat(hotRowsDistinct(id)).isEqualTo(300);
+        // A retry of every chunk, after all that, is still a retry; and it still is once the run is sealed.
+        assertThat(append(id, chunks(id, 1, 3, 100)).getDuplicateChunks()).isEqualTo(3);
+        stub.finishRun(FinishRunRequest.newBuilder().setRunId(id).setStatus(RunStatus.RUN_STATUS_SUCCEEDED).build());
+        assertThat(append(id, chunks(id, 1, 3, 100)).getDuplicateChunks()).isEqualTo(3);
+        assertThat(reason(() -> append(id, List.of(chunk(id, 3, 901, 100))))).isEqualTo("CHUNK_CONFLICT");
+    }
+
+    @Test
     void badChunksFailTheStreamWithClearErrors() throws Exception {
         Run run = create("sw-bad", "s");
         String id = run.getRunId();

@@ -6,15 +6,20 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import io.quantbot.storage.daemon.testing.GrpcErrors;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.daemon.testing.Uploads;
 import io.quantbot.storage.v1.AnalyzeSweepRequest;
 import io.quantbot.storage.v1.ArtifactPortGrpc;
+import io.quantbot.storage.v1.BatchCreateRunsRequest;
+import io.quantbot.storage.v1.BatchFinishRunsRequest;
 import io.quantbot.storage.v1.CreateRunRequest;
+import io.quantbot.storage.v1.CreateRunResult;
 import io.quantbot.storage.v1.FindByLogicalKeyRequest;
 import io.quantbot.storage.v1.FinishRunRequest;
+import io.quantbot.storage.v1.FinishRunResult;
 import io.quantbot.storage.v1.GenerateFeaturesRequest;
 import io.quantbot.storage.v1.GenerateReportRequest;
 import io.quantbot.storage.v1.GetServerInfoRequest;
@@ -24,6 +29,7 @@ import io.quantbot.storage.v1.PublishArtifactRequest;
 import io.quantbot.storage.v1.PublishArtifactResponse;
 import io.quantbot.storage.v1.PublishHeader;
 import io.quantbot.storage.v1.RunStatus;
+import io.quantbot.storage.v1.SealMode;
 import io.quantbot.storage.v1.SupersedeRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -223,6 +229,46 @@ class HostileInputTest {
                 .setStatus(RunStatus.RUN_STATUS_SUCCEEDED).putSummary(value, 1.0).build()));
         expectAllRefused("FinishRun.run_id", withEmpty(HOSTILE_NAMES), value -> stub.finishRun(FinishRunRequest.newBuilder().setRunId(value)
                 .setStatus(RunStatus.RUN_STATUS_SUCCEEDED).build()));
+    }
+
+    @Test
+    void batchRunCallsRefuseHostileNamesPerItemAndServeTheItemBesideIt() {
+        expectAllRefused("BatchCreateRuns.requests.sweep_id", withEmpty(HOSTILE_NAMES),
+                value -> createInBatch(CreateRunRequest.newBuilder().setSweepId(value).setScenarioId("s").build()));
+        expectAllRefused("BatchCreateRuns.requests.scenario_id", withEmpty(HOSTILE_NAMES),
+                value -> createInBatch(CreateRunRequest.newBuilder().setSweepId("sw").setScenarioId(value).build()));
+        expectAllRefused("BatchCreateRuns.requests.tags", HOSTILE_NAMES,
+                value -> createInBatch(CreateRunRequest.newBuilder().setSweepId("sw").setScenarioId("s").putTags("k", value).build()));
+        expectAllRefused("BatchCreateRuns.requests.idempotency_key", HOSTILE_NAMES,
+                value -> createInBatch(CreateRunRequest.newBuilder().setSweepId("sw").setScenarioId("s").setIdempotencyKey(value).build()));
+        expectAllRefused("BatchFinishRuns.requests.summary key", withEmpty(HOSTILE_NAMES), value -> finishInBatch(FinishRunRequest.newBuilder()
+                .setRunId(newRun()).setStatus(RunStatus.RUN_STATUS_SUCCEEDED).putSummary(value, 1.0).build()));
+        expectAllRefused("BatchFinishRuns.requests.run_id", withEmpty(HOSTILE_NAMES), value -> finishInBatch(FinishRunRequest.newBuilder()
+                .setRunId(value).setStatus(RunStatus.RUN_STATUS_SUCCEEDED).build()));
+    }
+
+    private static String newRun() {
+        return stub.createRun(CreateRunRequest.newBuilder().setSweepId("sw").setScenarioId("s").build()).getRun().getRunId();
+    }
+
+    /** A batch of the hostile item and a valid one: the valid one is served, the hostile one's status is thrown. */
+    private static void createInBatch(CreateRunRequest hostile) {
+        List<CreateRunResult> results = stub.batchCreateRuns(BatchCreateRunsRequest.newBuilder().addRequests(hostile)
+                .addRequests(CreateRunRequest.newBuilder().setSweepId("sw").setScenarioId("beside")).build()).getResultsList();
+        assertThat(results.get(1).hasCreated()).as("the valid item beside a hostile one").isTrue();
+        if (results.get(0).hasError()) {
+            throw StatusProto.toStatusRuntimeException(results.get(0).getError());
+        }
+    }
+
+    private static void finishInBatch(FinishRunRequest hostile) {
+        List<FinishRunResult> results = stub.batchFinishRuns(BatchFinishRunsRequest.newBuilder().addRequests(hostile)
+                .addRequests(FinishRunRequest.newBuilder().setRunId(newRun()).setStatus(RunStatus.RUN_STATUS_SUCCEEDED)
+                        .setSeal(SealMode.SEAL_MODE_DEFER)).build()).getResultsList();
+        assertThat(results.get(1).hasRun()).as("the valid item beside a hostile one").isTrue();
+        if (results.get(0).hasError()) {
+            throw StatusProto.toStatusRuntimeException(results.get(0).getError());
+        }
     }
 
     @Test

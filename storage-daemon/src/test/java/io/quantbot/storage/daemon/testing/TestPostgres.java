@@ -21,7 +21,8 @@ import java.util.Properties;
  * The PostgreSQL the cluster-mode tests run against. Its connection (a role that may create databases) is a
  * properties file ({@code url}, {@code user}, {@code password}) named by the system property
  * {@code quantbot.test.postgres} or the environment variable {@code QUANTBOT_TEST_POSTGRES} (default
- * {@code <tmp>/quantbot-test-postgres.properties}); {@code .ci/postgres-test-setup} writes it. Without a reachable
+ * {@code <tmp>/quantbot-test-postgres.properties}); {@code bash bench/postgres-setup --test} installs and starts
+ * PostgreSQL and writes it, and .ci/run's tools section runs that. Without a reachable
  * PostgreSQL a test skips with the reason on a developer's machine and fails under {@code CI=true}
  * ({@link ToolRequirement}). Every database a test uses is created here with a unique name and dropped when closed
  * (the shared one at the end of the test JVM). Daemons get the password through a private file, never a flag.
@@ -64,6 +65,14 @@ public final class TestPostgres {
                     .set("cluster.warehouse", warehouse.toUri().toString())
                     .set("cluster.node-id", "test-node-" + HexFormat.of().formatHex(randomBytes(4)))
                     .set("cluster.postgres-pool-size", "8");
+        }
+
+        public String user() {
+            return admin.user;
+        }
+
+        public String password() {
+            return admin.password;
         }
 
         /** A connection as the test role, for checks the RPCs cannot show. */
@@ -148,10 +157,11 @@ public final class TestPostgres {
     }
 
     private static Admin admin() {
-        Optional<Path> file = connectionFile();
+        Path named = connectionFile();
+        Optional<Path> file = Files.isRegularFile(named) ? Optional.of(named) : Optional.empty();
         if (file.isEmpty()) {
-            ToolRequirement.require(false, "no PostgreSQL for the cluster-mode tests: run `bash .ci/postgres-test-setup` (as root) or set"
-                    + " QUANTBOT_TEST_POSTGRES to a properties file with url, user and password of a role that may create databases");
+            ToolRequirement.require(false, "no PostgreSQL for tests: " + named + " is missing (run: bash bench/postgres-setup --test, as root;"
+                    + " or set QUANTBOT_TEST_POSTGRES to a properties file with url, user and password of a role that may create databases)");
         }
         Properties properties = new Properties();
         try (InputStream input = Files.newInputStream(file.get())) {
@@ -167,21 +177,19 @@ public final class TestPostgres {
             problem = e.getMessage();
         }
         ToolRequirement.require(problem == null, "PostgreSQL of " + file.get() + " (" + admin.url + " as " + admin.user
-                + ") is not reachable: " + problem + " (start it with `bash .ci/postgres-test-setup`)");
+                + ") is not reachable: " + problem + " (start it with: bash bench/postgres-setup --test)");
         return admin;
     }
 
-    private static Optional<Path> connectionFile() {
+    private static Path connectionFile() {
         String named = System.getProperty("quantbot.test.postgres");
         if (named == null || named.isBlank()) {
             named = System.getenv("QUANTBOT_TEST_POSTGRES");
         }
         if (named != null && !named.isBlank()) {
-            Path path = Path.of(named);
-            return Files.isRegularFile(path) ? Optional.of(path) : Optional.empty();
+            return Path.of(named);
         }
-        Path fallback = Path.of(System.getProperty("java.io.tmpdir"), "quantbot-test-postgres.properties");
-        return Files.isRegularFile(fallback) ? Optional.of(fallback) : Optional.empty();
+        return Path.of(System.getProperty("java.io.tmpdir"), "quantbot-test-postgres.properties");
     }
 
     private static byte[] randomBytes(int count) {

@@ -12,7 +12,6 @@ import io.quantbot.storage.daemon.artifact.ColumnSpec;
 import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
 import io.quantbot.storage.daemon.run.RowBatch;
-import io.quantbot.storage.daemon.run.RowColumn;
 import io.quantbot.storage.daemon.run.RunLedger;
 import io.quantbot.storage.daemon.run.RunRecord;
 import io.quantbot.storage.daemon.run.RunRules;
@@ -42,8 +41,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The run ledger on DuckDB: runs in {@code runs}, hot result rows appended to {@code run_rows} with the
- * DuckDB Appender on the writer thread (group-committed with everything else), sealed into run_results
+ * The run ledger on DuckDB: runs in {@code runs}, hot result rows inserted into {@code run_rows} column by column
+ * ({@link ColumnarRunRows}, one statement per chunk) on the writer thread (group-committed with everything else), sealed into run_results
  * Parquet artifacts by the {@link RunSealer}. Reads come from an in-memory index of committed runs.
  */
 @Singleton
@@ -57,6 +56,7 @@ public final class DuckDbRunLedger implements RunLedger {
     static final List<ColumnSpec> ROW_COLUMNS = ArtifactTypes.RUN_RESULTS.columns().stream().filter(c -> !c.name().equals("run_id")).toList();
 
     private static final String INSERT_RUN = "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '{}', '', 'run', NULL, 0, 0)";
+    private static final String SELECT_CHUNK_DIGEST = "SELECT row_count, digest FROM run_chunks WHERE run_id = ? AND chunk_seq = ?";
     private static final String FINISH_RUN = """
             UPDATE runs SET status = ?, finished_at_ms = ?, summary_json = ?, error_message = ?, seal_mode = ?, row_count = ?, committed_chunk_seq = ?
             WHERE run_id = ?""";
@@ -77,6 +77,8 @@ public final class DuckDbRunLedger implements RunLedger {
     private final Map<String, CompletableFuture<Void>> sealing = new ConcurrentHashMap<>();
     private final Counter duplicateChunks;
     private final Counter appendedRows;
+    /** The columnar insert of chunks; used on the writer thread only. */
+    private final ColumnarRunRows columnar = new ColumnarRunRows();
 
     @Inject
     public DuckDbRunLedger(GroupCommitWriter writer, Clock clock, RunSealer sealer, MeterRegistry registry) {
@@ -308,11 +310,15 @@ public final class DuckDbRunLedger implements RunLedger {
         private final RowBatch rows;
         private final BooleanSupplier abandoned;
 
+        /** Computed by the caller's thread, not the writer's. */
+        private final RunRules.ChunkDigest digest;
+
         private AppendTask(String runId, long chunkSeq, RowBatch rows, BooleanSupplier abandoned) {
             this.runId = runId;
             this.chunkSeq = chunkSeq;
             this.rows = rows;
             this.abandoned = abandoned;
+            this.digest = RunRules.ChunkDigest.of(rows);
         }
 
         @Override
@@ -323,49 +329,37 @@ public final class DuckDbRunLedger implements RunLedger {
                 throw notFound(runId);
             }
             long[] progress = pending.computeIfAbsent(runId, ignored -> new long[] {run.committedChunkSeq(), run.rowCount()});
+            Map<String, RunRules.ChunkDigest> applied = context.batchLocal(RunRules.ChunkDigest.class, HashMap::new);
             if (RunRules.decideChunk(run, progress[0], chunkSeq) == RunRules.ChunkDecision.DUPLICATE) {
+                RunRules.ChunkDigest inBatch = applied.get(runId + "#" + chunkSeq);
+                RunRules.verifyDuplicate(run, chunkSeq, inBatch != null ? Optional.of(inBatch) : committedDigest(context), digest);
                 return new ChunkOutcome(true, 0, progress[0], progress[1]);
             }
             if (abandoned.getAsBoolean()) {
                 throw StorageException.of(ErrorCode.CANCELLED, "the stream was cancelled before chunk " + chunkSeq + " was committed");
             }
-            appendRows(context.appender("run_rows"), run);
+            columnar.insert(context.connection(), runId, chunkSeq, run.sweepId(), run.scenarioId(), rows);
+            DuckDBAppender chunks = context.appender("run_chunks");
+            chunks.beginRow();
+            chunks.append(runId);
+            chunks.append(chunkSeq);
+            chunks.append(digest.rowCount());
+            chunks.append(digest.digest());
+            chunks.endRow();
+            applied.put(runId + "#" + chunkSeq, digest);
             progress[0] = chunkSeq;
             progress[1] += rows.rowCount();
             return new ChunkOutcome(false, rows.rowCount(), progress[0], progress[1]);
         }
 
-        private void appendRows(DuckDBAppender appender, RunRecord run) throws SQLException {
-            RowColumn[] columns = new RowColumn[ROW_COLUMNS.size()];
-            for (int c = 0; c < columns.length; c++) {
-                columns[c] = rows.columns().get(ROW_COLUMNS.get(c).name());
-            }
-            for (int row = 0; row < rows.rowCount(); row++) {
-                appender.beginRow();
-                appender.append(runId);
-                appender.append(chunkSeq);
-                for (int c = 0; c < columns.length; c++) {
-                    RowColumn column = columns[c];
-                    if (column == null || column.isNull(row)) {
-                        String name = ROW_COLUMNS.get(c).name();
-                        if (name.equals("sweep_id")) {
-                            appender.append(run.sweepId());
-                        } else if (name.equals("scenario_id")) {
-                            appender.append(run.scenarioId());
-                        } else {
-                            appender.appendNull();
-                        }
-                    } else if (column instanceof RowColumn.Strings strings) {
-                        appender.append(strings.values()[row]);
-                    } else if (column instanceof RowColumn.Longs longs) {
-                        appender.append(longs.values()[row]);
-                    } else if (column instanceof RowColumn.Doubles doubles) {
-                        appender.append(doubles.values()[row]);
-                    } else {
-                        appender.append(((RowColumn.Booleans) column).values()[row]);
-                    }
+        /** The digest of the committed chunk with this sequence number, if it was kept (schema version 3 on). */
+        private Optional<RunRules.ChunkDigest> committedDigest(WriteContext context) throws SQLException {
+            try (PreparedStatement select = context.connection().prepareStatement(SELECT_CHUNK_DIGEST)) {
+                select.setString(1, runId);
+                select.setLong(2, chunkSeq);
+                try (ResultSet found = select.executeQuery()) {
+                    return found.next() ? Optional.of(new RunRules.ChunkDigest(found.getLong(1), found.getLong(2))) : Optional.empty();
                 }
-                appender.endRow();
             }
         }
 

@@ -28,7 +28,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.duckdb.DuckDBAppender;
@@ -110,12 +110,16 @@ public final class GroupCommitWriter {
         this.maxDelayNanos = config.groupCommitMaxDelay().toNanos();
         this.lowSpaceThreshold = config.lowSpaceThreshold();
         this.queue = new ArrayBlockingQueue<>(config.groupCommitQueueCapacity());
+        // Bounded like the write queue: when the completion threads fall that far behind, the writer answers
+        // callers itself (also after a shutdown: a caller is never left hanging), which slows the writer and so the
+        // admission of new writes.
         this.completions = config.groupCommitCompletionThreads() == 0 ? null
-                : Executors.newFixedThreadPool(config.groupCommitCompletionThreads(), runnable -> {
-                    Thread completion = new Thread(runnable, "group-commit-completion");
-                    completion.setDaemon(true);
-                    return completion;
-                });
+                : new ThreadPoolExecutor(config.groupCommitCompletionThreads(), config.groupCommitCompletionThreads(), 0, TimeUnit.MILLISECONDS,
+                        new ArrayBlockingQueue<>(config.groupCommitQueueCapacity()), runnable -> {
+                            Thread completion = new Thread(runnable, "group-commit-completion");
+                            completion.setDaemon(true);
+                            return completion;
+                        }, (completion, executor) -> completion.run());
         this.batchSize = DistributionSummary.builder("quantbot.group_commit.batch_size")
                 .description("Write requests applied per group-commit transaction")
                 .baseUnit("requests")
@@ -649,7 +653,13 @@ public final class GroupCommitWriter {
                 log.error("A write's completion callback failed", e);
             }
         } else {
-            completions.execute(completion);
+            completions.execute(() -> {
+                try {
+                    completion.run();
+                } catch (RuntimeException e) {
+                    log.error("A write's completion callback failed", e);
+                }
+            });
         }
     }
 

@@ -31,7 +31,8 @@ public final class SchemaMigrator {
     /** Every migration, in order. Never edit one that shipped: add a new one. */
     public static final List<Migration> MIGRATIONS = List.of(
             new Migration(1, "state log", "V001__state_log.sql"),
-            new Migration(2, "artifact catalog and run ledger", "V002__catalog_and_runs.sql"));
+            new Migration(2, "artifact catalog and run ledger", "V002__catalog_and_runs.sql"),
+            new Migration(3, "run chunk digests", "V003__run_chunk_digests.sql"));
 
     public record Migration(int version, String description, String resource) {
         public Migration {

@@ -27,7 +27,7 @@ final class PoolMetrics {
     private final Counter completionsInline;
 
     /** What the gauges read (under the pool's monitor where it needs one). */
-    interface PoolState {
+    interface Gauges {
         boolean inStorm();
 
         int queueDepth();
@@ -39,7 +39,7 @@ final class PoolMetrics {
         int poolSize();
     }
 
-    PoolMetrics(MeterRegistry registry, PoolState state) {
+    PoolMetrics(MeterRegistry registry, Gauges state) {
         this.registry = requireNonNull(registry, "registry is null");
         requireNonNull(state, "state is null");
         this.spawnStorms = Counter.builder("quantbot.python_worker.spawn_storms")

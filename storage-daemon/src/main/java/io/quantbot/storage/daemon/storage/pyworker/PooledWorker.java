@@ -1,11 +1,16 @@
 package io.quantbot.storage.daemon.storage.pyworker;
 
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * One worker process and what the pool knows about it: the state machine STARTING -> IDLE <-> BUSY,
  * and RETIRING from any state (replaced, recycled or stopping; it takes no calls again). Guarded by the
- * pool's monitor.
+ * pool's lock ({@link PoolState}).
  */
 final class PooledWorker {
+    private static final Logger log = LoggerFactory.getLogger(PooledWorker.class);
     enum State { STARTING, IDLE, BUSY, RETIRING }
 
     final WorkerProcess process;
@@ -110,6 +115,21 @@ final class PooledWorker {
             acceptTimer.cancel();
             acceptTimer = null;
         }
+    }
+
+    /** Writes a frame; a write that fails means the worker is gone: kill it (its exit fails or hands on its call and replaces it). Outside the lock. */
+    void sendOrKill(IoAction action) {
+        try {
+            action.run();
+        } catch (IOException | IllegalStateException e) {
+            log.warn("Writing to python worker {} failed ({}); killing it", pid(), e.getMessage());
+            process.kill();
+        }
+    }
+
+    @FunctionalInterface
+    interface IoAction {
+        void run() throws IOException;
     }
 
     private void requireState(State expected) {

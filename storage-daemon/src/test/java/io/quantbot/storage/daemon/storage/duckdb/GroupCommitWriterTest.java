@@ -44,9 +44,13 @@ class GroupCommitWriterTest {
     }
 
     private void start(int queueCapacity, java.util.function.Consumer<GroupCommitWriter> beforeStart) throws SQLException {
+        start(queueCapacity, 0, beforeStart);
+    }
+
+    private void start(int queueCapacity, int completionThreads, java.util.function.Consumer<GroupCommitWriter> beforeStart) throws SQLException {
         DatabaseConfig config = DatabaseConfig.from(ResolvedConfig.of(DaemonConfiguration.properties(), Map.of(
                 "data-dir", dir.toString(), "duckdb.path", ":memory:", "group-commit.queue-capacity", Integer.toString(queueCapacity),
-                "group-commit.max-delay", "50ms")));
+                "group-commit.max-delay", "50ms", "group-commit.completion-threads", Integer.toString(completionThreads))));
         database = new DuckDbDatabase(config);
         database.open();
         try (Statement statement = database.primaryConnection().createStatement()) {
@@ -85,6 +89,42 @@ class GroupCommitWriterTest {
         assertThat(count("SELECT count(*) FROM t")).isEqualTo(500);
         assertThat(registry.get("quantbot.group_commit.batch_size").summary().max()).isGreaterThan(100);
         assertThat(registry.get("quantbot.group_commit.batch_size").summary().count()).isLessThan(20);
+    }
+
+    @Test
+    void completionThreadsThatFallBehindMakeTheWriterAnswerCallersItselfInsteadOfQueueingWithoutBound() throws Exception {
+        // group-commit.completion-threads = 1 and a completion queue as deep as the write queue (4). Before the
+        // bound, completions queued without limit behind a stuck completion thread and no caller was answered.
+        start(4, 1, writer -> {});
+        CountDownLatch stuck = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch gate = gate();
+        CompletableFuture<Long> first = writer.submit(insert(1));
+        first.whenComplete((id, failure) -> {
+            stuck.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        gate.countDown();
+        assertThat(stuck.await(10, TimeUnit.SECONDS)).as("the completion thread runs the first callback and is stuck in it").isTrue();
+        List<CompletableFuture<Long>> queued = new ArrayList<>();
+        for (long id = 2; id <= 5; id++) {
+            queued.add(writer.submit(insert(id)));
+            long committed = id;
+            Await.until("write " + committed + " committed", Duration.ofSeconds(10), () -> committed(committed));
+        }
+        assertThat(queued).hasSize(4).noneMatch(CompletableFuture::isDone);
+        CompletableFuture<Long> overflow = writer.submit(insert(6));
+        assertThat(overflow.get(10, TimeUnit.SECONDS)).as("answered by the writer while the completion queue is full").isEqualTo(6);
+        assertThat(queued).noneMatch(CompletableFuture::isDone);
+        release.countDown();
+        for (CompletableFuture<Long> future : queued) {
+            assertThat(future.get(10, TimeUnit.SECONDS)).isPositive();
+        }
+        assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(1);
     }
 
     @Test
@@ -430,6 +470,14 @@ class GroupCommitWriterTest {
                 return id;
             }
         };
+    }
+
+    private boolean committed(long id) {
+        try {
+            return count("SELECT count(*) FROM t WHERE id = " + id) == 1;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private long count(String sql) throws SQLException {

@@ -35,6 +35,7 @@ class ReaderConnectionsTest {
     private DuckDbDatabase database;
     private ReaderConnections readers;
     private final List<CountDownLatch> holds = new ArrayList<>();
+    private final List<CompletableFuture<Void>> holders = new ArrayList<>();
 
     private void open(String readerWait) throws SQLException {
         DatabaseConfig config = DatabaseConfig.from(ResolvedConfig.of(DaemonConfiguration.properties(), Map.of(
@@ -112,6 +113,9 @@ class ReaderConnectionsTest {
             assertThat(e.getMessage()).contains("duckdb.reader-wait");
         });
         holds.forEach(CountDownLatch::countDown);
+        // The holders give their connections back when they next run (later on a loaded machine): wait for that,
+        // or this read, with its 1 ms reader-wait, races them.
+        CompletableFuture.allOf(holders.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
         assertThat(readers.read(this::countRows)).isEqualTo(1);
     }
 
@@ -164,7 +168,7 @@ class ReaderConnectionsTest {
         for (int i = 0; i < 4; i++) {
             CountDownLatch hold = new CountDownLatch(1);
             holds.add(hold);
-            CompletableFuture.runAsync(() -> {
+            holders.add(CompletableFuture.runAsync(() -> {
                 try {
                     readers.read(connection -> {
                         borrowed.countDown();
@@ -174,7 +178,7 @@ class ReaderConnectionsTest {
                 } catch (SQLException e) {
                     throw new IllegalStateException(e);
                 }
-            }, Executors.newSingleThreadExecutor());
+            }, Executors.newSingleThreadExecutor()));
         }
         assertThat(borrowed.await(10, TimeUnit.SECONDS)).isTrue();
     }

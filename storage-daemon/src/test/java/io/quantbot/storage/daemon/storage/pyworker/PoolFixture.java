@@ -16,6 +16,7 @@ import io.quantbot.storage.daemon.config.ResolvedConfig;
 import io.quantbot.storage.daemon.error.StorageException;
 import io.quantbot.storage.daemon.lifecycle.Readiness;
 import io.quantbot.storage.daemon.testing.Await;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -153,6 +154,24 @@ final class PoolFixture implements AutoCloseable {
     static void signal(long pid, String signal) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
         assertThat(kill.waitFor()).as("kill -%s %d", signal, pid).isZero();
+        // kill returns once the signal is sent; the process stops (or continues) when it is next scheduled, which on
+        // a loaded machine is later. Wait for the state the test means, as /proc shows it (T = stopped).
+        if (signal.equals("STOP") || signal.equals("CONT")) {
+            boolean stop = signal.equals("STOP");
+            Await.until("process " + pid + (stop ? " stopped" : " running again"), Duration.ofSeconds(10),
+                    () -> !alive(pid) || stopped(pid) == stop);
+        }
+    }
+
+    /** Whether /proc says the process is stopped (state T or t). */
+    private static boolean stopped(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state == 'T' || state == 't';
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Override
