@@ -6,16 +6,17 @@ import io.quantbot.storage.daemon.artifact.LakeCatalog;
 import io.quantbot.storage.daemon.config.ClusterConfig;
 import io.quantbot.storage.daemon.config.ResolvedConfig;
 import io.quantbot.storage.daemon.state.StateRepository;
-import io.quantbot.storage.daemon.storage.duckdb.DuckDbLakeCatalog;
 import io.quantbot.storage.daemon.storage.duckdb.EmbeddedStorageModule;
+import io.quantbot.storage.daemon.storage.postgres.PostgresLakeCatalog;
 import io.quantbot.storage.daemon.storage.postgres.PostgresStateRepository;
 import jakarta.inject.Singleton;
 
 /**
- * The cluster engine ({@code storage.mode = cluster}): state in the PostgreSQL every daemon of the cluster shares
- * (storage/postgres). The ports not built for the cluster yet stay on the node's own data dir, bound to the embedded
- * engine's DuckDB implementations: the artifact catalog, runs' hot rows, candles, staging and the lake files
- * (docs/operations.md, "Cluster mode").
+ * The cluster engine ({@code storage.mode = cluster}): state and the artifact catalog in the PostgreSQL every daemon of
+ * the cluster shares (storage/postgres), the catalog's lake files in the shared warehouse ({@code cluster.warehouse}).
+ * The ports not built for the cluster yet stay on the node's own data dir, bound to the embedded engine's DuckDB
+ * implementations: runs' hot rows (sealed runs are registered in the shared catalog), candles, staging and the local
+ * maintenance (docs/operations.md, "Cluster mode").
  */
 public final class ClusterStorageModule extends AbstractModule {
     @Override
@@ -23,7 +24,7 @@ public final class ClusterStorageModule extends AbstractModule {
         bind(StorageEngine.class).to(ClusterEngine.class);
         install(new EmbeddedStorageModule.NodeLocalPorts());
         bind(StateRepository.class).to(PostgresStateRepository.class);
-        bind(LakeCatalog.class).to(DuckDbLakeCatalog.class);
+        bind(LakeCatalog.class).to(PostgresLakeCatalog.class);
     }
 
     @Provides

@@ -92,12 +92,14 @@ abstract class CatalogContract {
         assertThat(artifact.getMaxTsMs()).isEqualTo(T0 + 49 * 60_000L);
         assertThat(artifact.getColumnsList()).extracting(c -> c.getName()).startsWith("token", "chain", "interval", "ts");
         assertThat(artifact.getPath()).startsWith("lake/ohlcv_slice/v1/").endsWith(".parquet").contains("__ch=" + artifact.getContentHash().substring(0, 8));
-        Path dataDir = daemon.dataDir();
-        assertThat(dataDir.resolve(artifact.getPath())).exists();
-        String sidecar = Files.readString(dataDir.resolve(artifact.getSidecarPath()));
+        // The engine says where its lake is (the node's data dir, or the cluster's warehouse); paths are relative to it.
+        Path file = Path.of(daemon.getInstance(LakeCatalog.class).location(daemon.getInstance(LakeCatalog.class).get(artifact.getId()).orElseThrow()).uri());
+        assertThat(file).exists().endsWith(Path.of(artifact.getPath()));
+        Path lakeRoot = file.getRoot().resolve(file.subpath(0, file.getNameCount() - Path.of(artifact.getPath()).getNameCount()));
+        String sidecar = Files.readString(lakeRoot.resolve(artifact.getSidecarPath()));
         assertThat(sidecar).contains("\"id\" : \"" + artifact.getId() + "\"").contains(artifact.getContentHash()).contains(artifact.getFileHash());
         // Only one file per distinct content in the lake.
-        try (var files = Files.list(dataDir.resolve(artifact.getPath()).getParent())) {
+        try (var files = Files.list(file.getParent())) {
             assertThat(files.filter(f -> f.getFileName().toString().startsWith("snapshot=dedup") && f.toString().endsWith(".parquet")).count()).isEqualTo(2);
         }
     }

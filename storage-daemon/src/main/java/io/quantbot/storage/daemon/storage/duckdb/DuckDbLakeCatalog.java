@@ -2,6 +2,9 @@ package io.quantbot.storage.daemon.storage.duckdb;
 
 import static java.util.Objects.requireNonNull;
 
+import io.quantbot.storage.daemon.storage.CatalogMetrics;
+import io.quantbot.storage.daemon.storage.LakeFiles;
+import io.quantbot.storage.daemon.storage.LakeIntegrity;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -77,6 +80,7 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
     private final Map<String, Set<String>> byTag = new ConcurrentHashMap<>();
     private final Map<String, List<String>> outputs = new ConcurrentHashMap<>();
     private final Counter deduplicated;
+    private final Counter commits;
     private final LakeIntegrity integrity;
 
     @Inject
@@ -92,6 +96,7 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
         this.deduplicated = Counter.builder("quantbot.catalog.deduplicated")
                 .description("Publishes that found identical content already registered")
                 .register(registry);
+        this.commits = CatalogMetrics.commits(registry, "embedded");
     }
 
     /** Rebuilds the in-memory index from the database; call once at start. */
@@ -425,6 +430,7 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
 
         @Override
         public void afterCommit(List<Registration> results) {
+            commits.increment();
             for (Registration registration : results) {
                 if (!registration.deduped()) {
                     index(registration.artifact());
@@ -475,6 +481,7 @@ public final class DuckDbLakeCatalog implements LakeCatalog {
 
         @Override
         public void afterCommit(ArtifactRecord result) {
+            commits.increment();
             byId.put(result.id(), result);
         }
 

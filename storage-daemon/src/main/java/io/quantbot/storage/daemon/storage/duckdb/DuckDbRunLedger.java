@@ -2,6 +2,7 @@ package io.quantbot.storage.daemon.storage.duckdb;
 
 import static java.util.Objects.requireNonNull;
 
+import io.quantbot.storage.daemon.storage.LakeFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.micrometer.core.instrument.Counter;

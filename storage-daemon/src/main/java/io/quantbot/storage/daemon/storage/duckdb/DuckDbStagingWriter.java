@@ -2,6 +2,7 @@ package io.quantbot.storage.daemon.storage.duckdb;
 
 import static java.util.Objects.requireNonNull;
 
+import io.quantbot.storage.daemon.storage.LakeFiles;
 import io.quantbot.storage.daemon.batch.StagingWriter;
 import io.quantbot.storage.daemon.config.DatabaseConfig;
 import io.quantbot.storage.daemon.error.ErrorCode;

@@ -1,5 +1,6 @@
 package io.quantbot.storage.daemon.storage.duckdb;
 
+import io.quantbot.storage.daemon.storage.LakeIntegrity;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quantbot.storage.daemon.config.DatabaseConfig;
 import io.quantbot.storage.daemon.storage.StorageMaintenance;

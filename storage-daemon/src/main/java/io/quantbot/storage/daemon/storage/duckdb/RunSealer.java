@@ -2,6 +2,7 @@ package io.quantbot.storage.daemon.storage.duckdb;
 
 import static java.util.Objects.requireNonNull;
 
+import io.quantbot.storage.daemon.storage.LakeFiles;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -35,7 +35,8 @@ public final class PostgresMigrator {
     /** Every migration, in order. Never edit one that shipped: add a new one. */
     public static final List<Migration> MIGRATIONS = List.of(
             new Migration(1, "cluster identity and state", "V001__cluster_and_state.sql"),
-            new Migration(2, "artifact catalog", "V002__catalog.sql"));
+            new Migration(2, "artifact catalog", "V002__catalog.sql"),
+            new Migration(3, "catalog files in the warehouse", "V003__catalog_files_in_warehouse.sql"));
 
     public record Migration(int version, String description, String resource) {
         public Migration {

@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The PostgreSQL side of cluster mode as one component: connects and migrates, then purges expired state keys every
+ * The PostgreSQL side of cluster mode (state and the artifact catalog) as one component: connects and migrates, then purges expired state keys every
  * {@code state.purge-interval} (every daemon does; they skip each other's locked rows). Stops in reverse.
  */
 @Singleton
@@ -23,15 +23,18 @@ public final class PostgresStorage {
 
     private final PostgresDatabase database;
     private final PostgresStateRepository state;
+    private final PostgresLakeCatalog catalog;
     private final StateConfig stateConfig;
     private final Counter purgeFailures;
     private ScheduledExecutorService maintenance;
     private volatile int schemaVersion;
 
     @Inject
-    public PostgresStorage(PostgresDatabase database, PostgresStateRepository state, StateConfig stateConfig, MeterRegistry registry) {
+    public PostgresStorage(PostgresDatabase database, PostgresStateRepository state, PostgresLakeCatalog catalog,
+            StateConfig stateConfig, MeterRegistry registry) {
         this.database = requireNonNull(database, "database is null");
         this.state = requireNonNull(state, "state is null");
+        this.catalog = requireNonNull(catalog, "catalog is null");
         this.stateConfig = requireNonNull(stateConfig, "stateConfig is null");
         this.purgeFailures = Counter.builder("quantbot.postgres.maintenance_failures")
                 .description("Background purges of expired state keys in PostgreSQL that failed")
@@ -57,6 +60,7 @@ public final class PostgresStorage {
             maintenance = null;
         }
         state.stop();
+        catalog.stop();
         database.close();
     }
 

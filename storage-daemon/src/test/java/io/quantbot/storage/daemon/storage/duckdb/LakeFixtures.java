@@ -1,5 +1,6 @@
 package io.quantbot.storage.daemon.storage.duckdb;
 
+import io.quantbot.storage.daemon.storage.LakeFiles;
 import io.quantbot.storage.daemon.artifact.ArtifactSchema;
 import io.quantbot.storage.daemon.artifact.ArtifactTypes;
 import io.quantbot.storage.daemon.artifact.LakeCatalog;

@@ -1,4 +1,4 @@
-package io.quantbot.storage.daemon.storage.duckdb;
+package io.quantbot.storage.daemon.storage;
 
 import static java.util.Objects.requireNonNull;
 
@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quantbot.storage.daemon.artifact.ArtifactRecord;
 import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
-import io.quantbot.storage.daemon.storage.StorageMaintenance;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -56,7 +55,7 @@ public final class LakeIntegrity {
     }
 
     /** The absolute path of the record's file, after checking it still holds the registered bytes. */
-    Path verified(ArtifactRecord record) {
+    public Path verified(ArtifactRecord record) {
         Path file = dataDir.resolve(record.path());
         Fingerprint now = fingerprint(file, record);
         if (now.equals(verified.get(file))) {
@@ -81,7 +80,7 @@ public final class LakeIntegrity {
 
     /** What verify needs of a catalog entry. */
     public record Entry(String artifactId, String path, String fileHash, long sizeBytes) {
-        static Entry of(ArtifactRecord record) {
+        public static Entry of(ArtifactRecord record) {
             return new Entry(record.id(), record.path(), record.fileHash(), record.sizeBytes());
         }
     }

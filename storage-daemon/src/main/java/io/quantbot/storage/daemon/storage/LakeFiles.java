@@ -1,4 +1,4 @@
-package io.quantbot.storage.daemon.storage.duckdb;
+package io.quantbot.storage.daemon.storage;
 
 import static java.util.Objects.requireNonNull;
 
@@ -22,33 +22,34 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The local lake on disk: {@code lake/<type>/v<version>/<name>__ch=<hash8>.<ext>} plus a JSON sidecar.
+ * A lake on disk, engine-neutral: {@code lake/<type>/v<version>/<name>__ch=<hash8>.<ext>} plus a JSON sidecar, under
+ * a root that is the node's data dir (embedded engine) or the cluster's shared warehouse (cluster engine).
  * Files arrive finished in staging and are moved in atomically; every write is fsynced before it
  * counts, and nothing in the lake is ever modified afterwards.
  */
-final class LakeFiles {
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+public final class LakeFiles {
+    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path dataDir;
 
-    LakeFiles(Path dataDir) {
+    public LakeFiles(Path dataDir) {
         this.dataDir = requireNonNull(dataDir, "dataDir is null");
     }
 
-    Path dataDir() {
+    public Path dataDir() {
         return dataDir;
     }
 
-    Path lakeDir() {
+    public Path lakeDir() {
         return dataDir.resolve("lake");
     }
 
-    Path stagingDir() {
+    public Path stagingDir() {
         return dataDir.resolve("staging");
     }
 
     /** Where an artifact's file goes; if that name is taken by different bytes, a suffix keeps both. */
-    Path placeFor(String type, int schemaVersion, String logicalKey, String contentHash, String fileHash, String extension, String id) {
+    public Path placeFor(String type, int schemaVersion, String logicalKey, String contentHash, String fileHash, String extension, String id) {
         Path dir = lakeDir().resolve(safe(type)).resolve("v" + schemaVersion);
         String stem = safe(logicalKey) + "__ch=" + contentHash.substring(0, Math.min(8, contentHash.length()));
         Path candidate = dir.resolve(stem + "." + extension);
@@ -58,8 +59,19 @@ final class LakeFiles {
         return candidate;
     }
 
+    /**
+     * Where an artifact's file goes when several daemons place files into one lake at once: the name carries the
+     * artifact id, so two publishes never write the same path (the loser of a dedup race removes its own file and
+     * never the winner's), whatever their bytes.
+     */
+    public Path placeUnique(String type, int schemaVersion, String logicalKey, String contentHash, String extension, String id) {
+        Path dir = lakeDir().resolve(safe(type)).resolve("v" + schemaVersion);
+        String stem = safe(logicalKey) + "__ch=" + contentHash.substring(0, Math.min(8, contentHash.length()));
+        return dir.resolve(stem + "__" + safe(id).toLowerCase(java.util.Locale.ROOT) + "." + extension);
+    }
+
     /** Moves a staged file into place (or drops it when identical bytes are already there). */
-    void moveIntoLake(Path staged, Path target) {
+    public void moveIntoLake(Path staged, Path target) {
         try {
             Files.createDirectories(target.getParent());
             if (Files.exists(target)) {
@@ -82,14 +94,14 @@ final class LakeFiles {
         }
     }
 
-    static Path sidecarOf(Path file) {
+    public static Path sidecarOf(Path file) {
         String name = file.getFileName().toString();
         int dot = name.lastIndexOf('.');
         return file.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".json");
     }
 
     /** Writes the sidecar: identity and provenance, enough to rebuild the catalog from the lake alone. */
-    void writeSidecar(Path sidecar, ArtifactRecord record) {
+    public void writeSidecar(Path sidecar, ArtifactRecord record) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("id", record.id());
         json.put("type", record.type());
@@ -121,15 +133,15 @@ final class LakeFiles {
         }
     }
 
-    String relative(Path path) {
+    public String relative(Path path) {
         return dataDir.relativize(path).toString();
     }
 
-    static List<Map<String, String>> columns(List<ColumnSpec> columns) {
+    public static List<Map<String, String>> columns(List<ColumnSpec> columns) {
         return columns.stream().map(column -> Map.of("name", column.name(), "type", column.type())).toList();
     }
 
-    static Object parse(String json) {
+    public static Object parse(String json) {
         try {
             return JSON.readValue(json.isEmpty() ? "{}" : json, Object.class);
         } catch (IOException e) {
@@ -137,7 +149,7 @@ final class LakeFiles {
         }
     }
 
-    static String sha256(Path file) {
+    public static String sha256(Path file) {
         try (var input = Files.newInputStream(file)) {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[1 << 16];
@@ -153,13 +165,13 @@ final class LakeFiles {
         }
     }
 
-    static void fsync(Path file) throws IOException {
+    public static void fsync(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
             channel.force(true);
         }
     }
 
-    static void fsyncDirectory(Path directory) {
+    public static void fsyncDirectory(Path directory) {
         try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
             channel.force(true);
         } catch (IOException e) {
@@ -167,7 +179,7 @@ final class LakeFiles {
         }
     }
 
-    static String safe(String text) {
+    public static String safe(String text) {
         String replaced = text.replaceAll("[^A-Za-z0-9._=-]", "_");
         return replaced.length() > 120 ? replaced.substring(0, 120) : replaced;
     }
