@@ -47,10 +47,7 @@ public final class StatePortBenchmark {
         java.util.Map<Integer, LatencyRecorder.Summary> postgres = new java.util.TreeMap<>();
         String postgresFile = System.getProperty("bench.postgres", "");
         if (!postgresFile.isBlank()) {
-            java.util.Properties settings = new java.util.Properties();
-            try (var in = Files.newInputStream(Path.of(postgresFile))) {
-                settings.load(in);
-            }
+            java.util.Properties settings = properties(postgresFile);
             for (int clients : CLIENTS) {
                 LatencyRecorder.Summary upserts = postgresUpserts(settings, clients);
                 print("PostgreSQL upsert (baseline)", clients, upserts);
@@ -74,18 +71,7 @@ public final class StatePortBenchmark {
             }
         }
         try (TestingStorageDaemon daemon = builder.build()) {
-            List<ManagedChannel> channels = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                channels.add(daemon.loopbackChannel());
-            }
-            warmUp(channels.get(0));
-            // On two cores the JIT compilers compete with the writer for a good ten seconds: run the measured
-            // workloads unmeasured first, so the phases compare steady states.
-            long warmUpEnd = System.nanoTime() + WARM_UP_NANOS;
-            while (System.nanoTime() < warmUpEnd) {
-                run(channels, 16, true, TimeUnit.SECONDS.toNanos(2));
-                run(channels, 16, false, TimeUnit.SECONDS.toNanos(1));
-            }
+            List<ManagedChannel> channels = warmedUpChannels(daemon);
             io.micrometer.core.instrument.DistributionSummary batches = daemon.getInstance(io.micrometer.core.instrument.MeterRegistry.class)
                     .get("quantbot.group_commit.batch_size").summary();
             io.micrometer.core.instrument.Timer commits = daemon.getInstance(io.micrometer.core.instrument.MeterRegistry.class)
@@ -119,10 +105,7 @@ public final class StatePortBenchmark {
         java.util.Map<Integer, LatencyRecorder.Summary> clusterSets = new java.util.TreeMap<>();
         LatencyRecorder.Summary clusterGet1 = null;
         if (!postgresFile.isBlank() && Boolean.parseBoolean(System.getProperty("bench.cluster", "true"))) {
-            java.util.Properties settings = new java.util.Properties();
-            try (var in = Files.newInputStream(Path.of(postgresFile))) {
-                settings.load(in);
-            }
+            java.util.Properties settings = properties(postgresFile);
             String schema = "state_bench_" + Long.toHexString(System.nanoTime());
             java.util.Properties login = new java.util.Properties();
             login.setProperty("user", settings.getProperty("user"));
@@ -143,16 +126,7 @@ public final class StatePortBenchmark {
                     .set("cluster.warehouse", dir.resolve("warehouse").toUri().toString())
                     .set("cluster.node-id", "state-bench");
             try (TestingStorageDaemon daemon = cluster.build()) {
-                List<ManagedChannel> channels = new ArrayList<>();
-                for (int i = 0; i < 4; i++) {
-                    channels.add(daemon.loopbackChannel());
-                }
-                warmUp(channels.get(0));
-                long warmUpEnd = System.nanoTime() + WARM_UP_NANOS;
-                while (System.nanoTime() < warmUpEnd) {
-                    run(channels, 16, true, TimeUnit.SECONDS.toNanos(2));
-                    run(channels, 16, false, TimeUnit.SECONDS.toNanos(1));
-                }
+                List<ManagedChannel> channels = warmedUpChannels(daemon);
                 for (int clients : CLIENTS) {
                     LatencyRecorder.Summary set = run(channels, clients, true);
                     print("cluster mode gRPC Set (PostgreSQL)", clients, set);
@@ -280,6 +254,32 @@ public final class StatePortBenchmark {
                 return LatencyRecorder.summarize(List.of(recorder), System.nanoTime() - start);
             }
         }
+    }
+
+    private static java.util.Properties properties(String file) throws java.io.IOException {
+        java.util.Properties settings = new java.util.Properties();
+        try (var in = Files.newInputStream(Path.of(file))) {
+            settings.load(in);
+        }
+        return settings;
+    }
+
+    /**
+     * Four loopback channels to the daemon, after the warm-up: on two cores the JIT compilers compete with the writer
+     * for a good ten seconds, so the measured workloads run unmeasured first and the phases compare steady states.
+     */
+    private static List<ManagedChannel> warmedUpChannels(TestingStorageDaemon daemon) throws Exception {
+        List<ManagedChannel> channels = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            channels.add(daemon.loopbackChannel());
+        }
+        warmUp(channels.get(0));
+        long warmUpEnd = System.nanoTime() + WARM_UP_NANOS;
+        while (System.nanoTime() < warmUpEnd) {
+            run(channels, 16, true, TimeUnit.SECONDS.toNanos(2));
+            run(channels, 16, false, TimeUnit.SECONDS.toNanos(1));
+        }
+        return channels;
     }
 
     private static void warmUp(ManagedChannel channel) {

@@ -2,19 +2,13 @@ package io.quantbot.storage.daemon.storage.postgres;
 
 import static java.util.Objects.requireNonNull;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.quantbot.storage.daemon.storage.MigrationScripts;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -86,8 +80,8 @@ public final class PostgresMigrator {
                     + newestKnown + ": it was migrated by a newer daemon; run that version (downgrades are not supported)");
         }
         for (Migration migration : migrations) {
-            String sql = readResource(migration.resource());
-            String checksum = sha256(sql);
+            String sql = MigrationScripts.read("/db/postgres", migration.resource());
+            String checksum = MigrationScripts.checksum(sql);
             String known = applied.get(migration.version());
             if (known != null) {
                 if (!known.equals(checksum)) {
@@ -104,7 +98,7 @@ public final class PostgresMigrator {
     private static void apply(Connection connection, Migration migration, String sql, String checksum) throws SQLException {
         connection.setAutoCommit(false);
         try (Statement statement = connection.createStatement()) {
-            for (String part : splitStatements(sql)) {
+            for (String part : MigrationScripts.splitStatements(sql)) {
                 statement.execute(part);
             }
             try (PreparedStatement insert = connection.prepareStatement(
@@ -122,38 +116,5 @@ public final class PostgresMigrator {
             connection.setAutoCommit(true);
         }
         log.info("Applied PostgreSQL schema migration {} ({})", migration.version(), migration.description());
-    }
-
-    /** Splits on semicolons at line ends; the migration files keep one statement per such terminator and no DO blocks. */
-    static List<String> splitStatements(String sql) {
-        StringBuilder withoutComments = new StringBuilder();
-        for (String line : sql.split("\n", -1)) {
-            int comment = line.indexOf("--");
-            withoutComments.append(comment >= 0 ? line.substring(0, comment) : line).append('\n');
-        }
-        return java.util.Arrays.stream(withoutComments.toString().split(";\\s*\n"))
-                .map(String::trim)
-                .map(part -> part.endsWith(";") ? part.substring(0, part.length() - 1) : part)
-                .filter(part -> !part.isEmpty())
-                .toList();
-    }
-
-    private static String readResource(String name) {
-        try (InputStream input = PostgresMigrator.class.getResourceAsStream("/db/postgres/" + name)) {
-            if (input == null) {
-                throw new IllegalStateException("missing PostgreSQL migration resource " + name);
-            }
-            return new String(input.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

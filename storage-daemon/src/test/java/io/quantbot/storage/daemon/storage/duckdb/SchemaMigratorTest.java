@@ -64,7 +64,7 @@ class SchemaMigratorTest {
 
     @Test
     void splitsStatementsAndDropsComments() {
-        assertThat(SchemaMigrator.splitStatements("-- c\nCREATE TABLE a (x INT); -- trailing\nCREATE VIEW b AS SELECT 1;\n"))
+        assertThat(io.quantbot.storage.daemon.storage.MigrationScripts.splitStatements("-- c\nCREATE TABLE a (x INT); -- trailing\nCREATE VIEW b AS SELECT 1;\n"))
                 .containsExactly("CREATE TABLE a (x INT)", "CREATE VIEW b AS SELECT 1");
     }
 }
