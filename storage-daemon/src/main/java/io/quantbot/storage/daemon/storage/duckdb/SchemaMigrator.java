@@ -1,8 +1,8 @@
 package io.quantbot.storage.daemon.storage.duckdb;
 
-import static java.util.Objects.requireNonNull;
 
 import io.quantbot.storage.daemon.storage.MigrationScripts;
+import io.quantbot.storage.daemon.storage.MigrationScripts.Migration;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,12 +28,6 @@ public final class SchemaMigrator {
             new Migration(2, "artifact catalog and run ledger", "V002__catalog_and_runs.sql"),
             new Migration(3, "run chunk digests", "V003__run_chunk_digests.sql"));
 
-    public record Migration(int version, String description, String resource) {
-        public Migration {
-            requireNonNull(description, "description is null");
-            requireNonNull(resource, "resource is null");
-        }
-    }
 
     private static final String CREATE_HISTORY = """
             CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -61,27 +55,10 @@ public final class SchemaMigrator {
                     applied.put(rows.getInt(1), rows.getString(2));
                 }
             }
-            int newestKnown = migrations.get(migrations.size() - 1).version();
-            int newestApplied = applied.keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
-            if (newestApplied > newestKnown) {
-                throw new IllegalStateException("the database has schema version " + newestApplied
-                        + " but this daemon only knows versions up to " + newestKnown
-                        + ": it was written by a newer daemon; run that version (downgrades are not supported)");
+            for (MigrationScripts.Pending pending : MigrationScripts.pending("the database", "/db/migration", migrations, applied)) {
+                apply(connection, pending.migration(), pending.sql(), pending.checksum());
             }
-            for (Migration migration : migrations) {
-                String sql = MigrationScripts.read("/db/migration", migration.resource());
-                String checksum = MigrationScripts.checksum(sql);
-                String known = applied.get(migration.version());
-                if (known != null) {
-                    if (!known.equals(checksum)) {
-                        throw new IllegalStateException("schema migration " + migration.version() + " (" + migration.description()
-                                + ") differs from the one applied to this database; migrations must never change once shipped");
-                    }
-                    continue;
-                }
-                apply(connection, migration, sql, checksum);
-            }
-            return newestKnown;
+            return MigrationScripts.newest(migrations);
         } catch (SQLException e) {
             throw new IllegalStateException("schema migration failed: " + e.getMessage(), e);
         }

@@ -1,8 +1,8 @@
 package io.quantbot.storage.daemon.storage.postgres;
 
-import static java.util.Objects.requireNonNull;
 
 import io.quantbot.storage.daemon.storage.MigrationScripts;
+import io.quantbot.storage.daemon.storage.MigrationScripts.Migration;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -31,12 +31,6 @@ public final class PostgresMigrator {
             new Migration(1, "cluster identity and state", "V001__cluster_and_state.sql"),
             new Migration(2, "artifact catalog", "V002__catalog.sql"));
 
-    public record Migration(int version, String description, String resource) {
-        public Migration {
-            requireNonNull(description, "description is null");
-            requireNonNull(resource, "resource is null");
-        }
-    }
 
     private static final String CREATE_HISTORY = """
             CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -73,26 +67,10 @@ public final class PostgresMigrator {
                 applied.put(rows.getInt(1), rows.getString(2));
             }
         }
-        int newestKnown = migrations.get(migrations.size() - 1).version();
-        int newestApplied = applied.keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
-        if (newestApplied > newestKnown) {
-            throw new IllegalStateException("the cluster's PostgreSQL has schema version " + newestApplied + " but this daemon only knows versions up to "
-                    + newestKnown + ": it was migrated by a newer daemon; run that version (downgrades are not supported)");
+        for (MigrationScripts.Pending pending : MigrationScripts.pending("the cluster's PostgreSQL", "/db/postgres", migrations, applied)) {
+            apply(connection, pending.migration(), pending.sql(), pending.checksum());
         }
-        for (Migration migration : migrations) {
-            String sql = MigrationScripts.read("/db/postgres", migration.resource());
-            String checksum = MigrationScripts.checksum(sql);
-            String known = applied.get(migration.version());
-            if (known != null) {
-                if (!known.equals(checksum)) {
-                    throw new IllegalStateException("PostgreSQL schema migration " + migration.version() + " (" + migration.description()
-                            + ") differs from the one applied to this database; migrations must never change once shipped");
-                }
-                continue;
-            }
-            apply(connection, migration, sql, checksum);
-        }
-        return newestKnown;
+        return MigrationScripts.newest(migrations);
     }
 
     private static void apply(Connection connection, Migration migration, String sql, String checksum) throws SQLException {
