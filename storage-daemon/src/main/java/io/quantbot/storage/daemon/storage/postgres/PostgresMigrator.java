@@ -1,6 +1,5 @@
 package io.quantbot.storage.daemon.storage.postgres;
 
-
 import io.quantbot.storage.daemon.storage.MigrationScripts;
 import io.quantbot.storage.daemon.storage.MigrationScripts.Migration;
 import java.sql.Connection;
