@@ -10,7 +10,6 @@ import io.quantbot.storage.daemon.testing.DaemonProcess;
 import io.quantbot.storage.daemon.testing.TestPostgres;
 import io.quantbot.storage.v1.GetRequest;
 import io.quantbot.storage.v1.SetRequest;
-import io.quantbot.storage.v1.StateEntry;
 import io.quantbot.storage.v1.StatePortGrpc;
 import io.quantbot.storage.v1.Value;
 import java.nio.file.Path;
@@ -124,7 +123,7 @@ class ClusterDaemonsStateTest {
                     futures.add(pool.submit(() -> {
                         for (int i = 0; i < INCREMENTS; i++) {
                             try {
-                                incrementOnce(stub, conflicts);
+                                StateCounters.incrementOnce(stub, conflicts);
                             } catch (StatusRuntimeException e) {
                                 if (isVictim && e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
                                     failed.incrementAndGet();
@@ -152,26 +151,6 @@ class ClusterDaemonsStateTest {
             pool.shutdownNow();
         }
         return new Round(acknowledged.get(), failed.get());
-    }
-
-    private static void incrementOnce(StatePortGrpc.StatePortBlockingStub stub, AtomicLong conflicts) {
-        while (true) {
-            var call = stub.withDeadlineAfter(30, TimeUnit.SECONDS);
-            StateEntry current = call.get(GetRequest.newBuilder().setNamespace("counters").setKey("c").build()).getEntry();
-            long next = Long.parseLong(current.getValue().getJson()) + 1;
-            try {
-                call.set(SetRequest.newBuilder().setNamespace("counters").setKey("c")
-                        .setValue(Value.newBuilder().setJson(Long.toString(next)))
-                        .setExpectedVersion(current.getVersion())
-                        .build());
-                return;
-            } catch (StatusRuntimeException e) {
-                if (e.getStatus().getCode() != Status.Code.ABORTED) {
-                    throw e;
-                }
-                conflicts.incrementAndGet();
-            }
-        }
     }
 
     private static long read(StatePortGrpc.StatePortBlockingStub stub) {
