@@ -8,7 +8,7 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 /**
- * The cluster engine: the shared PostgreSQL (state, and the artifact catalog) first, then the node's local DuckDB
+ * The cluster engine: the shared PostgreSQL (state; the artifact catalog once wired in) first, then the node's local DuckDB
  * part (runs' hot rows, candles, staging, the lake files); stopped in reverse. Its schema version is PostgreSQL's.
  */
 @Singleton

@@ -24,6 +24,9 @@ import java.util.concurrent.TimeUnit;
  * JDBC baseline of one autocommitted insert per write, measured in the same run on the same machine.
  * The daemon runs on disk: every acknowledged Set is committed (acknowledged means durable).
  *
+ * With {@code -Dbench.postgres=FILE} (bench/postgres-setup) it also measures PostgreSQL upserts and a cluster-mode
+ * daemon whose state lives in that PostgreSQL ({@code -Dbench.cluster=false} leaves the daemon out).
+ *
  * <p>Run: {@code mvn -q -B install -DskipTests && mvn -q -B -pl storage-daemon exec:exec@state-bench}
  */
 public final class StatePortBenchmark {
@@ -44,10 +47,7 @@ public final class StatePortBenchmark {
         java.util.Map<Integer, LatencyRecorder.Summary> postgres = new java.util.TreeMap<>();
         String postgresFile = System.getProperty("bench.postgres", "");
         if (!postgresFile.isBlank()) {
-            java.util.Properties settings = new java.util.Properties();
-            try (var in = Files.newInputStream(Path.of(postgresFile))) {
-                settings.load(in);
-            }
+            java.util.Properties settings = properties(postgresFile);
             for (int clients : CLIENTS) {
                 LatencyRecorder.Summary upserts = postgresUpserts(settings, clients);
                 print("PostgreSQL upsert (baseline)", clients, upserts);
@@ -71,18 +71,7 @@ public final class StatePortBenchmark {
             }
         }
         try (TestingStorageDaemon daemon = builder.build()) {
-            List<ManagedChannel> channels = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                channels.add(daemon.loopbackChannel());
-            }
-            warmUp(channels.get(0));
-            // On two cores the JIT compilers compete with the writer for a good ten seconds: run the measured
-            // workloads unmeasured first, so the phases compare steady states.
-            long warmUpEnd = System.nanoTime() + WARM_UP_NANOS;
-            while (System.nanoTime() < warmUpEnd) {
-                run(channels, 16, true, TimeUnit.SECONDS.toNanos(2));
-                run(channels, 16, false, TimeUnit.SECONDS.toNanos(1));
-            }
+            List<ManagedChannel> channels = warmedUpChannels(daemon);
             io.micrometer.core.instrument.DistributionSummary batches = daemon.getInstance(io.micrometer.core.instrument.MeterRegistry.class)
                     .get("quantbot.group_commit.batch_size").summary();
             io.micrometer.core.instrument.Timer commits = daemon.getInstance(io.micrometer.core.instrument.MeterRegistry.class)
@@ -110,6 +99,50 @@ public final class StatePortBenchmark {
                 }
             }
         }
+        // Cluster mode (issue 13): the same Set and Get phases through a daemon whose state lives in that PostgreSQL,
+        // in a schema of this run's own (dropped at the end), so the cost of a shared state write sits beside the
+        // embedded daemon's and the raw upsert's.
+        java.util.Map<Integer, LatencyRecorder.Summary> clusterSets = new java.util.TreeMap<>();
+        LatencyRecorder.Summary clusterGet1 = null;
+        if (!postgresFile.isBlank() && Boolean.parseBoolean(System.getProperty("bench.cluster", "true"))) {
+            java.util.Properties settings = properties(postgresFile);
+            String schema = "state_bench_" + Long.toHexString(System.nanoTime());
+            java.util.Properties login = new java.util.Properties();
+            login.setProperty("user", settings.getProperty("user"));
+            login.setProperty("password", settings.getProperty("password"));
+            try (Connection setup = DriverManager.getConnection(settings.getProperty("url"), login); Statement statement = setup.createStatement()) {
+                statement.execute("CREATE SCHEMA " + schema);
+            }
+            Path secret = Files.createTempFile(dir, "pg-", ".secret",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(secret, settings.getProperty("password") + "\n");
+            String url = settings.getProperty("url");
+            TestingStorageDaemon.Builder cluster = TestingStorageDaemon.builder().onDisk(dir.resolve("cluster-node")).set("log.access", "off")
+                    .set("grpc.executor-threads", System.getProperty("bench.executor-threads", "16"))
+                    .set("storage.mode", "cluster")
+                    .set("cluster.postgres-url", url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema)
+                    .set("cluster.postgres-user", settings.getProperty("user"))
+                    .set("cluster.postgres-password-file", secret.toString())
+                    .set("cluster.warehouse", dir.resolve("warehouse").toUri().toString())
+                    .set("cluster.node-id", "state-bench");
+            try (TestingStorageDaemon daemon = cluster.build()) {
+                List<ManagedChannel> channels = warmedUpChannels(daemon);
+                for (int clients : CLIENTS) {
+                    LatencyRecorder.Summary set = run(channels, clients, true);
+                    print("cluster mode gRPC Set (PostgreSQL)", clients, set);
+                    clusterSets.put(clients, set);
+                }
+                clusterGet1 = run(channels, 1, false);
+                print("cluster mode gRPC Get (PostgreSQL)", 1, clusterGet1);
+                for (ManagedChannel channel : channels) {
+                    channel.shutdownNow();
+                }
+            } finally {
+                try (Connection setup = DriverManager.getConnection(settings.getProperty("url"), login); Statement statement = setup.createStatement()) {
+                    statement.execute("DROP SCHEMA " + schema + " CASCADE");
+                }
+            }
+        }
         System.out.printf(Locale.ROOT, "%nSet at 16 clients / JDBC autocommit baseline: %.1fx (target >= 5x)%n", set16.opsPerSecond() / baseline.opsPerSecond());
         System.out.printf(Locale.ROOT, "Get p50 at 1 client: %.3f ms (target < 0.5 ms)%n", get1.p50Millis());
         if (!postgres.isEmpty()) {
@@ -119,6 +152,16 @@ public final class StatePortBenchmark {
                     setByClients.get(16).opsPerSecond() / postgres.get(16).opsPerSecond());
             System.out.printf(Locale.ROOT, "Set at 64 clients / PostgreSQL upsert: %.2fx (target >= 1.0x)%n",
                     setByClients.get(64).opsPerSecond() / postgres.get(64).opsPerSecond());
+        }
+        for (var entry : clusterSets.entrySet()) {
+            int clients = entry.getKey();
+            System.out.printf(Locale.ROOT, "cluster mode Set at %d client(s): %.2fx the embedded daemon's Set, %.2fx the raw PostgreSQL upsert"
+                    + " (p50 %.3f ms against %.3f ms embedded)%n", clients, entry.getValue().opsPerSecond() / setByClients.get(clients).opsPerSecond(),
+                    entry.getValue().opsPerSecond() / postgres.get(clients).opsPerSecond(), entry.getValue().p50Millis(),
+                    setByClients.get(clients).p50Millis());
+        }
+        if (clusterGet1 != null) {
+            System.out.printf(Locale.ROOT, "cluster mode Get p50 at 1 client: %.3f ms (embedded %.3f ms)%n", clusterGet1.p50Millis(), get1.p50Millis());
         }
     }
 
@@ -211,6 +254,32 @@ public final class StatePortBenchmark {
                 return LatencyRecorder.summarize(List.of(recorder), System.nanoTime() - start);
             }
         }
+    }
+
+    private static java.util.Properties properties(String file) throws java.io.IOException {
+        java.util.Properties settings = new java.util.Properties();
+        try (var in = Files.newInputStream(Path.of(file))) {
+            settings.load(in);
+        }
+        return settings;
+    }
+
+    /**
+     * Four loopback channels to the daemon, after the warm-up: on two cores the JIT compilers compete with the writer
+     * for a good ten seconds, so the measured workloads run unmeasured first and the phases compare steady states.
+     */
+    private static List<ManagedChannel> warmedUpChannels(TestingStorageDaemon daemon) throws Exception {
+        List<ManagedChannel> channels = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            channels.add(daemon.loopbackChannel());
+        }
+        warmUp(channels.get(0));
+        long warmUpEnd = System.nanoTime() + WARM_UP_NANOS;
+        while (System.nanoTime() < warmUpEnd) {
+            run(channels, 16, true, TimeUnit.SECONDS.toNanos(2));
+            run(channels, 16, false, TimeUnit.SECONDS.toNanos(1));
+        }
+        return channels;
     }
 
     private static void warmUp(ManagedChannel channel) {

@@ -3,8 +3,6 @@ package io.quantbot.storage.daemon.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.quantbot.storage.daemon.testing.EngineUnderTest;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.v1.GetRequest;
@@ -45,23 +43,7 @@ abstract class CompareAndSetConcurrencyContract {
             for (int t = 0; t < THREADS; t++) {
                 futures.add(pool.submit(() -> {
                     for (int i = 0; i < INCREMENTS; i++) {
-                        while (true) {
-                            var call = stub.withDeadlineAfter(30, TimeUnit.SECONDS);
-                            StateEntry current = call.get(GetRequest.newBuilder().setNamespace("counters").setKey("c").build()).getEntry();
-                            long next = Long.parseLong(current.getValue().getJson()) + 1;
-                            try {
-                                call.set(SetRequest.newBuilder().setNamespace("counters").setKey("c")
-                                        .setValue(Value.newBuilder().setJson(Long.toString(next)))
-                                        .setExpectedVersion(current.getVersion())
-                                        .build());
-                                break;
-                            } catch (StatusRuntimeException e) {
-                                if (e.getStatus().getCode() != Status.Code.ABORTED) {
-                                    throw e;
-                                }
-                                conflicts.incrementAndGet();
-                            }
-                        }
+                        StateCounters.incrementOnce(stub, conflicts);
                     }
                     return null;
                 }));

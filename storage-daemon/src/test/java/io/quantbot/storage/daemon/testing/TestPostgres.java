@@ -67,6 +67,13 @@ public final class TestPostgres {
                     .set("cluster.postgres-pool-size", "8");
         }
 
+        /** The command-line settings of one more node of this cluster, for a daemon in its own process ({@link DaemonProcess}). */
+        public String[] nodeArgs(String nodeId) {
+            return new String[] {"--set", "storage.mode=cluster", "--set", "cluster.postgres-url=" + url(),
+                    "--set", "cluster.postgres-user=" + admin.user, "--set", "cluster.postgres-password-file=" + passwordFile,
+                    "--set", "cluster.warehouse=" + warehouse.toUri(), "--set", "cluster.node-id=" + nodeId};
+        }
+
         public String user() {
             return admin.user;
         }

@@ -1,20 +1,13 @@
 package io.quantbot.storage.daemon.storage.postgres;
 
-import static java.util.Objects.requireNonNull;
-
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.quantbot.storage.daemon.storage.MigrationScripts;
+import io.quantbot.storage.daemon.storage.MigrationScripts.Migration;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -38,12 +31,6 @@ public final class PostgresMigrator {
             new Migration(2, "artifact catalog", "V002__catalog.sql"),
             new Migration(3, "catalog files in the warehouse", "V003__catalog_files_in_warehouse.sql"));
 
-    public record Migration(int version, String description, String resource) {
-        public Migration {
-            requireNonNull(description, "description is null");
-            requireNonNull(resource, "resource is null");
-        }
-    }
 
     private static final String CREATE_HISTORY = """
             CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -80,32 +67,16 @@ public final class PostgresMigrator {
                 applied.put(rows.getInt(1), rows.getString(2));
             }
         }
-        int newestKnown = migrations.get(migrations.size() - 1).version();
-        int newestApplied = applied.keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
-        if (newestApplied > newestKnown) {
-            throw new IllegalStateException("the cluster's PostgreSQL has schema version " + newestApplied + " but this daemon only knows versions up to "
-                    + newestKnown + ": it was migrated by a newer daemon; run that version (downgrades are not supported)");
+        for (MigrationScripts.Pending pending : MigrationScripts.pending("the cluster's PostgreSQL", "/db/postgres", migrations, applied)) {
+            apply(connection, pending.migration(), pending.sql(), pending.checksum());
         }
-        for (Migration migration : migrations) {
-            String sql = readResource(migration.resource());
-            String checksum = sha256(sql);
-            String known = applied.get(migration.version());
-            if (known != null) {
-                if (!known.equals(checksum)) {
-                    throw new IllegalStateException("PostgreSQL schema migration " + migration.version() + " (" + migration.description()
-                            + ") differs from the one applied to this database; migrations must never change once shipped");
-                }
-                continue;
-            }
-            apply(connection, migration, sql, checksum);
-        }
-        return newestKnown;
+        return MigrationScripts.newest(migrations);
     }
 
     private static void apply(Connection connection, Migration migration, String sql, String checksum) throws SQLException {
         connection.setAutoCommit(false);
         try (Statement statement = connection.createStatement()) {
-            for (String part : splitStatements(sql)) {
+            for (String part : MigrationScripts.splitStatements(sql)) {
                 statement.execute(part);
             }
             try (PreparedStatement insert = connection.prepareStatement(
@@ -123,38 +94,5 @@ public final class PostgresMigrator {
             connection.setAutoCommit(true);
         }
         log.info("Applied PostgreSQL schema migration {} ({})", migration.version(), migration.description());
-    }
-
-    /** Splits on semicolons at line ends; the migration files keep one statement per such terminator and no DO blocks. */
-    static List<String> splitStatements(String sql) {
-        StringBuilder withoutComments = new StringBuilder();
-        for (String line : sql.split("\n", -1)) {
-            int comment = line.indexOf("--");
-            withoutComments.append(comment >= 0 ? line.substring(0, comment) : line).append('\n');
-        }
-        return java.util.Arrays.stream(withoutComments.toString().split(";\\s*\n"))
-                .map(String::trim)
-                .map(part -> part.endsWith(";") ? part.substring(0, part.length() - 1) : part)
-                .filter(part -> !part.isEmpty())
-                .toList();
-    }
-
-    private static String readResource(String name) {
-        try (InputStream input = PostgresMigrator.class.getResourceAsStream("/db/postgres/" + name)) {
-            if (input == null) {
-                throw new IllegalStateException("missing PostgreSQL migration resource " + name);
-            }
-            return new String(input.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

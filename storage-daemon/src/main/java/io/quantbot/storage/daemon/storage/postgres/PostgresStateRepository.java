@@ -49,8 +49,16 @@ import org.slf4j.LoggerFactory;
  * are drawn from one sequence after the locks are held, so they only grow per key. Writes are answered after COMMIT
  * ({@code synchronous_commit = on}).
  *
- * <p>The {@code state.max-total-bytes} quota reads live bytes summed over 16 counter rows that each write adjusts; two
- * daemons growing the state at the same instant may together pass the quota by at most their two writes.
+ * <p>Writes are group-committed, as the embedded engine's are: a few writer threads each take the calls waiting (up to
+ * {@value #MAX_GROUP}) and evaluate them one after another in one transaction, so one COMMIT (one fsync) answers them
+ * all and each call sees the ones before it. A call the evaluator refuses (a version conflict, the quota) is answered
+ * with its refusal and the others commit; when PostgreSQL refuses the group itself for a reason that rolled it back,
+ * each call runs again alone, so only the one at fault fails. An unknown commit outcome fails every call of the group
+ * with UNAVAILABLE and is never run again here.
+ *
+ * <p>The {@code state.max-total-bytes} quota reads live bytes summed over 16 counter rows that each write adjusts (one
+ * row per group); two daemons growing the state at the same instant may together pass the quota by at most their two
+ * writes.
  */
 @Singleton
 public final class PostgresStateRepository implements StateRepository {
@@ -84,7 +92,17 @@ public final class PostgresStateRepository implements StateRepository {
     private final PostgresDatabase database;
     private final StateConfig config;
     private final Clock clock;
-    private final ThreadPoolExecutor writers;
+    /** Most calls one group transaction evaluates. */
+    static final int MAX_GROUP = 64;
+    private static final int QUEUE_CAPACITY = 4096;
+
+    private final ThreadPoolExecutor readers;
+    private final java.util.concurrent.BlockingQueue<PendingWrite> pendingWrites = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final int writerCount;
+    private final List<Thread> writers = new ArrayList<>();
+    private volatile boolean stopping;
+
+    private record PendingWrite(List<StateOperation> operations, CompletableFuture<List<StateOperationResult>> result) {}
 
     @Inject
     public PostgresStateRepository(PostgresDatabase database, StateConfig config, ClusterConfig cluster, Clock clock, MeterRegistry registry) {
@@ -92,11 +110,14 @@ public final class PostgresStateRepository implements StateRepository {
         this.config = requireNonNull(config, "config is null");
         this.clock = requireNonNull(clock, "clock is null");
         int threads = cluster.poolSize();
-        this.writers = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(4096), runnable -> {
-            Thread thread = new Thread(runnable, "postgres-state-writer");
+        this.readers = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE_CAPACITY), runnable -> {
+            Thread thread = new Thread(runnable, "postgres-state-reader");
             thread.setDaemon(true);
             return thread;
         });
+        // Half the pool writes (at most 4 groups in flight): with group commit a few transactions carry many calls,
+        // and the other connections stay free for reads.
+        this.writerCount = Math.max(1, Math.min(4, threads / 2));
         Gauge.builder("quantbot.state.keys", this, repository -> repository.totalsOrNaN()[1])
                 .description("Keys in the state store (including expired ones not yet purged)")
                 .register(registry);
@@ -155,37 +176,146 @@ public final class PostgresStateRepository implements StateRepository {
     @Override
     public CompletableFuture<List<StateOperationResult>> execute(List<StateOperation> operations) {
         CompletableFuture<List<StateOperationResult>> result = new CompletableFuture<>();
+        if (stopping) {
+            throw StorageException.builder(ErrorCode.SHUTTING_DOWN, "the daemon is stopping; state calls are no longer taken").build();
+        }
+        boolean readOnly = operations.stream().allMatch(op -> op instanceof StateOperation.Get || op instanceof StateOperation.Check);
         try {
-            writers.execute(() -> {
-                try {
-                    result.complete(executeNow(operations));
-                } catch (RuntimeException e) {
-                    result.completeExceptionally(e);
-                }
-            });
+            if (readOnly) {
+                readers.execute(() -> {
+                    try {
+                        result.complete(read(operations));
+                    } catch (RuntimeException e) {
+                        result.completeExceptionally(e);
+                    }
+                });
+                return result;
+            }
         } catch (RejectedExecutionException e) {
-            throw StorageException.builder(ErrorCode.QUEUE_FULL, "too many state calls wait for PostgreSQL (4096 queued); retry shortly")
-                    .retryAfter(Duration.ofMillis(200))
-                    .build();
+            throw queueFull();
+        }
+        startWriters();
+        if (!pendingWrites.offer(new PendingWrite(operations, result))) {
+            throw queueFull();
         }
         return result;
     }
 
-    private List<StateOperationResult> executeNow(List<StateOperation> operations) {
-        boolean readOnly = operations.stream().allMatch(op -> op instanceof StateOperation.Get || op instanceof StateOperation.Check);
-        if (readOnly) {
-            // One statement: one snapshot, so every Get and Check of the call sees the same committed state.
-            return database.read(connection -> {
-                Map<StateKey, Stored> current = load(connection, READ_MANY, operations);
-                return StateTransactionEvaluator.evaluate(operations, view(connection, current), clock.millis(), () -> {
-                    throw new IllegalStateException("a read-only state call allocated a version");
-                }, config.maxTotalBytes()).results();
-            });
-        }
-        return database.transaction("state.write", connection -> write(connection, operations));
+    private static StorageException queueFull() {
+        return StorageException.builder(ErrorCode.QUEUE_FULL, "too many state calls wait for PostgreSQL (" + QUEUE_CAPACITY + " queued); retry shortly")
+                .retryAfter(Duration.ofMillis(200))
+                .build();
     }
 
-    private List<StateOperationResult> write(Connection connection, List<StateOperation> operations) throws SQLException {
+    private synchronized void startWriters() {
+        if (!writers.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < writerCount; i++) {
+            Thread thread = new Thread(this::writeLoop, "postgres-state-writer-" + i);
+            thread.setDaemon(true);
+            writers.add(thread);
+            thread.start();
+        }
+    }
+
+    /** Takes the calls waiting (the first one blocking, then up to MAX_GROUP) and commits them as one group; ends once stopping and empty. */
+    private void writeLoop() {
+        List<PendingWrite> group = new ArrayList<>(MAX_GROUP);
+        while (true) {
+            PendingWrite first;
+            try {
+                first = pendingWrites.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (first == null) {
+                if (stopping) {
+                    return;
+                }
+                continue;
+            }
+            group.clear();
+            group.add(first);
+            pendingWrites.drainTo(group, MAX_GROUP - 1);
+            try {
+                commit(group);
+            } catch (RuntimeException | Error e) {
+                for (PendingWrite write : group) {
+                    write.result().completeExceptionally(e);
+                }
+            }
+        }
+    }
+
+    private void commit(List<PendingWrite> group) {
+        if (group.size() == 1) {
+            commitAlone(group.get(0));
+            return;
+        }
+        List<Object> outcomes;
+        try {
+            outcomes = database.transaction("state.write", connection -> {
+                short shard = (short) ThreadLocalRandom.current().nextInt(USAGE_SHARDS);
+                List<Object> results = new ArrayList<>(group.size());
+                for (PendingWrite write : group) {
+                    try {
+                        results.add(write(connection, write.operations(), shard));
+                    } catch (StorageException refused) {
+                        // The evaluator refused this call before it wrote anything: the others go on in the same transaction.
+                        results.add(refused);
+                    }
+                }
+                return results;
+            });
+        } catch (StorageException e) {
+            // PostgreSQL unreachable, the commit's outcome unknown, the pool closed: the same answer for every call, and
+            // none is run again (an unknown outcome may have applied them).
+            for (PendingWrite write : group) {
+                write.result().completeExceptionally(e);
+            }
+            return;
+        } catch (RuntimeException e) {
+            // PostgreSQL rolled the group back for something one call did (a value it refuses, say): each call alone.
+            log.debug("A state write group of {} calls was refused ({}); running each alone", group.size(), e.getMessage());
+            for (PendingWrite write : group) {
+                commitAlone(write);
+            }
+            return;
+        }
+        for (int i = 0; i < group.size(); i++) {
+            Object outcome = outcomes.get(i);
+            if (outcome instanceof StorageException refused) {
+                group.get(i).result().completeExceptionally(refused);
+            } else {
+                @SuppressWarnings("unchecked")
+                List<StateOperationResult> results = (List<StateOperationResult>) outcome;
+                group.get(i).result().complete(results);
+            }
+        }
+    }
+
+    private void commitAlone(PendingWrite write) {
+        try {
+            write.result().complete(database.transaction("state.write",
+                    connection -> write(connection, write.operations(), (short) ThreadLocalRandom.current().nextInt(USAGE_SHARDS))));
+        } catch (RuntimeException e) {
+            write.result().completeExceptionally(e);
+        }
+    }
+
+    private List<StateOperationResult> read(List<StateOperation> operations) {
+        // One statement: one snapshot, so every Get and Check of the call sees the same committed state.
+        return database.read(connection -> {
+            Map<StateKey, Stored> current = load(connection, READ_MANY, operations);
+            return StateTransactionEvaluator.evaluate(operations, view(connection, current), clock.millis(), () -> {
+                throw new IllegalStateException("a read-only state call allocated a version");
+            }, config.maxTotalBytes()).results();
+        });
+    }
+
+    private List<StateOperationResult> write(Connection connection, List<StateOperation> operations, short shard) throws SQLException {
         Map<StateKey, Stored> current = load(connection, LOCK, operations);
         int writes = 0;
         for (StateOperation operation : operations) {
@@ -239,7 +369,7 @@ public final class PostgresStateRepository implements StateRepository {
             try (PreparedStatement usage = connection.prepareStatement(USAGE)) {
                 usage.setLong(1, bytesDelta);
                 usage.setLong(2, keysDelta);
-                usage.setShort(3, (short) ThreadLocalRandom.current().nextInt(USAGE_SHARDS));
+                usage.setShort(3, shard);
                 usage.executeUpdate();
             }
         }
@@ -374,11 +504,27 @@ public final class PostgresStateRepository implements StateRepository {
         return removed;
     }
 
-    /** Stops the writer threads after the calls already queued. */
+    /** Stops the writer and reader threads after the calls already queued (each answered). */
     public void stop() throws InterruptedException {
-        writers.shutdown();
-        if (!writers.awaitTermination(30, TimeUnit.SECONDS)) {
-            writers.shutdownNow();
+        stopping = true;
+        List<Thread> running;
+        synchronized (this) {
+            running = List.copyOf(writers);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (Thread writer : running) {
+            writer.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        }
+        for (Thread writer : running) {
+            writer.interrupt();
+        }
+        PendingWrite left;
+        while ((left = pendingWrites.poll()) != null) {
+            left.result().completeExceptionally(StorageException.builder(ErrorCode.SHUTTING_DOWN, "the daemon stopped before this state call ran").build());
+        }
+        readers.shutdown();
+        if (!readers.awaitTermination(30, TimeUnit.SECONDS)) {
+            readers.shutdownNow();
         }
     }
 

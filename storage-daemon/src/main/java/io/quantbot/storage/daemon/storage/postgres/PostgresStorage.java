@@ -77,7 +77,7 @@ public final class PostgresStorage {
             state.purgeExpired();
         } catch (RuntimeException e) {
             purgeFailures.increment();
-            log.warn("Purging expired state in PostgreSQL failed: {}", e.getMessage());
+            log.warn("Purging expired state in PostgreSQL failed (counted; the next purge tries again)", e);
         }
     }
 }

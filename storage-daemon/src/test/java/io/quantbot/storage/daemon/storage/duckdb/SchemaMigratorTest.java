@@ -51,8 +51,8 @@ class SchemaMigratorTest {
     @Test
     void aFailingMigrationLeavesNothingBehind() throws Exception {
         try (Connection connection = DriverManager.getConnection("jdbc:duckdb:")) {
-            List<SchemaMigrator.Migration> broken = List.of(new SchemaMigrator.Migration(1, "state log", "V001__state_log.sql"),
-                    new SchemaMigrator.Migration(2, "broken", "V001__state_log.sql"));
+            List<io.quantbot.storage.daemon.storage.MigrationScripts.Migration> broken = List.of(new io.quantbot.storage.daemon.storage.MigrationScripts.Migration(1, "state log", "V001__state_log.sql"),
+                    new io.quantbot.storage.daemon.storage.MigrationScripts.Migration(2, "broken", "V001__state_log.sql"));
             assertThatThrownBy(() -> SchemaMigrator.migrate(connection, broken)).hasMessageContaining("schema migration failed");
             try (Statement statement = connection.createStatement();
                     ResultSet rows = statement.executeQuery("SELECT max(version) FROM schema_migrations")) {
@@ -64,7 +64,7 @@ class SchemaMigratorTest {
 
     @Test
     void splitsStatementsAndDropsComments() {
-        assertThat(SchemaMigrator.splitStatements("-- c\nCREATE TABLE a (x INT); -- trailing\nCREATE VIEW b AS SELECT 1;\n"))
+        assertThat(io.quantbot.storage.daemon.storage.MigrationScripts.splitStatements("-- c\nCREATE TABLE a (x INT); -- trailing\nCREATE VIEW b AS SELECT 1;\n"))
                 .containsExactly("CREATE TABLE a (x INT)", "CREATE VIEW b AS SELECT 1");
     }
 }
