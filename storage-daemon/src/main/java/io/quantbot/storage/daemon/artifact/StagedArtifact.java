@@ -8,7 +8,9 @@ import java.util.Map;
 
 /**
  * A finished file waiting in the staging folder (written to a temporary name, fsynced, renamed) with
- * everything the catalog needs to register it. extension is "parquet" or "html".
+ * everything the catalog needs to register it. extension is "parquet" or "html". sealedRunIds names the runs a run_results
+ * seal holds (empty otherwise): in cluster mode the catalog registers the seal only if this daemon still owns every one
+ * of them, in the same transaction that marks them sealed, so a run declared lost is never sealed too.
  */
 public record StagedArtifact(
         Path stagedFile,
@@ -26,7 +28,8 @@ public record StagedArtifact(
         Map<String, String> tags,
         List<String> inputIds,
         Provenance provenance,
-        boolean supersedeExisting) {
+        boolean supersedeExisting,
+        List<String> sealedRunIds) {
 
     public StagedArtifact {
         requireNonNull(stagedFile, "stagedFile is null");
@@ -39,12 +42,21 @@ public record StagedArtifact(
         tags = Map.copyOf(tags);
         inputIds = List.copyOf(inputIds);
         requireNonNull(provenance, "provenance is null");
+        sealedRunIds = List.copyOf(sealedRunIds);
+    }
+
+    /** An artifact that seals no runs (a publish, a batch operation's output). */
+    public StagedArtifact(Path stagedFile, String extension, String type, int schemaVersion, String logicalKey, String fileHash, String contentHash,
+            long rowCount, long sizeBytes, long minTsMs, long maxTsMs, List<ColumnSpec> columns, Map<String, String> tags, List<String> inputIds,
+            Provenance provenance, boolean supersedeExisting) {
+        this(stagedFile, extension, type, schemaVersion, logicalKey, fileHash, contentHash, rowCount, sizeBytes, minTsMs, maxTsMs, columns, tags,
+                inputIds, provenance, supersedeExisting, List.of());
     }
 
     public StagedArtifact withMetadata(Map<String, String> moreTags, List<String> inputs, Provenance origin, boolean supersede) {
         java.util.Map<String, String> merged = new java.util.LinkedHashMap<>(tags);
         merged.putAll(moreTags);
         return new StagedArtifact(stagedFile, extension, type, schemaVersion, logicalKey, fileHash, contentHash, rowCount, sizeBytes, minTsMs,
-                maxTsMs, columns, merged, inputs, origin, supersede);
+                maxTsMs, columns, merged, inputs, origin, supersede, sealedRunIds);
     }
 }

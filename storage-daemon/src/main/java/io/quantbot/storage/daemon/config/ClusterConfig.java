@@ -21,7 +21,7 @@ import java.util.Optional;
  * command line (where {@code ps} shows it) or the config file. Checked only when the mode is cluster.
  */
 public record ClusterConfig(String postgresUrl, String postgresUser, Secret postgresPassword, URI warehouse, String nodeId, int poolSize,
-        Duration connectionWait) {
+        Duration connectionWait, Duration runLease) {
 
     public ClusterConfig {
         requireNonNull(postgresUrl, "postgresUrl is null");
@@ -30,6 +30,7 @@ public record ClusterConfig(String postgresUrl, String postgresUser, Secret post
         requireNonNull(warehouse, "warehouse is null");
         requireNonNull(nodeId, "nodeId is null");
         requireNonNull(connectionWait, "connectionWait is null");
+        requireNonNull(runLease, "runLease is null");
     }
 
     /** A password that never prints itself (a log line or an exception message with the config shows it masked). */
@@ -83,8 +84,14 @@ public record ClusterConfig(String postgresUrl, String postgresUser, Secret post
             "Cluster mode: longest wait for a pooled PostgreSQL connection (or to open one); then UNAVAILABLE (STORAGE_UNAVAILABLE).",
             ConfigValueParsers::parseDuration);
 
+    public static final ConfigProperty<Duration> RUN_LEASE = ConfigProperty.of(
+            "cluster.run-lease", "30s",
+            "Cluster mode: how long a daemon owns its unsealed runs without renewing (it renews every third of it). A daemon"
+                    + " silent for longer loses them: the runs are marked LOST and their scenarios run again elsewhere.",
+            ConfigValueParsers::parseDuration);
+
     public static final List<ConfigProperty<?>> PROPERTIES = List.of(
-            POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD_FILE, POSTGRES_PASSWORD, WAREHOUSE, NODE_ID, POOL_SIZE, CONNECTION_WAIT);
+            POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD_FILE, POSTGRES_PASSWORD, WAREHOUSE, NODE_ID, POOL_SIZE, CONNECTION_WAIT, RUN_LEASE);
 
     private static final String NODE_ID_PATTERN = "[A-Za-z0-9_.:-]{1,128}";
 
@@ -92,7 +99,7 @@ public record ClusterConfig(String postgresUrl, String postgresUser, Secret post
         ConfigException.throwIfAny(problems(config));
         String nodeId = config.get(NODE_ID).isEmpty() ? defaultNodeId(config.get(ServerConfig.GRPC_PORT)) : config.get(NODE_ID);
         return new ClusterConfig(config.get(POSTGRES_URL), config.get(POSTGRES_USER), readPassword(config).orElseThrow(),
-                URI.create(config.get(WAREHOUSE)), nodeId, config.get(POOL_SIZE), config.get(CONNECTION_WAIT));
+                URI.create(config.get(WAREHOUSE)), nodeId, config.get(POOL_SIZE), config.get(CONNECTION_WAIT), config.get(RUN_LEASE));
     }
 
     /** Every problem of cluster mode's keys, each naming the key; none unless storage.mode is cluster. */
@@ -154,6 +161,9 @@ public record ClusterConfig(String postgresUrl, String postgresUser, Secret post
         }
         ConfigChecks.atLeast(problems, config, POOL_SIZE, 1);
         ConfigChecks.positive(problems, config, CONNECTION_WAIT);
+        if (config.get(RUN_LEASE).compareTo(Duration.ofSeconds(1)) < 0) {
+            problems.add(ConfigChecks.describe(config, RUN_LEASE) + " must be at least 1s, got " + config.get(RUN_LEASE));
+        }
         return problems;
     }
 

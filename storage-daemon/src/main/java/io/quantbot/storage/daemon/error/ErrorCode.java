@@ -34,6 +34,8 @@ public enum ErrorCode {
     RUN_NOT_OPEN(ErrorCategory.USER),
     CHUNK_OUT_OF_ORDER(ErrorCategory.USER),
     CHUNK_CONFLICT(ErrorCategory.USER),
+    RUN_OWNED_ELSEWHERE(ErrorCategory.USER),
+    RUN_LOST(ErrorCategory.USER),
     ARTIFACT_NOT_ACTIVE(ErrorCategory.USER),
 
     SHUTTING_DOWN(ErrorCategory.TRANSIENT),

@@ -130,6 +130,7 @@ final class ArtifactProtoMapper {
             case SUCCEEDED -> io.quantbot.storage.v1.RunStatus.RUN_STATUS_SUCCEEDED;
             case FAILED -> io.quantbot.storage.v1.RunStatus.RUN_STATUS_FAILED;
             case CANCELLED -> io.quantbot.storage.v1.RunStatus.RUN_STATUS_CANCELLED;
+            case LOST -> io.quantbot.storage.v1.RunStatus.RUN_STATUS_LOST;
         };
     }
 
@@ -139,6 +140,7 @@ final class ArtifactProtoMapper {
             case RUN_STATUS_SUCCEEDED -> Optional.of(RunStatus.SUCCEEDED);
             case RUN_STATUS_FAILED -> Optional.of(RunStatus.FAILED);
             case RUN_STATUS_CANCELLED -> Optional.of(RunStatus.CANCELLED);
+            case RUN_STATUS_LOST -> Optional.of(RunStatus.LOST);
             case RUN_STATUS_UNSPECIFIED -> Optional.empty();
             case UNRECOGNIZED -> throw invalid("status", "unknown run status");
         };

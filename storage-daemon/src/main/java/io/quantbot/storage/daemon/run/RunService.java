@@ -169,8 +169,9 @@ public final class RunService {
 
     public CompletableFuture<RunRecord> finish(String runId, RunStatus status, Map<String, Double> summary, String errorMessage, SealMode sealMode) {
         checkRunId(runId);
-        if (!status.isTerminal()) {
-            throw invalid("status", "status must be SUCCEEDED, FAILED or CANCELLED");
+        if (!status.isTerminal() || status == RunStatus.LOST) {
+            throw invalid("status", "status must be SUCCEEDED, FAILED or CANCELLED" + (status == RunStatus.LOST
+                    ? " (LOST is given by the cluster to a run whose owner stopped renewing its lease, never by FinishRun)" : ""));
         }
         for (Map.Entry<String, Double> metric : summary.entrySet()) {
             InputText.name("summary key", metric.getKey(), 128);

@@ -2,12 +2,16 @@ package io.quantbot.storage.daemon.run;
 
 import java.util.Locale;
 
-/** A run is RUNNING until FinishRun gives it a terminal status. */
+/**
+ * A run is RUNNING until FinishRun gives it a terminal status. LOST exists in cluster mode only: the daemon that owned
+ * the run stopped renewing its lease before the run was sealed (its rows are gone; the scenario is run again).
+ */
 public enum RunStatus {
     RUNNING,
     SUCCEEDED,
     FAILED,
-    CANCELLED;
+    CANCELLED,
+    LOST;
 
     public boolean isTerminal() {
         return this != RUNNING;

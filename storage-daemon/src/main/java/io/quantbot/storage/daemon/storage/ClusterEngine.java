@@ -8,18 +8,20 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 /**
- * The cluster engine: the shared PostgreSQL (state; the artifact catalog once wired in) first, then the node's local DuckDB
- * part (runs' hot rows, candles, staging, the lake files); stopped in reverse. Its schema version is PostgreSQL's.
+ * The cluster engine: the shared PostgreSQL (state, the artifact catalog, the runs' leases) first, then the node's local DuckDB
+ * part (runs' hot rows, candles, staging), then the run leases' renewals; stopped in reverse. Its schema version is PostgreSQL's.
  */
 @Singleton
 final class ClusterEngine implements StorageEngine {
     private final PostgresStorage shared;
     private final DuckDbStorage local;
+    private final ClusterRunLedger runs;
 
     @Inject
-    ClusterEngine(PostgresStorage shared, DuckDbStorage local) {
+    ClusterEngine(PostgresStorage shared, DuckDbStorage local, ClusterRunLedger runs) {
         this.shared = requireNonNull(shared, "shared is null");
         this.local = requireNonNull(local, "local is null");
+        this.runs = requireNonNull(runs, "runs is null");
     }
 
     @Override
@@ -31,11 +33,22 @@ final class ClusterEngine implements StorageEngine {
             shared.stop();
             throw e;
         }
+        try {
+            runs.start();
+        } catch (RuntimeException | Error e) {
+            try {
+                local.stop();
+            } finally {
+                shared.stop();
+            }
+            throw e;
+        }
     }
 
     @Override
     public void stop() throws Exception {
         try {
+            runs.stop();
             local.stop();
         } finally {
             shared.stop();

@@ -5,9 +5,12 @@ import com.google.inject.Provides;
 import io.quantbot.storage.daemon.artifact.LakeCatalog;
 import io.quantbot.storage.daemon.config.ClusterConfig;
 import io.quantbot.storage.daemon.config.ResolvedConfig;
+import io.quantbot.storage.daemon.run.RunLedger;
+import io.quantbot.storage.daemon.run.RunLeases;
 import io.quantbot.storage.daemon.state.StateRepository;
 import io.quantbot.storage.daemon.storage.duckdb.EmbeddedStorageModule;
 import io.quantbot.storage.daemon.storage.postgres.PostgresLakeCatalog;
+import io.quantbot.storage.daemon.storage.postgres.PostgresRunLeases;
 import io.quantbot.storage.daemon.storage.postgres.PostgresStateRepository;
 import jakarta.inject.Singleton;
 
@@ -25,6 +28,8 @@ public final class ClusterStorageModule extends AbstractModule {
         install(new EmbeddedStorageModule.NodeLocalPorts());
         bind(StateRepository.class).to(PostgresStateRepository.class);
         bind(LakeCatalog.class).to(PostgresLakeCatalog.class);
+        bind(RunLedger.class).to(ClusterRunLedger.class);
+        bind(RunLeases.class).to(PostgresRunLeases.class);
     }
 
     @Provides

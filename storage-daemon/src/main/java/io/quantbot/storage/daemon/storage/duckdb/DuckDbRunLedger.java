@@ -248,6 +248,55 @@ public final class DuckDbRunLedger implements RunLedger {
         record.idempotencyKey().ifPresent(key -> byIdempotencyKey.put(key, record.runId()));
     }
 
+    /**
+     * Drops runs this node no longer owns (cluster mode: the cluster declared them lost while they were unsealed): their
+     * hot rows and records go, so no later seal of their sweep picks them up. Sealed runs are never dropped.
+     */
+    public CompletableFuture<Void> forget(java.util.Collection<String> runIds) {
+        List<RunRecord> unsealed = runIds.stream().map(runs::get).filter(java.util.Objects::nonNull)
+                .filter(run -> run.resultArtifactId().isEmpty()).toList();
+        if (unsealed.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return writer.submit(new ForgetTask(unsealed));
+    }
+
+    private final class ForgetTask implements WriteTask<Void> {
+        private final List<RunRecord> forgotten;
+
+        private ForgetTask(List<RunRecord> forgotten) {
+            this.forgotten = forgotten;
+        }
+
+        @Override
+        public Void apply(WriteContext context) throws SQLException {
+            String ids = RunSealer.sqlList(forgotten);
+            try (Statement statement = context.connection().createStatement()) {
+                statement.execute("DELETE FROM run_rows WHERE run_id IN (" + ids + ")");
+                statement.execute("DELETE FROM runs WHERE result_artifact_id IS NULL AND run_id IN (" + ids + ")");
+            }
+            return null;
+        }
+
+        @Override
+        public void afterCommit(Void ignored) {
+            for (RunRecord run : forgotten) {
+                runs.remove(run.runId());
+                allRuns.remove(run.runId());
+                java.util.Set<String> ofSweep = bySweep.get(run.sweepId());
+                if (ofSweep != null) {
+                    ofSweep.remove(run.runId());
+                }
+                run.idempotencyKey().ifPresent(key -> byIdempotencyKey.remove(key, run.runId()));
+            }
+        }
+
+        @Override
+        public String name() {
+            return "runs.forget";
+        }
+    }
+
     static StorageException notFound(String runId) {
         return StorageException.builder(ErrorCode.RUN_NOT_FOUND, "no run " + runId).metadata("run_id", runId).build();
     }

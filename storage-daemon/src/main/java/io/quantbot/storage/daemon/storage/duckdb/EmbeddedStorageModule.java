@@ -20,17 +20,17 @@ public final class EmbeddedStorageModule extends AbstractModule {
         bind(StorageEngine.class).to(DuckDbStorage.class);
         bind(StateRepository.class).to(DuckDbStateRepository.class);
         bind(LakeCatalog.class).to(DuckDbLakeCatalog.class);
+        bind(RunLedger.class).to(DuckDbRunLedger.class);
     }
 
     /**
-     * The ports that live on one node's data dir: runs' hot rows, candles, staging and the maintenance of the local
-     * DuckDB and lake. Cluster mode installs these too, until each is built for the cluster (docs/operations.md).
+     * The ports that live on one node's data dir: candles, staging and the maintenance of the local DuckDB and lake.
+     * Cluster mode installs these too (its runs keep their hot rows in the local DuckDB behind the cluster's leases).
      */
     public static final class NodeLocalPorts extends AbstractModule {
         @Override
         protected void configure() {
             bind(StorageMaintenance.class).to(DuckDbMaintenance.class);
-            bind(RunLedger.class).to(DuckDbRunLedger.class);
             bind(CandleStore.class).to(DuckDbCandleStore.class);
             bind(StagingWriter.class).to(DuckDbStagingWriter.class);
         }

@@ -135,7 +135,8 @@ public final class RunSealer {
             StagedArtifact artifact = new StagedArtifact(staged, "parquet", ArtifactTypes.RUN_RESULTS_TYPE, ArtifactTypes.RUN_RESULTS.version(),
                     plan.logicalKey(), LakeFiles.sha256(staged), summary.contentHash(), summary.rowCount(), Files.size(staged), summary.minTsMs(),
                     summary.maxTsMs(), columns, plan.tags(), plan.inputIds(),
-                    new Provenance("storage-daemon/seal-runs", DaemonInfoService.version(), plan.paramsJson()), false);
+                    new Provenance("storage-daemon/seal-runs", DaemonInfoService.version(), plan.paramsJson()), false,
+                    runs.stream().map(RunRecord::runId).toList());
             sealLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
             return artifact;
         } catch (SQLException e) {

@@ -93,6 +93,7 @@ public final class PostgresLakeCatalog implements LakeCatalog {
     private static final String LOGICAL_KEY_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(?, 7))";
 
     private final PostgresDatabase database;
+    private final PostgresRunLeases runLeases;
     private final Path warehouse;
     private final LakeFiles files;
     private final LakeIntegrity integrity;
@@ -104,8 +105,9 @@ public final class PostgresLakeCatalog implements LakeCatalog {
     private final Counter dedupConflicts;
 
     @Inject
-    public PostgresLakeCatalog(PostgresDatabase database, ClusterConfig cluster, Clock clock, MeterRegistry registry) {
+    public PostgresLakeCatalog(PostgresDatabase database, PostgresRunLeases runLeases, ClusterConfig cluster, Clock clock, MeterRegistry registry) {
         this.database = requireNonNull(database, "database is null");
+        this.runLeases = requireNonNull(runLeases, "runLeases is null");
         this.warehouse = Path.of(cluster.warehouse()).toAbsolutePath().normalize();
         this.files = new LakeFiles(warehouse);
         this.integrity = new LakeIntegrity(warehouse, registry);
@@ -331,6 +333,7 @@ public final class PostgresLakeCatalog implements LakeCatalog {
             }
             if (winner.isPresent()) {
                 item.conflicted(true);
+                runLeases.sealIn(connection, item.staged().sealedRunIds(), winner.get().id());
                 results.add(new Registration(winner.get(), true));
                 continue;
             }
@@ -339,6 +342,7 @@ public final class PostgresLakeCatalog implements LakeCatalog {
                         + " times, but no active artifact holds its content");
             }
             inserted.add(record.id());
+            runLeases.sealIn(connection, item.staged().sealedRunIds(), record.id());
             insertTagsAndLineage(connection, record);
             if (item.staged().supersedeExisting()) {
                 supersedeLogicalKey(connection, record);
