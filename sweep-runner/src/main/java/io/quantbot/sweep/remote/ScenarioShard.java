@@ -79,8 +79,65 @@ public final class ScenarioShard {
         this.uploadStreams = uploadStreams;
     }
 
-    /** Runs the scenarios (by {@link Scenario#id()}) of the shard that have no checkpoint yet. */
+    /** How long a scenario another attempt completed may stay finished but unsealed before this shard gives up. */
+    private static final Duration SEAL_WAIT = Duration.ofMinutes(10);
+
+    /**
+     * Runs the scenarios (by {@link Scenario#id()}) of the shard that have no checkpoint yet, and returns once every
+     * scenario's results are sealed: a scenario another attempt completed is waited for until its run is sealed, and run
+     * again if that run is lost instead (in a cluster, its daemon died between the finish and the sweep's seal).
+     */
     public Result run(List<String> scenarioIds) throws InterruptedException, IOException {
+        Result total = runOnce(scenarioIds);
+        while (true) {
+            List<String> lost = awaitSealed(total.verified());
+            if (lost.isEmpty()) {
+                return total;
+            }
+            Result again = runOnce(lost);
+            List<ScenarioOutcome> outcomes = new ArrayList<>(total.outcomes());
+            outcomes.addAll(again.outcomes());
+            List<SweepCheckpoints.Checkpoint> verified = new ArrayList<>(total.verified());
+            verified.removeIf(checkpoint -> lost.contains(checkpoint.scenarioId()));
+            verified.addAll(again.verified());
+            Map<Phase, Duration> phases = new java.util.EnumMap<>(Phase.class);
+            phases.putAll(total.phases());
+            again.phases().forEach((phase, time) -> phases.merge(phase, time, Duration::plus));
+            total = new Result(outcomes, verified, total.seals() + again.seals(), total.backtests() + again.backtests(), phases);
+        }
+    }
+
+    /**
+     * Waits until the run of every verified checkpoint is sealed; answers the scenarios whose run was declared LOST
+     * meanwhile (their checkpoints are removed, so they run again).
+     */
+    private List<String> awaitSealed(List<SweepCheckpoints.Checkpoint> verified) throws InterruptedException {
+        List<String> lost = new ArrayList<>();
+        SweepCheckpoints checkpoints = new SweepCheckpoints(client.state());
+        long deadline = System.nanoTime() + SEAL_WAIT.toNanos();
+        for (SweepCheckpoints.Checkpoint checkpoint : verified) {
+            while (true) {
+                Run run = client.artifacts().getRun(checkpoint.runId()).orElseThrow(() -> new IllegalStateException(
+                        "scenario " + checkpoint.scenarioId() + " is recorded as run " + checkpoint.runId() + ", which the daemon does not know"));
+                if (!run.getResultArtifactId().isEmpty()) {
+                    break;
+                }
+                if (run.getStatus() == RunStatus.RUN_STATUS_LOST) {
+                    checkpoints.forgetLost(spec.sweepId(), checkpoint.scenarioId(), run.getRunId());
+                    lost.add(checkpoint.scenarioId());
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("scenario " + checkpoint.scenarioId() + " is recorded as run " + run.getRunId()
+                            + ", which finished but was not sealed within " + SEAL_WAIT.toMinutes() + " minutes");
+                }
+                java.util.concurrent.TimeUnit.MILLISECONDS.sleep(100);
+            }
+        }
+        return lost;
+    }
+
+    private Result runOnce(List<String> scenarioIds) throws InterruptedException, IOException {
         SweepSimulator simulator = new SweepSimulator(spec);
         Map<String, Scenario> byId = new java.util.HashMap<>();
         for (Scenario scenario : simulator.scenarios()) {
@@ -94,9 +151,9 @@ public final class ScenarioShard {
             if (scenario == null) {
                 throw new IllegalArgumentException("sweep " + spec.sweepId() + " has no scenario " + id);
             }
-            Optional<SweepCheckpoints.Checkpoint> done = checkpoints.get(spec.sweepId(), id);
+            Optional<SweepCheckpoints.Checkpoint> done = checkpoints.get(spec.sweepId(), id).flatMap(this::verify);
             if (done.isPresent()) {
-                verified.add(verify(done.get()));
+                verified.add(done.get());
             }
             else {
                 todo.add(scenario);
@@ -144,7 +201,14 @@ public final class ScenarioShard {
                             held.add(scenario);
                         }
                         else if (claim.get() instanceof ScenarioLeases.Finished finished) {
-                            verified.add(verify(finished.checkpoint()));
+                            Optional<SweepCheckpoints.Checkpoint> done = verify(finished.checkpoint());
+                            if (done.isPresent()) {
+                                verified.add(done.get());
+                            }
+                            else {
+                                // Its run was lost with its daemon: the checkpoint is gone, so the next pass claims it.
+                                held.add(scenario);
+                            }
                         }
                         else {
                             owned.add((ScenarioLeases.Owned) claim.get());
@@ -206,16 +270,24 @@ public final class ScenarioShard {
         uploads.finishAll(batch, sealer);
     }
 
-    /** A checkpoint stands for a SUCCEEDED run holding one row per call; anything else is an error, never skipped silently. */
-    private SweepCheckpoints.Checkpoint verify(SweepCheckpoints.Checkpoint checkpoint) {
+    /**
+     * A checkpoint stands for a SUCCEEDED run holding one row per call; anything else is an error, never skipped silently.
+     * One exception: a run a cluster declared LOST (its daemon died before sealing it) has its checkpoint removed and
+     * the scenario runs again (empty).
+     */
+    private Optional<SweepCheckpoints.Checkpoint> verify(SweepCheckpoints.Checkpoint checkpoint) {
         Run run = client.artifacts().getRun(checkpoint.runId()).orElseThrow(() -> new IllegalStateException(
                 "scenario " + checkpoint.scenarioId() + " is recorded as run " + checkpoint.runId() + ", which the daemon does not know"));
+        if (run.getStatus() == RunStatus.RUN_STATUS_LOST) {
+            new SweepCheckpoints(client.state()).forgetLost(spec.sweepId(), checkpoint.scenarioId(), run.getRunId());
+            return Optional.empty();
+        }
         if (run.getStatus() != RunStatus.RUN_STATUS_SUCCEEDED || run.getRowCount() != calls.size()) {
             throw new IllegalStateException("scenario " + checkpoint.scenarioId() + " is recorded as run " + run.getRunId()
                     + ", which is " + run.getStatus() + " with " + run.getRowCount() + " rows (expected SUCCEEDED with "
                     + calls.size() + ")");
         }
-        return checkpoint;
+        return Optional.of(checkpoint);
     }
 
     private static void await(Future<?> future) throws InterruptedException, IOException {

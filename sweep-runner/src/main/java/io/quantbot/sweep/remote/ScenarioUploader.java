@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
 final class ScenarioUploader {
     private static final Logger log = LoggerFactory.getLogger(ScenarioUploader.class);
     private static final int MAX_ATTEMPTS = 20;
+    private static final int OWNER_WAIT_MINUTES = 10;
     /** Runs per BatchCreateRuns / BatchFinishRuns at most; a daemon with a smaller runs.max-batch says so and is followed. */
     static final int MAX_BATCH = 500;
 
@@ -162,7 +163,7 @@ final class ScenarioUploader {
             List<CreateRunRequest> requests = pending.stream().map(upload -> createRequest(upload.scenario(), keyAttempt)).toList();
             List<CreateRunResult> results;
             try {
-                results = inBatches(requests, artifacts::batchCreateRuns);
+                results = createWaitingForOwners(requests);
             }
             catch (UnavailableException | UnauthenticatedException | PermissionDeniedException e) {
                 throw e;
@@ -199,6 +200,41 @@ final class ScenarioUploader {
             upload.error = "scenario " + upload.scenario().id() + " failed " + MAX_ATTEMPTS + " times before; not trying again";
         }
         timings.add(Phase.CREATE, phase);
+    }
+
+    /**
+     * BatchCreateRuns; items a cluster answers RUN_OWNED_ELSEWHERE (the scenario's run is still leased to another daemon,
+     * typically one that just died) are asked again after the delay the daemon gives, until that lease expires and the
+     * run is declared lost (then the item creates a new run) or {@value #OWNER_WAIT_MINUTES} minutes pass.
+     */
+    private List<CreateRunResult> createWaitingForOwners(List<CreateRunRequest> requests) throws InterruptedException {
+        List<CreateRunResult> results = new ArrayList<>(inBatches(requests, artifacts::batchCreateRuns));
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(OWNER_WAIT_MINUTES);
+        while (System.nanoTime() < deadline) {
+            List<Integer> waiting = new ArrayList<>();
+            long delayMillis = 100;
+            for (int i = 0; i < results.size(); i++) {
+                if (results.get(i).hasError()) {
+                    StorageException error = StorageExceptions.fromStatusProto(results.get(i).getError());
+                    if ("RUN_OWNED_ELSEWHERE".equals(error.reason())) {
+                        waiting.add(i);
+                        delayMillis = Math.max(delayMillis, error.retryDelay().map(java.time.Duration::toMillis).orElse(1000L));
+                    }
+                }
+            }
+            if (waiting.isEmpty()) {
+                break;
+            }
+            log.info("{} scenario(s) of sweep {} are still leased to another daemon; asking again in {} ms", waiting.size(), spec.sweepId(),
+                    Math.min(delayMillis, 5000));
+            java.util.concurrent.TimeUnit.MILLISECONDS.sleep(Math.min(delayMillis, 5000));
+            checkNotStopped();
+            List<CreateRunResult> again = inBatches(waiting.stream().map(requests::get).toList(), artifacts::batchCreateRuns);
+            for (int j = 0; j < waiting.size(); j++) {
+                results.set(waiting.get(j), again.get(j));
+            }
+        }
+        return results;
     }
 
     private CreateRunRequest createRequest(Scenario scenario, int attempt) {

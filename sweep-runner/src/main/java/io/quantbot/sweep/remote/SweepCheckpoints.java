@@ -64,6 +64,25 @@ public final class SweepCheckpoints {
     }
 
     /**
+     * Removes the scenario's checkpoint if it still names {@code runId}: that run was declared LOST by a cluster of
+     * daemons (its owner died before the seal), so the scenario must run again. A checkpoint another attempt wrote
+     * meanwhile (another run id, or a newer version) is left alone.
+     */
+    public void forgetLost(String sweepId, String scenarioId, String runId) {
+        String key = key(sweepId, scenarioId);
+        state.get(NAMESPACE, key).ifPresent(entry -> {
+            if (parse(scenarioId, entry).runId().equals(runId)) {
+                try {
+                    state.delete(NAMESPACE, key, entry.getVersion());
+                }
+                catch (io.quantbot.storage.client.VersionConflictException | io.quantbot.storage.client.NotFoundException changed) {
+                    // another attempt got there first
+                }
+            }
+        });
+    }
+
+    /**
      * Records completed scenarios: one StatePort BatchSet per {@value #MAX_PER_BATCH} checkpoints (each BatchSet is
      * atomic), so a batch of finished runs is recorded in one round trip.
      */

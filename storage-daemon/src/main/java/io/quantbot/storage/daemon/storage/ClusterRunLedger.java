@@ -103,7 +103,7 @@ public final class ClusterRunLedger implements RunLedger {
             }
         }
         local.resumeSeals().exceptionally(failure -> {
-            log.warn("Resuming seals after start failed: {}", failure.getMessage());
+            log.warn("Resuming seals after start failed", failure);
             return null;
         });
         long every = Math.max(100, lease.toMillis() / 3);
@@ -147,12 +147,12 @@ public final class ClusterRunLedger implements RunLedger {
                 local.forget(nowLost).join();
             }
         } catch (RuntimeException e) {
-            log.warn("Renewing this daemon's run leases failed (retried in {} ms): {}", Math.max(100, lease.toMillis() / 3), e.getMessage());
+            log.warn("Renewing this daemon's run leases failed (retried in {} ms)", Math.max(100, lease.toMillis() / 3), e);
         }
         try {
             leases.reapExpired();
         } catch (RuntimeException e) {
-            log.warn("Declaring expired runs lost failed (retried next round): {}", e.getMessage());
+            log.warn("Declaring expired runs lost failed (retried next round)", e);
         }
     }
 
@@ -268,7 +268,7 @@ public final class ClusterRunLedger implements RunLedger {
             return record;
         }).exceptionally(failure -> {
             // The seal is in the catalog and the run marked sealed there; only the copy of the counts lags.
-            log.warn("Recording run {}'s seal in the cluster's runs table failed: {}", record.runId(), failure.getMessage());
+            log.warn("Recording run {}'s seal in the cluster's runs table failed", record.runId(), failure);
             return record;
         });
     }

@@ -32,6 +32,12 @@ public final class ClusterStorageModule extends AbstractModule {
         bind(RunLeases.class).to(PostgresRunLeases.class);
     }
 
+    /** The node's own lake (files from before cluster mode) and the warehouse's, where the shared catalog's files live. */
+    @Provides
+    LakeRoots lakeRoots(io.quantbot.storage.daemon.config.DatabaseConfig database, ClusterConfig cluster) {
+        return () -> java.util.List.of(database.lakeDir(), new LakeFiles(java.nio.file.Path.of(cluster.warehouse()).toAbsolutePath().normalize()).lakeDir());
+    }
+
     @Provides
     @Singleton
     ClusterConfig clusterConfig(ResolvedConfig config) {

@@ -56,6 +56,11 @@ public final class TestPostgres {
             return admin.urlOf(name);
         }
 
+        /** The cluster's shared warehouse folder (cluster.warehouse). */
+        public Path warehouse() {
+            return warehouse;
+        }
+
         /** The builder, pointed at this database as one more node (its own node id). */
         public TestingStorageDaemon.Builder configure(TestingStorageDaemon.Builder builder) {
             return builder.set("storage.mode", "cluster")

@@ -23,6 +23,11 @@ public final class EmbeddedStorageModule extends AbstractModule {
         bind(RunLedger.class).to(DuckDbRunLedger.class);
     }
 
+    @com.google.inject.Provides
+    io.quantbot.storage.daemon.storage.LakeRoots lakeRoots(io.quantbot.storage.daemon.config.DatabaseConfig database) {
+        return () -> java.util.List.of(database.lakeDir());
+    }
+
     /**
      * The ports that live on one node's data dir: candles, staging and the maintenance of the local DuckDB and lake.
      * Cluster mode installs these too (its runs keep their hot rows in the local DuckDB behind the cluster's leases).

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quantbot.storage.daemon.batch.BatchCallOptions;
 import io.quantbot.storage.daemon.config.DatabaseConfig;
+import io.quantbot.storage.daemon.storage.LakeRoots;
 import io.quantbot.storage.daemon.config.PythonWorkerConfig;
 import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
@@ -63,6 +64,7 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
 
     private final PythonWorkerConfig config;
     private final DatabaseConfig database;
+    private final LakeRoots lakeRoots;
     private final WorkerProcessLauncher launcher;
     private final Readiness readiness;
     private final PoolClock clock;
@@ -73,9 +75,10 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
     private final CallDispatcher dispatcher;
 
     @Inject
-    ProcessWorkerPool(PythonWorkerConfig config, DatabaseConfig database, WorkerProcessLauncher launcher, Readiness readiness,
-            MeterRegistry registry, PoolClock clock) {
+    ProcessWorkerPool(PythonWorkerConfig config, DatabaseConfig database, LakeRoots lakeRoots, WorkerProcessLauncher launcher,
+            Readiness readiness, MeterRegistry registry, PoolClock clock) {
         this.config = requireNonNull(config, "config is null");
+        this.lakeRoots = requireNonNull(lakeRoots, "lakeRoots is null");
         this.database = requireNonNull(database, "database is null");
         this.launcher = requireNonNull(launcher, "launcher is null");
         this.readiness = requireNonNull(readiness, "readiness is null");
@@ -113,12 +116,15 @@ final class ProcessWorkerPool implements PythonWorkerPool, WorkerPoolStatus, Wor
         }
         launcher.prepare();
         Configure.Builder frame = Configure.newBuilder()
-                .addAllowedDirectories(database.lakeDir().toString())
                 .addAllowedDirectories(database.stagingDir().toString())
                 .setStagingDir(database.stagingDir().toString())
                 .setMemoryLimit(config.memoryLimit())
                 .setDataLimitBytes(config.dataLimit())
                 .setThreads(config.threads());
+        for (Path lake : lakeRoots.lakeDirs()) {
+            Files.createDirectories(lake);
+            frame.addAllowedDirectories(lake.toString());
+        }
         for (Path root : config.importRoots()) {
             frame.addAllowedDirectories(root.toString()).addImportRoots(root.toString());
         }
