@@ -1,12 +1,11 @@
 package io.quantbot.storage.daemon.bench;
 
 import io.grpc.ManagedChannel;
-import io.grpc.stub.StreamObserver;
 import io.quantbot.storage.daemon.testing.DaemonProcess;
 import io.quantbot.storage.daemon.testing.RowChunks;
+import io.quantbot.storage.daemon.testing.RunAppends;
 import io.quantbot.storage.daemon.testing.TestPostgres;
 import io.quantbot.storage.v1.AppendRunRowsRequest;
-import io.quantbot.storage.v1.AppendRunRowsResponse;
 import io.quantbot.storage.v1.ArtifactPortGrpc;
 import io.quantbot.storage.v1.CreateRunRequest;
 import io.quantbot.storage.v1.FinishRunRequest;
@@ -18,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -147,27 +145,11 @@ public final class ClusterBenchmark {
         String scenario = client + "-" + run;
         String runId = stub.createRun(CreateRunRequest.newBuilder().setSweepId("bench").setScenarioId(scenario).setIdempotencyKey("bench/" + scenario)
                 .build()).getRun().getRunId();
-        CompletableFuture<AppendRunRowsResponse> done = new CompletableFuture<>();
-        StreamObserver<AppendRunRowsRequest> requests = ArtifactPortGrpc.newStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES)
-                .appendRunRows(new StreamObserver<>() {
-                    @Override
-                    public void onNext(AppendRunRowsResponse value) {
-                        done.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        done.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {}
-                });
+        List<AppendRunRowsRequest> chunks = new ArrayList<>();
         for (int seq = 1; seq * CHUNK <= ROWS; seq++) {
-            requests.onNext(AppendRunRowsRequest.newBuilder().setRunId(runId).setChunkSeq(seq).setRows(RowChunks.chunk((seq - 1) * CHUNK, CHUNK)).build());
+            chunks.add(AppendRunRowsRequest.newBuilder().setRunId(runId).setChunkSeq(seq).setRows(RowChunks.chunk((seq - 1) * CHUNK, CHUNK)).build());
         }
-        requests.onCompleted();
-        done.get(2, TimeUnit.MINUTES);
+        RunAppends.append(channel, chunks);
         long start = System.nanoTime();
         stub.finishRun(FinishRunRequest.newBuilder().setRunId(runId).setStatus(RunStatus.RUN_STATUS_SUCCEEDED).setSeal(SealMode.SEAL_MODE_RUN).build());
         latencies.add(System.nanoTime() - start);

@@ -4,13 +4,12 @@ import static io.quantbot.storage.daemon.testing.GrpcErrors.errorInfo;
 import static io.quantbot.storage.daemon.testing.GrpcErrors.expectError;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import io.quantbot.storage.daemon.storage.ClusterRunLedger;
 import io.quantbot.storage.daemon.testing.Await;
 import io.quantbot.storage.daemon.testing.RowChunks;
+import io.quantbot.storage.daemon.testing.RunAppends;
 import io.quantbot.storage.daemon.testing.TestPostgres;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.v1.AppendRunRowsRequest;
@@ -85,30 +84,8 @@ class RunLeasesClusterTest {
     }
 
     private static AppendRunRowsResponse append(TestingStorageDaemon daemon, String runId, long seq, int rows) throws Exception {
-        ManagedChannel channel = daemon.inProcessChannel();
-        CompletableFuture<AppendRunRowsResponse> done = new CompletableFuture<>();
-        StreamObserver<AppendRunRowsRequest> requests = ArtifactPortGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .appendRunRows(new StreamObserver<>() {
-                    @Override
-                    public void onNext(AppendRunRowsResponse value) {
-                        done.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        done.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {}
-                });
-        requests.onNext(AppendRunRowsRequest.newBuilder().setRunId(runId).setChunkSeq(seq).setRows(RowChunks.chunk((int) (seq - 1) * rows, rows)).build());
-        requests.onCompleted();
-        try {
-            return done.get(60, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw (Exception) e.getCause();
-        }
+        return RunAppends.append(daemon.inProcessChannel(), List.of(AppendRunRowsRequest.newBuilder().setRunId(runId).setChunkSeq(seq)
+                .setRows(RowChunks.chunk((int) (seq - 1) * rows, rows)).build()));
     }
 
     private static Run get(TestingStorageDaemon daemon, String runId) {

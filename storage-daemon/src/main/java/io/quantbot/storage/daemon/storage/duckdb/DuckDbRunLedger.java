@@ -2,8 +2,7 @@ package io.quantbot.storage.daemon.storage.duckdb;
 
 import static java.util.Objects.requireNonNull;
 
-import io.quantbot.storage.daemon.storage.LakeFiles;
-import com.fasterxml.jackson.core.JsonProcessingException;
+import io.quantbot.storage.daemon.storage.JsonColumns;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -49,6 +48,7 @@ import org.slf4j.LoggerFactory;
 @Singleton
 public final class DuckDbRunLedger implements RunLedger {
     private static final Logger log = LoggerFactory.getLogger(DuckDbRunLedger.class);
+    private static final String JSON_HOME = "the runs table";
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
     private static final TypeReference<Map<String, Double>> DOUBLE_MAP = new TypeReference<>() {};
@@ -106,8 +106,8 @@ public final class DuckDbRunLedger implements RunLedger {
             try (ResultSet rows = statement.executeQuery(LOAD_RUNS)) {
                 while (rows.next()) {
                     RunRecord record = new RunRecord(rows.getString(1), rows.getString(2), rows.getString(3), RunStatus.fromDbValue(rows.getString(4)),
-                            rows.getString(5), json(rows.getString(6), STRINGS), json(rows.getString(7), STRING_MAP), Optional.ofNullable(rows.getString(8)),
-                            rows.getLong(9), rows.getLong(10), json(rows.getString(11), DOUBLE_MAP), rows.getString(12),
+                            rows.getString(5), JsonColumns.read(rows.getString(6), STRINGS, JSON_HOME), JsonColumns.read(rows.getString(7), STRING_MAP, JSON_HOME), Optional.ofNullable(rows.getString(8)),
+                            rows.getLong(9), rows.getLong(10), JsonColumns.read(rows.getString(11), DOUBLE_MAP, JSON_HOME), rows.getString(12),
                             SealMode.fromDbValue(rows.getString(13)), Optional.ofNullable(rows.getString(14)), rows.getLong(15), rows.getLong(16));
                     if (record.status() == RunStatus.RUNNING) {
                         long[] counts = hot.getOrDefault(record.runId(), new long[] {0, 0});
@@ -331,8 +331,8 @@ public final class DuckDbRunLedger implements RunLedger {
                 insert.setString(3, record.scenarioId());
                 insert.setString(4, record.status().dbValue());
                 insert.setString(5, record.paramsJson());
-                insert.setString(6, toJson(record.inputIds()));
-                insert.setString(7, toJson(record.tags()));
+                insert.setString(6, JsonColumns.write(record.inputIds()));
+                insert.setString(7, JsonColumns.write(record.tags()));
                 insert.setString(8, record.idempotencyKey().orElse(null));
                 insert.setLong(9, record.createdAtMs());
                 insert.executeUpdate();
@@ -462,7 +462,7 @@ public final class DuckDbRunLedger implements RunLedger {
             try (PreparedStatement update = context.connection().prepareStatement(FINISH_RUN)) {
                 update.setString(1, status.dbValue());
                 update.setLong(2, finished.finishedAtMs());
-                update.setString(3, toJson(summary));
+                update.setString(3, JsonColumns.write(summary));
                 update.setString(4, errorMessage);
                 update.setString(5, sealMode.dbValue());
                 update.setLong(6, finished.rowCount());
@@ -522,19 +522,5 @@ public final class DuckDbRunLedger implements RunLedger {
         }
     }
 
-    private static String toJson(Object value) {
-        try {
-            return LakeFiles.JSON.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
-    private static <T> T json(String text, TypeReference<T> type) {
-        try {
-            return LakeFiles.JSON.readValue(text, type);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("bad JSON in the runs table: " + text, e);
-        }
-    }
 }

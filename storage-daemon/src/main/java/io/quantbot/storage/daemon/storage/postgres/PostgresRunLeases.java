@@ -2,7 +2,6 @@ package io.quantbot.storage.daemon.storage.postgres;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,7 +12,7 @@ import io.quantbot.storage.daemon.run.RunLeases;
 import io.quantbot.storage.daemon.run.RunRecord;
 import io.quantbot.storage.daemon.run.RunStatus;
 import io.quantbot.storage.daemon.run.SealMode;
-import io.quantbot.storage.daemon.storage.LakeFiles;
+import io.quantbot.storage.daemon.storage.JsonColumns;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.sql.Array;
@@ -39,6 +38,7 @@ import org.slf4j.LoggerFactory;
 @Singleton
 public final class PostgresRunLeases implements RunLeases {
     private static final Logger log = LoggerFactory.getLogger(PostgresRunLeases.class);
+    private static final String JSON_HOME = "the cluster's runs table";
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
     private static final TypeReference<Map<String, Double>> DOUBLE_MAP = new TypeReference<>() {};
@@ -113,11 +113,11 @@ public final class PostgresRunLeases implements RunLeases {
                 insert.setString(i++, run.idempotencyKey().orElse(null));
                 insert.setString(i++, run.status().dbValue());
                 insert.setString(i++, run.paramsJson());
-                insert.setString(i++, toJson(run.inputIds()));
-                insert.setString(i++, toJson(run.tags()));
+                insert.setString(i++, JsonColumns.write(run.inputIds()));
+                insert.setString(i++, JsonColumns.write(run.tags()));
                 insert.setLong(i++, run.createdAtMs());
                 insert.setLong(i++, run.finishedAtMs());
-                insert.setString(i++, toJson(run.summary()));
+                insert.setString(i++, JsonColumns.write(run.summary()));
                 insert.setString(i++, run.errorMessage());
                 insert.setString(i++, run.sealMode().dbValue());
                 insert.setLong(i++, run.rowCount());
@@ -188,7 +188,7 @@ public final class PostgresRunLeases implements RunLeases {
                 int i = 1;
                 update.setString(i++, finished.status().dbValue());
                 update.setLong(i++, finished.finishedAtMs());
-                update.setString(i++, toJson(finished.summary()));
+                update.setString(i++, JsonColumns.write(finished.summary()));
                 update.setString(i++, finished.errorMessage());
                 update.setString(i++, finished.sealMode().dbValue());
                 update.setLong(i++, finished.rowCount());
@@ -350,25 +350,11 @@ public final class PostgresRunLeases implements RunLeases {
 
     private static Leased leased(ResultSet rows) throws SQLException {
         RunRecord record = new RunRecord(rows.getString(1), rows.getString(2), rows.getString(3), RunStatus.fromDbValue(rows.getString(4)),
-                rows.getString(5), json(rows.getString(6), STRINGS), json(rows.getString(7), STRING_MAP), Optional.ofNullable(rows.getString(8)),
-                rows.getLong(9), rows.getLong(10), json(rows.getString(11), DOUBLE_MAP), rows.getString(12), SealMode.fromDbValue(rows.getString(13)),
+                rows.getString(5), JsonColumns.read(rows.getString(6), STRINGS, JSON_HOME), JsonColumns.read(rows.getString(7), STRING_MAP, JSON_HOME), Optional.ofNullable(rows.getString(8)),
+                rows.getLong(9), rows.getLong(10), JsonColumns.read(rows.getString(11), DOUBLE_MAP, JSON_HOME), rows.getString(12), SealMode.fromDbValue(rows.getString(13)),
                 Optional.ofNullable(rows.getString(14)), rows.getLong(15), rows.getLong(16));
         return new Leased(record, rows.getString(17), LeaseState.valueOf(rows.getString(18).toUpperCase(java.util.Locale.ROOT)), rows.getLong(19));
     }
 
-    private static String toJson(Object value) {
-        try {
-            return LakeFiles.JSON.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
-    private static <T> T json(String text, TypeReference<T> type) {
-        try {
-            return LakeFiles.JSON.readValue(text, type);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("bad JSON in the cluster's runs table: " + text, e);
-        }
-    }
 }
