@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quantbot.storage.daemon.config.ClusterConfig;
 import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
+import io.quantbot.storage.daemon.lifecycle.Readiness;
 import io.quantbot.storage.daemon.run.RowBatch;
 import io.quantbot.storage.daemon.run.RunLeases;
 import io.quantbot.storage.daemon.run.RunLeases.LeaseState;
@@ -61,12 +62,17 @@ import org.slf4j.LoggerFactory;
  */
 @Singleton
 public final class ClusterRunLedger implements RunLedger {
+    /** The readiness condition: down while this daemon cannot renew its run leases for more than half a lease. */
+    public static final String READINESS_CONDITION = "run-leases";
     private static final Logger log = LoggerFactory.getLogger(ClusterRunLedger.class);
 
     private final DuckDbRunLedger local;
     private final RunLeases leases;
     private final String nodeId;
     private final Duration lease;
+    private final Readiness readiness;
+    /** When this daemon last renewed its leases (System.nanoTime). */
+    private volatile long lastRenewalNanos = System.nanoTime();
     /** Unsealed runs this daemon owns, by id: the ones its renewals keep. */
     private final Set<String> owned = ConcurrentHashMap.newKeySet();
     /** Runs of this daemon the cluster declared lost (answered RUN_LOST without asking PostgreSQL). */
@@ -75,8 +81,9 @@ public final class ClusterRunLedger implements RunLedger {
     private ScheduledExecutorService renewals;
 
     @Inject
-    public ClusterRunLedger(DuckDbRunLedger local, RunLeases leases, ClusterConfig config, MeterRegistry registry) {
+    public ClusterRunLedger(DuckDbRunLedger local, RunLeases leases, ClusterConfig config, Readiness readiness, MeterRegistry registry) {
         this.local = requireNonNull(local, "local is null");
+        this.readiness = requireNonNull(readiness, "readiness is null");
         this.leases = requireNonNull(leases, "leases is null");
         this.nodeId = leases.nodeId();
         this.lease = config.runLease();
@@ -130,6 +137,8 @@ public final class ClusterRunLedger implements RunLedger {
         try {
             List<String> mine = new ArrayList<>(owned);
             Map<String, LeaseState> states = leases.renew(mine);
+            lastRenewalNanos = System.nanoTime();
+            readiness.markReady(READINESS_CONDITION);
             List<String> nowLost = new ArrayList<>();
             for (String runId : mine) {
                 LeaseState state = states.get(runId);
@@ -148,6 +157,12 @@ public final class ClusterRunLedger implements RunLedger {
             }
         } catch (RuntimeException e) {
             log.warn("Renewing this daemon's run leases failed (retried in {} ms)", Math.max(100, lease.toMillis() / 3), e);
+            long silentMillis = (System.nanoTime() - lastRenewalNanos) / 1_000_000;
+            if (silentMillis > lease.toMillis() / 2) {
+                // Past half the lease its runs are at risk: stop taking new work until renewals succeed again.
+                readiness.markNotReady(READINESS_CONDITION, "run leases not renewed for " + silentMillis + " ms (cluster.run-lease "
+                        + lease.toMillis() + " ms): this daemon's unsealed runs are lost once it passes");
+            }
         }
         try {
             leases.reapExpired();
