@@ -27,6 +27,12 @@ public final class LakeFixtures {
 
     public static Registration publishCandles(TestingStorageDaemon daemon, String snapshot, String token, String chain, String interval,
             List<Candle> candles) throws Exception {
+        return daemon.getInstance(LakeCatalog.class).register(stageCandles(daemon, snapshot, token, chain, interval, candles)).join();
+    }
+
+    /** The candles written to a Parquet file in the daemon's staging folder, ready to register (not registered). */
+    public static StagedArtifact stageCandles(TestingStorageDaemon daemon, String snapshot, String token, String chain, String interval,
+            List<Candle> candles) throws Exception {
         Path staging = daemon.getInstance(DatabaseConfig.class).stagingDir();
         Path file = staging.resolve("fixture-" + UUID.randomUUID() + ".parquet");
         try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
@@ -56,7 +62,7 @@ public final class LakeFixtures {
                     summary.contentHash(), summary.rowCount(), Files.size(file), summary.minTsMs(), summary.maxTsMs(), schema.columns(),
                     Map.of("snapshot", snapshot, "token", token, "chain", chain, "interval", interval), List.of(),
                     new Provenance("test-fixture", "1", "{}"), false);
-            return daemon.getInstance(LakeCatalog.class).register(staged).join();
+            return staged;
         }
     }
 
