@@ -15,11 +15,11 @@ import io.quantbot.storage.daemon.storage.postgres.PostgresStateRepository;
 import jakarta.inject.Singleton;
 
 /**
- * The cluster engine ({@code storage.mode = cluster}): state and the artifact catalog in the PostgreSQL every daemon of
- * the cluster shares (storage/postgres), the catalog's lake files in the shared warehouse ({@code cluster.warehouse}).
- * The ports not built for the cluster yet stay on the node's own data dir, bound to the embedded engine's DuckDB
- * implementations: runs' hot rows (sealed runs are registered in the shared catalog), candles, staging and the local
- * maintenance (docs/operations.md, "Cluster mode").
+ * The cluster engine ({@code storage.mode = cluster}): state, the artifact catalog and the runs' record and leases in
+ * the PostgreSQL every daemon of the cluster shares (storage/postgres), the catalog's lake files in the shared warehouse
+ * ({@code cluster.warehouse}). A run's hot rows stay in the local DuckDB of the daemon that owns it until sealed
+ * ({@link ClusterRunLedger} in front of the embedded ledger); candles, staging and the local maintenance stay on the
+ * node's own data dir (docs/operations.md, "Cluster mode").
  */
 public final class ClusterStorageModule extends AbstractModule {
     @Override
