@@ -4,22 +4,26 @@ import static java.util.Objects.requireNonNull;
 
 import io.quantbot.storage.daemon.storage.duckdb.DuckDbStorage;
 import io.quantbot.storage.daemon.storage.postgres.PostgresStorage;
+import io.quantbot.storage.daemon.storage.iceberg.IcebergLakePublisher;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 /**
- * The cluster engine: the shared PostgreSQL (state; the artifact catalog once wired in) first, then the node's local DuckDB
- * part (runs' hot rows, candles, staging, the lake files); stopped in reverse. Its schema version is PostgreSQL's.
+ * The cluster engine: the shared PostgreSQL (state, the artifact catalog) first, then the node's local DuckDB part (runs'
+ * hot rows, candles, staging), then the Iceberg lake publisher (appends registered artifacts to the Iceberg tables; a table
+ * reader sees an artifact within one reconcile interval of its catalog commit); stopped in reverse. Its schema version is PostgreSQL's.
  */
 @Singleton
 final class ClusterEngine implements StorageEngine {
     private final PostgresStorage shared;
     private final DuckDbStorage local;
+    private final IcebergLakePublisher lake;
 
     @Inject
-    ClusterEngine(PostgresStorage shared, DuckDbStorage local) {
+    ClusterEngine(PostgresStorage shared, DuckDbStorage local, IcebergLakePublisher lake) {
         this.shared = requireNonNull(shared, "shared is null");
         this.local = requireNonNull(local, "local is null");
+        this.lake = requireNonNull(lake, "lake is null");
     }
 
     @Override
@@ -27,8 +31,13 @@ final class ClusterEngine implements StorageEngine {
         shared.start();
         try {
             local.start();
+            lake.start();
         } catch (Exception | Error e) {
-            shared.stop();
+            try {
+                local.stop();
+            } finally {
+                shared.stop();
+            }
             throw e;
         }
     }
@@ -36,9 +45,13 @@ final class ClusterEngine implements StorageEngine {
     @Override
     public void stop() throws Exception {
         try {
-            local.stop();
+            lake.stop();
         } finally {
-            shared.stop();
+            try {
+                local.stop();
+            } finally {
+                shared.stop();
+            }
         }
     }
 

@@ -6,14 +6,18 @@ import io.quantbot.storage.daemon.artifact.LakeCatalog;
 import io.quantbot.storage.daemon.config.ClusterConfig;
 import io.quantbot.storage.daemon.config.ResolvedConfig;
 import io.quantbot.storage.daemon.state.StateRepository;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quantbot.storage.daemon.storage.duckdb.EmbeddedStorageModule;
+import io.quantbot.storage.daemon.storage.iceberg.IcebergLakePublisher;
 import io.quantbot.storage.daemon.storage.postgres.PostgresLakeCatalog;
 import io.quantbot.storage.daemon.storage.postgres.PostgresStateRepository;
 import jakarta.inject.Singleton;
 
 /**
  * The cluster engine ({@code storage.mode = cluster}): state and the artifact catalog in the PostgreSQL every daemon of
- * the cluster shares (storage/postgres), the catalog's lake files in the shared warehouse ({@code cluster.warehouse}).
+ * the cluster shares (storage/postgres), the catalog's lake files in the shared warehouse ({@code cluster.warehouse}),
+ * and the lake as Iceberg tables in a JDBC catalog on that PostgreSQL (storage/iceberg), fed after each catalog commit
+ * through the catalog's outbox (V004) and reconciled by every daemon.
  * The ports not built for the cluster yet stay on the node's own data dir, bound to the embedded engine's DuckDB
  * implementations: runs' hot rows (sealed runs are registered in the shared catalog), candles, staging and the local
  * maintenance (docs/operations.md, "Cluster mode").
@@ -25,6 +29,13 @@ public final class ClusterStorageModule extends AbstractModule {
         install(new EmbeddedStorageModule.NodeLocalPorts());
         bind(StateRepository.class).to(PostgresStateRepository.class);
         bind(LakeCatalog.class).to(PostgresLakeCatalog.class);
+    }
+
+    /** The Iceberg lake (a JdbcCatalog on the same PostgreSQL, tables under cluster.warehouse/iceberg) fed by the catalog's outbox. */
+    @Provides
+    @Singleton
+    IcebergLakePublisher lakePublisher(ClusterConfig cluster, PostgresLakeCatalog catalog, MeterRegistry registry) {
+        return IcebergLakePublisher.create(cluster, catalog, registry);
     }
 
     @Provides
