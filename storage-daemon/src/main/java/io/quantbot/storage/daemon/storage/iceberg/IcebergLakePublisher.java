@@ -58,6 +58,7 @@ public final class IcebergLakePublisher {
     private final AtomicLong pending = new AtomicLong();
     private final AtomicBoolean nudged = new AtomicBoolean();
     private ScheduledExecutorService executor;
+    private boolean closed;
 
     public IcebergLakePublisher(IcebergLake lake, LakeOutbox outbox, AutoCloseable catalog, Duration backoff, MeterRegistry registry) {
         this.lake = requireNonNull(lake, "lake is null");
@@ -124,7 +125,8 @@ public final class IcebergLakePublisher {
             executor.awaitTermination(10, TimeUnit.SECONDS);
             executor = null;
         }
-        if (catalog != null) {
+        if (catalog != null && !closed) {
+            closed = true;
             catalog.close();
         }
     }
