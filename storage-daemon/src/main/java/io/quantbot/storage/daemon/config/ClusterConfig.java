@@ -52,7 +52,7 @@ public record ClusterConfig(String postgresUrl, String postgresUser, Secret post
 
     public static final ConfigProperty<String> POSTGRES_URL = ConfigProperty.of(
             "cluster.postgres-url", "",
-            "Cluster mode: JDBC URL of the PostgreSQL shared by every daemon of the cluster (state now; the artifact catalog once wired in), e.g."
+            "Cluster mode: JDBC URL of the PostgreSQL shared by every daemon of the cluster (state, the artifact catalog and the Iceberg lake's JDBC catalog), e.g."
                     + " jdbc:postgresql://db.internal:5432/quantbot (no password in it).",
             String::trim);
     public static final ConfigProperty<String> POSTGRES_USER = ConfigProperty.of(

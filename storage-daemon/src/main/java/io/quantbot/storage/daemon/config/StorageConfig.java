@@ -6,9 +6,9 @@ import java.util.Locale;
 
 /**
  * Which engine stores the daemon's data. {@code embedded} (the default): one data dir, DuckDB for state, catalog
- * and runs, Parquet files for the lake. {@code cluster}: several daemons share one PostgreSQL for state
- * ({@link ClusterConfig} names it); the artifact catalog, runs' hot rows, candles, staging and the lake files stay on
- * each node's data dir until the shared catalog and the Apache Iceberg lake are wired in (docs/operations.md, "Cluster mode").
+ * and runs, Parquet files for the lake. {@code cluster}: several daemons share one PostgreSQL for state and the artifact
+ * catalog ({@link ClusterConfig} names it) and one warehouse holding the catalog's files and the lake as Apache Iceberg
+ * tables; runs' hot rows, candles and staging stay on each node's data dir (docs/operations.md, "Cluster mode").
  */
 public record StorageConfig(Mode mode) {
     /** The storage engines the daemon knows. */
@@ -24,8 +24,8 @@ public record StorageConfig(Mode mode) {
     public static final ConfigProperty<Mode> MODE = ConfigProperty.of(
             "storage.mode", "embedded",
             "The storage engine: embedded (one data dir; DuckDB and Parquet) or cluster (several daemons share one PostgreSQL"
-                    + " for state, set by the cluster.* keys; the artifact catalog, runs and lake files stay per node until the shared"
-                    + " catalog and the Iceberg lake are wired in).",
+                    + " for state and the artifact catalog and one warehouse for the lake as Iceberg tables, set by the cluster.* keys;"
+                    + " runs' hot rows, candles and staging stay per node).",
             StorageConfig::parseMode);
 
     public static final List<ConfigProperty<?>> PROPERTIES = List.of(MODE);
