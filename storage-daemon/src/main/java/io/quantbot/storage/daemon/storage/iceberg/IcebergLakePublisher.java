@@ -46,9 +46,11 @@ public final class IcebergLakePublisher {
     static final int ATTEMPTS = 6;
     private static final Logger log = LoggerFactory.getLogger(IcebergLakePublisher.class);
 
-    private final IcebergLake lake;
     private final LakeOutbox outbox;
-    private final AutoCloseable catalog;
+    private final MeterRegistry registry;
+    private final java.util.function.Supplier<JdbcCatalog> opener;
+    private IcebergLake lake;
+    private AutoCloseable catalog;
     private final Duration backoff;
     private final Counter appends;
     private final Counter retirements;
@@ -61,9 +63,16 @@ public final class IcebergLakePublisher {
     private boolean closed;
 
     public IcebergLakePublisher(IcebergLake lake, LakeOutbox outbox, AutoCloseable catalog, Duration backoff, MeterRegistry registry) {
-        this.lake = requireNonNull(lake, "lake is null");
+        this(requireNonNull(lake, "lake is null"), outbox, catalog, backoff, registry, null);
+    }
+
+    private IcebergLakePublisher(IcebergLake lake, LakeOutbox outbox, AutoCloseable catalog, Duration backoff, MeterRegistry registry,
+            java.util.function.Supplier<JdbcCatalog> opener) {
+        this.lake = lake;
         this.outbox = requireNonNull(outbox, "outbox is null");
         this.catalog = catalog;
+        this.registry = requireNonNull(registry, "registry is null");
+        this.opener = opener;
         this.backoff = requireNonNull(backoff, "backoff is null");
         this.appends = commits(registry, "append");
         this.retirements = commits(registry, "retire");
@@ -86,6 +95,11 @@ public final class IcebergLakePublisher {
      * {@code <cluster.warehouse>/iceberg}. The password goes to the catalog, never to a log line.
      */
     public static IcebergLakePublisher create(ClusterConfig cluster, LakeOutbox outbox, MeterRegistry registry) {
+        // Opened on first use (start), after PostgresStorage has connected and migrated: building the injector needs no database.
+        return new IcebergLakePublisher(null, outbox, null, Duration.ofMillis(50), registry, () -> open(cluster));
+    }
+
+    private static JdbcCatalog open(ClusterConfig cluster) {
         JdbcCatalog catalog = new JdbcCatalog();
         Map<String, String> properties = new HashMap<>();
         properties.put(CatalogProperties.URI, cluster.postgresUrl());
@@ -96,7 +110,7 @@ public final class IcebergLakePublisher {
         properties.put(CatalogProperties.FILE_IO_IMPL, LocalFileIO.class.getName());
         catalog.initialize("quantbot", properties);
         log.info("Iceberg lake: JDBC catalog at {} (user {}), tables under {}", cluster.postgresUrl(), cluster.postgresUser(), warehouse(cluster));
-        return new IcebergLakePublisher(new IcebergLake(catalog, registry), outbox, catalog, Duration.ofMillis(50), registry);
+        return catalog;
     }
 
     /** Where the Iceberg tables live: {@code <cluster.warehouse>/iceberg/quantbot/<type>}. */
@@ -104,12 +118,19 @@ public final class IcebergLakePublisher {
         return Path.of(cluster.warehouse()).toAbsolutePath().normalize().resolve("iceberg");
     }
 
-    public IcebergLake lake() {
+    /** The lake, its JDBC catalog opened on first use. */
+    public synchronized IcebergLake lake() {
+        if (lake == null) {
+            JdbcCatalog opened = opener.get();
+            catalog = opened;
+            lake = new IcebergLake(opened, registry);
+        }
         return lake;
     }
 
     /** Reconciles now and every {@link #INTERVAL}, and after every catalog commit. */
     public synchronized void start() {
+        lake();
         executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "iceberg-lake-publisher");
             thread.setDaemon(true);
@@ -173,6 +194,7 @@ public final class IcebergLakePublisher {
     /** Appends or retires one entry, retrying conflicting commits with backoff; returns the snapshot to record. */
     long apply(LakeOutbox.Pending entry) {
         String location = entry.file().toUri().toString();
+        IcebergLake lake = lake();
         return latency.record(() -> withRetries(() -> {
             if (entry.retire()) {
                 lake.retire(entry.artifact(), location);
