@@ -171,6 +171,12 @@ final class ArchitectureRules {
             .because("PostgreSQL is the cluster engine's business (storage.postgres, like storage.duckdb for DuckDB):"
                     + " everything else reaches it through the storage ports (docs/architecture.md, \"Engines and ports\")");
 
+    static final ArchRule only_the_iceberg_lake_uses_iceberg = noClasses()
+            .that().resideOutsideOfPackage("..daemon.storage.iceberg..")
+            .should().dependOnClassesThat().resideInAnyPackage("org.apache.iceberg..")
+            .because("the Iceberg lake is the storage.iceberg adapter's business (cluster mode, issue 13): the catalog feeds it"
+                    + " through the engine-neutral LakeOutbox port and only ClusterStorageModule wires the two");
+
     static final ArchRule engine_adapters_do_not_depend_on_each_other = classes()
             .that().resideInAPackage("..daemon.storage.*..")
             .should(new ArchCondition<JavaClass>("not depend on another adapter package under storage") {

@@ -115,6 +115,11 @@ class ArchitectureTest {
     }
 
     @Test
+    void only_the_iceberg_lake_uses_iceberg() {
+        ArchitectureRules.only_the_iceberg_lake_uses_iceberg.check(production);
+    }
+
+    @Test
     void engine_adapters_do_not_depend_on_each_other() {
         ArchitectureRules.engine_adapters_do_not_depend_on_each_other.check(production);
     }

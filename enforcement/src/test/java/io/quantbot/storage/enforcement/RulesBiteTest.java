@@ -101,6 +101,9 @@ class RulesBiteTest {
             Map.entry("only_the_cluster_engine_uses_pgjdbc", new Expectation(
                     Set.of("daemon.grpc.AdapterUsingPgJdbc"),
                     Set.of("daemon.storage.postgres.PgRepository"))),
+            Map.entry("only_the_iceberg_lake_uses_iceberg", new Expectation(
+                    Set.of("daemon.storage.postgres.CatalogUsingIceberg"),
+                    Set.of("daemon.storage.iceberg.LakeUsingIceberg"))),
             Map.entry("engine_adapters_do_not_depend_on_each_other", new Expectation(
                     Set.of("daemon.storage.pyworker.PoolUsingDuckDbRepository", "daemon.storage.postgres.CatalogUsingDuckDbRepository"),
                     Set.of("daemon.storage.duckdb.JdbcRepository", "daemon.storage.postgres.PgRepository",

@@ -53,7 +53,7 @@ public record ClusterConfig(String postgresUrl, String postgresUser, Secret post
 
     public static final ConfigProperty<String> POSTGRES_URL = ConfigProperty.of(
             "cluster.postgres-url", "",
-            "Cluster mode: JDBC URL of the PostgreSQL shared by every daemon of the cluster (state, the artifact catalog and run leases), e.g."
+            "Cluster mode: JDBC URL of the PostgreSQL shared by every daemon of the cluster (state, the artifact catalog, run leases and the Iceberg lake's JDBC catalog), e.g."
                     + " jdbc:postgresql://db.internal:5432/quantbot (no password in it).",
             String::trim);
     public static final ConfigProperty<String> POSTGRES_USER = ConfigProperty.of(

@@ -7,8 +7,9 @@ import java.util.Locale;
 /**
  * Which engine stores the daemon's data. {@code embedded} (the default): one data dir, DuckDB for state, catalog
  * and runs, Parquet files for the lake. {@code cluster}: several daemons share one PostgreSQL for state, the artifact
- * catalog and the runs' leases ({@link ClusterConfig} names it) and one warehouse for the lake files; runs' hot rows,
- * candles and staging stay on each node's data dir (docs/operations.md, "Cluster mode").
+ * catalog and the runs' leases ({@link ClusterConfig} names it) and one warehouse holding the catalog's files and the
+ * lake as Apache Iceberg tables; a run's hot rows stay on the daemon that owns it until sealed, candles and staging on
+ * each node's data dir (docs/operations.md, "Cluster mode").
  */
 public record StorageConfig(Mode mode) {
     /** The storage engines the daemon knows. */
@@ -24,8 +25,8 @@ public record StorageConfig(Mode mode) {
     public static final ConfigProperty<Mode> MODE = ConfigProperty.of(
             "storage.mode", "embedded",
             "The storage engine: embedded (one data dir; DuckDB and Parquet) or cluster (several daemons share one PostgreSQL"
-                    + " for state, the artifact catalog and run leases, and one warehouse for the lake files, set by the cluster.* keys;"
-                    + " a run's rows stay on the daemon that owns it until sealed).",
+                    + " for state, the artifact catalog and run leases, and one warehouse for the lake files and Iceberg tables, set by"
+                    + " the cluster.* keys; a run's rows stay on the daemon that owns it until sealed).",
             StorageConfig::parseMode);
 
     public static final List<ConfigProperty<?>> PROPERTIES = List.of(MODE);

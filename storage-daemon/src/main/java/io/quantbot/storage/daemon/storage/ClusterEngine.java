@@ -4,23 +4,28 @@ import static java.util.Objects.requireNonNull;
 
 import io.quantbot.storage.daemon.storage.duckdb.DuckDbStorage;
 import io.quantbot.storage.daemon.storage.postgres.PostgresStorage;
+import io.quantbot.storage.daemon.storage.iceberg.IcebergLakePublisher;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 /**
- * The cluster engine: the shared PostgreSQL (state, the artifact catalog, the runs' leases) first, then the node's local DuckDB
- * part (runs' hot rows, candles, staging), then the run leases' renewals; stopped in reverse. Its schema version is PostgreSQL's.
+ * The cluster engine: the shared PostgreSQL (state, the artifact catalog, the runs' leases) first, then the node's local
+ * DuckDB part (runs' hot rows, candles, staging), then the Iceberg lake publisher (appends registered artifacts to the
+ * Iceberg tables; a table reader sees an artifact within one reconcile interval of its catalog commit), then the run
+ * leases' renewals; stopped in reverse. Its schema version is PostgreSQL's.
  */
 @Singleton
 final class ClusterEngine implements StorageEngine {
     private final PostgresStorage shared;
     private final DuckDbStorage local;
+    private final IcebergLakePublisher lake;
     private final ClusterRunLedger runs;
 
     @Inject
-    ClusterEngine(PostgresStorage shared, DuckDbStorage local, ClusterRunLedger runs) {
+    ClusterEngine(PostgresStorage shared, DuckDbStorage local, IcebergLakePublisher lake, ClusterRunLedger runs) {
         this.shared = requireNonNull(shared, "shared is null");
         this.local = requireNonNull(local, "local is null");
+        this.lake = requireNonNull(lake, "lake is null");
         this.runs = requireNonNull(runs, "runs is null");
     }
 
@@ -29,14 +34,20 @@ final class ClusterEngine implements StorageEngine {
         shared.start();
         try {
             local.start();
+            lake.start();
         } catch (Exception | Error e) {
-            shared.stop();
+            try {
+                local.stop();
+            } finally {
+                shared.stop();
+            }
             throw e;
         }
         try {
             runs.start();
         } catch (RuntimeException | Error e) {
             try {
+                lake.stop();
                 local.stop();
             } finally {
                 shared.stop();
@@ -49,9 +60,13 @@ final class ClusterEngine implements StorageEngine {
     public void stop() throws Exception {
         try {
             runs.stop();
-            local.stop();
+            lake.stop();
         } finally {
-            shared.stop();
+            try {
+                local.stop();
+            } finally {
+                shared.stop();
+            }
         }
     }
 

@@ -8,7 +8,9 @@ import io.quantbot.storage.daemon.config.ResolvedConfig;
 import io.quantbot.storage.daemon.run.RunLedger;
 import io.quantbot.storage.daemon.run.RunLeases;
 import io.quantbot.storage.daemon.state.StateRepository;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quantbot.storage.daemon.storage.duckdb.EmbeddedStorageModule;
+import io.quantbot.storage.daemon.storage.iceberg.IcebergLakePublisher;
 import io.quantbot.storage.daemon.storage.postgres.PostgresLakeCatalog;
 import io.quantbot.storage.daemon.storage.postgres.PostgresRunLeases;
 import io.quantbot.storage.daemon.storage.postgres.PostgresStateRepository;
@@ -17,9 +19,10 @@ import jakarta.inject.Singleton;
 /**
  * The cluster engine ({@code storage.mode = cluster}): state, the artifact catalog and the runs' record and leases in
  * the PostgreSQL every daemon of the cluster shares (storage/postgres), the catalog's lake files in the shared warehouse
- * ({@code cluster.warehouse}). A run's hot rows stay in the local DuckDB of the daemon that owns it until sealed
- * ({@link ClusterRunLedger} in front of the embedded ledger); candles, staging and the local maintenance stay on the
- * node's own data dir (docs/operations.md, "Cluster mode").
+ * ({@code cluster.warehouse}), and the lake as Iceberg tables in a JDBC catalog on that PostgreSQL (storage/iceberg), fed
+ * after each catalog commit through the catalog's outbox (V004) and reconciled by every daemon. A run's hot rows stay in
+ * the local DuckDB of the daemon that owns it until sealed ({@link ClusterRunLedger} in front of the embedded ledger);
+ * candles, staging and the local maintenance stay on the node's own data dir (docs/operations.md, "Cluster mode").
  */
 public final class ClusterStorageModule extends AbstractModule {
     @Override
@@ -36,6 +39,13 @@ public final class ClusterStorageModule extends AbstractModule {
     @Provides
     LakeRoots lakeRoots(io.quantbot.storage.daemon.config.DatabaseConfig database, ClusterConfig cluster) {
         return () -> java.util.List.of(database.lakeDir(), new LakeFiles(java.nio.file.Path.of(cluster.warehouse()).toAbsolutePath().normalize()).lakeDir());
+    }
+
+    /** The Iceberg lake (a JdbcCatalog on the same PostgreSQL, tables under cluster.warehouse/iceberg) fed by the catalog's outbox. */
+    @Provides
+    @Singleton
+    IcebergLakePublisher lakePublisher(ClusterConfig cluster, PostgresLakeCatalog catalog, MeterRegistry registry) {
+        return IcebergLakePublisher.create(cluster, catalog, registry);
     }
 
     @Provides

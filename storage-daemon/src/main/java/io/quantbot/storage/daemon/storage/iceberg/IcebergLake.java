@@ -173,6 +173,12 @@ public final class IcebergLake {
         return true;
     }
 
+    /** The id of the type's current snapshot (0 when the table has none). */
+    public long currentSnapshotId(String type) {
+        Snapshot current = table(type).currentSnapshot();
+        return current == null ? 0 : current.snapshotId();
+    }
+
     /** The data files of the type's current snapshot, by location (what a reader of the table reads now). */
     public List<String> dataFiles(String type) {
         return dataFiles(table(type));

@@ -22,6 +22,7 @@ import io.quantbot.storage.daemon.error.StorageException;
 import io.quantbot.storage.daemon.storage.CatalogMetrics;
 import io.quantbot.storage.daemon.storage.LakeFiles;
 import io.quantbot.storage.daemon.storage.LakeIntegrity;
+import io.quantbot.storage.daemon.storage.LakeOutbox;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -67,7 +68,7 @@ import org.slf4j.LoggerFactory;
  * PostgresDatabase#transaction}), answered after COMMIT.
  */
 @Singleton
-public final class PostgresLakeCatalog implements LakeCatalog {
+public final class PostgresLakeCatalog implements LakeCatalog, LakeOutbox {
     private static final Logger log = LoggerFactory.getLogger(PostgresLakeCatalog.class);
     private static final TypeReference<List<Map<String, String>>> COLUMNS = new TypeReference<>() {};
     private static final int QUEUE = 4096;
@@ -103,6 +104,7 @@ public final class PostgresLakeCatalog implements LakeCatalog {
     private final Counter deduplicated;
     private final Counter commits;
     private final Counter dedupConflicts;
+    private final java.util.List<Runnable> commitListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Inject
     public PostgresLakeCatalog(PostgresDatabase database, PostgresRunLeases runLeases, ClusterConfig cluster, Clock clock, MeterRegistry registry) {
@@ -585,7 +587,9 @@ public final class PostgresLakeCatalog implements LakeCatalog {
         try {
             writers.execute(() -> {
                 try {
-                    result.complete(work.get());
+                    T value = work.get();
+                    notifyCommitted();
+                    result.complete(value);
                 } catch (RuntimeException e) {
                     result.completeExceptionally(e);
                 }
@@ -596,6 +600,60 @@ public final class PostgresLakeCatalog implements LakeCatalog {
                     .build();
         }
         return result;
+    }
+
+    // ---------------------------------------------------------------- the lake outbox (V004)
+
+    private static final String LAKE_PENDING = "(a.status = 'active' AND a.lake_snapshot_id IS NULL OR a.status <> 'active'"
+            + " AND a.lake_snapshot_id >= 0 AND a.lake_retired_snapshot_id IS NULL) AND a.type = ANY (?) AND a.path LIKE '%.parquet'";
+
+    @Override
+    public boolean claimNext(Set<String> types, java.util.function.Function<Pending, Long> work) {
+        return database.transaction("catalog.lake_outbox", connection -> {
+            List<ArtifactRecord> claimed = select(connection, SELECT_RECORDS + " WHERE " + LAKE_PENDING
+                    + " ORDER BY a.artifact_id LIMIT 1 FOR UPDATE SKIP LOCKED", List.<Object>of((Object) types.toArray(String[]::new)));
+            if (claimed.isEmpty()) {
+                return false;
+            }
+            ArtifactRecord record = claimed.get(0);
+            boolean retire = record.status() != ArtifactStatus.ACTIVE;
+            Long snapshot = work.apply(new Pending(record, warehouse.resolve(record.path()), retire));
+            try (PreparedStatement update = connection.prepareStatement("UPDATE artifacts SET "
+                    + (retire ? "lake_retired_snapshot_id" : "lake_snapshot_id") + " = ? WHERE artifact_id = ?")) {
+                update.setLong(1, snapshot);
+                update.setString(2, record.id());
+                update.executeUpdate();
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public long pendingCount(Set<String> types) {
+        return database.read(connection -> {
+            try (PreparedStatement count = connection.prepareStatement("SELECT count(*) FROM artifacts a WHERE " + LAKE_PENDING)) {
+                count.setArray(1, connection.createArrayOf("text", types.toArray(String[]::new)));
+                try (ResultSet rows = count.executeQuery()) {
+                    rows.next();
+                    return rows.getLong(1);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void onCommitted(Runnable listener) {
+        commitListeners.add(requireNonNull(listener, "listener is null"));
+    }
+
+    private void notifyCommitted() {
+        for (Runnable listener : commitListeners) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                log.warn("A catalog commit listener failed (the lake reconciler catches up)", e);
+            }
+        }
     }
 
     /** Stops the writer threads (queued writes still run first, up to a bound). */
