@@ -209,7 +209,7 @@ public final class IcebergLakePublisher {
                 return published.snapshotId();
             } catch (StorageException e) {
                 if (e.code() == ErrorCode.INVALID_ARGUMENT) {
-                    log.warn("Artifact {} cannot be in its Iceberg table and is marked so (-1): {}", entry.artifact().id(), e.getMessage());
+                    log.warn("Artifact {} cannot be in its Iceberg table and is marked so (-1)", entry.artifact().id(), e);
                     return -1L;
                 }
                 throw e;
