@@ -101,12 +101,55 @@ public final class ClusterBenchmark {
                     percentile(sorted, 0.99) / 1e6);
             System.out.printf(Locale.ROOT, "%-8s %d daemon(s): %,d runs sealed, %,.0f rows/s, %.1f seals/s, FinishRun p50 %.1f ms p99 %.1f ms%n", label,
                     daemons, result.runs(), result.rowsPerSecond(), result.sealsPerSecond(), result.sealP50Ms(), result.sealP99Ms());
+            if (database != null) {
+                lakeCommits(nodes);
+            }
             return result;
         } finally {
             for (DaemonProcess node : nodes) {
                 node.close();
             }
         }
+    }
+
+    /**
+     * The Iceberg side of the seals: each cluster daemon appends every registered artifact to its Iceberg table right
+     * after the catalog commit (off the FinishRun path). Waits for the outbox to drain, then sums every daemon's
+     * quantbot_lake_commit_latency timer and conflict counter from /metrics.
+     */
+    private static void lakeCommits(List<DaemonProcess> nodes) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        double seconds = 0;
+        double count = 0;
+        double conflicts = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (DaemonProcess node : nodes) {
+            String metrics;
+            do {
+                metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node.httpPort() + "/metrics")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                if (metric(metrics, "quantbot_lake_pending") == 0) {
+                    break;
+                }
+                Thread.sleep(200);
+            } while (System.nanoTime() < deadline);
+            seconds += metric(metrics, "quantbot_lake_commit_latency_seconds_sum");
+            count += metric(metrics, "quantbot_lake_commit_latency_seconds_count");
+            conflicts += metric(metrics, "quantbot_lake_commit_conflicts_total");
+        }
+        System.out.printf(Locale.ROOT, "         Iceberg lake: %.0f commits (appends and retirements, warm-up included), mean %.1f ms each, %.0f conflicts retried%n",
+                count, count == 0 ? 0 : seconds * 1000 / count, conflicts);
+    }
+
+    /** The sum of a metric's samples (every label set) in Prometheus text. */
+    private static double metric(String text, String name) {
+        double total = 0;
+        for (String line : text.split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return total;
     }
 
     private record Load(List<Long> latencies, double seconds) {}
