@@ -187,14 +187,8 @@ class IcebergLakePublisherTest {
         }
     }
 
-    /** Polls the condition until it holds (30 s at most); no fixed sleeps decide a result. */
+    /** Waits for the condition (30 s at most). */
     private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 30 s");
-            }
-            Thread.sleep(20);
-        }
+        io.quantbot.storage.daemon.testing.Await.until("the lake condition", Duration.ofSeconds(30), condition);
     }
 }
