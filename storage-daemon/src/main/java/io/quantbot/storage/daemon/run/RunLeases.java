@@ -63,9 +63,6 @@ public interface RunLeases {
     /** Renews the leases of the given unsealed runs this daemon owns; answers the state of each (absent = unknown). */
     Map<String, LeaseState> renew(Collection<String> runIds);
 
-    /** Runs owned by this daemon that the cluster declared lost. */
-    List<String> lostRunsOfThisNode();
-
     /** Runs (of a sweep, with a status) after a run id, in run id order, as the cluster records them. */
     List<Leased> list(Optional<String> sweepId, Optional<RunStatus> status, String afterRunId, int limit);
 }

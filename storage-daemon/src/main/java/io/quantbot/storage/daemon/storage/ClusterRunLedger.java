@@ -96,18 +96,31 @@ public final class ClusterRunLedger implements RunLedger {
                 .description("Unsealed runs this daemon owns (holds the rows of) and renews the leases of").register(registry);
     }
 
-    /** After the local ledger loaded: drops runs lost while this daemon was away, resumes their neighbours' seals, starts renewing. */
+    /**
+     * After the local ledger loaded: asks the cluster about every unsealed local run (renewing the leases of those still
+     * this daemon's), drops the ones lost while it was away and the orphans the cluster never recorded (created here,
+     * then their registration failed), resumes the other seals and starts renewing.
+     */
     public synchronized void start() {
-        List<String> lostHere = leases.lostRunsOfThisNode();
-        if (!lostHere.isEmpty()) {
-            lost.addAll(lostHere);
-            local.forget(lostHere).join();
-            log.warn("{} run(s) of this daemon were declared lost while it was away; their local rows are dropped", lostHere.size());
-        }
-        for (RunRecord run : local.list(Optional.empty(), Optional.empty(), "", Integer.MAX_VALUE)) {
-            if (run.resultArtifactId().isEmpty()) {
-                owned.add(run.runId());
+        List<String> unsealed = local.list(Optional.empty(), Optional.empty(), "", Integer.MAX_VALUE).stream()
+                .filter(run -> run.resultArtifactId().isEmpty()).map(RunRecord::runId).toList();
+        Map<String, LeaseState> states = unsealed.isEmpty() ? Map.of() : leases.renew(unsealed);
+        List<String> drop = new ArrayList<>();
+        for (String runId : unsealed) {
+            LeaseState state = states.get(runId);
+            if (state == null || state == LeaseState.LOST) {
+                drop.add(runId);
+                if (state == LeaseState.LOST) {
+                    lost.add(runId);
+                }
+            } else if (state != LeaseState.SEALED) {
+                owned.add(runId);
             }
+        }
+        if (!drop.isEmpty()) {
+            local.forget(drop).join();
+            log.warn("{} unsealed local run(s) are not this daemon's any more (declared lost while it was away, or never recorded in the"
+                    + " cluster); their local rows are dropped", drop.size());
         }
         local.resumeSeals().exceptionally(failure -> {
             log.warn("Resuming seals after start failed", failure);
@@ -186,7 +199,13 @@ public final class ClusterRunLedger implements RunLedger {
         NewRun localRun = new NewRun(run.sweepId(), run.scenarioId(), run.paramsJson(), run.inputIds(), run.tags(), Optional.empty());
         return local.create(localRun).thenCompose(created -> async(() -> {
             RunRecord record = withKey(created.run(), run.idempotencyKey());
-            Leased winner = leases.register(record);
+            Leased winner;
+            try {
+                winner = leases.register(record);
+            } catch (RuntimeException e) {
+                local.forget(List.of(record.runId()));
+                throw e;
+            }
             if (winner.record().runId().equals(record.runId())) {
                 owned.add(record.runId());
                 return new Created(record, true);

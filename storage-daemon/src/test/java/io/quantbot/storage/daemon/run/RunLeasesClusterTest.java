@@ -160,6 +160,22 @@ class RunLeasesClusterTest {
     }
 
     @Test
+    void aLocalRunTheClusterNeverRecordedIsDroppedAtRestart() throws Exception {
+        // What a CreateRun leaves behind when the daemon created the run locally but could not record it in PostgreSQL.
+        io.quantbot.storage.daemon.storage.duckdb.DuckDbRunLedger local = a.getInstance(io.quantbot.storage.daemon.storage.duckdb.DuckDbRunLedger.class);
+        String orphan = local.create(new RunLedger.NewRun("sw-orphan", "s1", "{}", List.of(), java.util.Map.of(), java.util.Optional.empty()))
+                .get(30, TimeUnit.SECONDS).run().runId();
+        Run kept = create(a, "sw-orphan", "s2").getRun();
+        append(a, kept.getRunId(), 1, 10);
+        a.close();
+        a = node("node-a", dirA);
+        local = a.getInstance(io.quantbot.storage.daemon.storage.duckdb.DuckDbRunLedger.class);
+        assertThat(local.get(orphan)).as("the orphan's local record").isEmpty();
+        assertThat(local.get(kept.getRunId())).as("a run the cluster knows as node-a's").isPresent();
+        assertThat(append(a, kept.getRunId(), 2, 10).getRunRowCount()).isEqualTo(20);
+    }
+
+    @Test
     void aRunDeclaredLostWhileItsOwnerStillRunsIsNeverSealed() throws Exception {
         Run run = create(a, "sw-fence", "s1").getRun();
         append(a, run.getRunId(), 1, 20);

@@ -262,22 +262,6 @@ public final class PostgresRunLeases implements RunLeases {
     }
 
     @Override
-    public List<String> lostRunsOfThisNode() {
-        return database.read(connection -> {
-            try (PreparedStatement select = connection.prepareStatement("SELECT run_id FROM runs WHERE owner_node = ? AND lease_state = 'lost'")) {
-                select.setString(1, nodeId);
-                List<String> ids = new ArrayList<>();
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        ids.add(rows.getString(1));
-                    }
-                }
-                return ids;
-            }
-        });
-    }
-
-    @Override
     public List<Leased> list(Optional<String> sweepId, Optional<RunStatus> status, String afterRunId, int limit) {
         return database.read(connection -> {
             StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM runs WHERE run_id > ?");
