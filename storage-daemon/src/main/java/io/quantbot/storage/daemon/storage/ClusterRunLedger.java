@@ -98,29 +98,34 @@ public final class ClusterRunLedger implements RunLedger {
 
     /**
      * After the local ledger loaded: asks the cluster about every unsealed local run (renewing the leases of those still
-     * this daemon's), drops the ones lost while it was away and the orphans the cluster never recorded (created here,
-     * then their registration failed), resumes the other seals and starts renewing.
+     * this daemon's), drops the ones declared lost while it was away, resumes the other seals and starts renewing. Local
+     * runs the cluster never recorded (from before this data dir joined a cluster) are kept untouched, rows and all, and
+     * only logged: nothing acknowledged is deleted on a guess.
      */
     public synchronized void start() {
         List<String> unsealed = local.list(Optional.empty(), Optional.empty(), "", Integer.MAX_VALUE).stream()
                 .filter(run -> run.resultArtifactId().isEmpty()).map(RunRecord::runId).toList();
         Map<String, LeaseState> states = unsealed.isEmpty() ? Map.of() : leases.renew(unsealed);
-        List<String> drop = new ArrayList<>();
+        List<String> lostHere = new ArrayList<>();
+        int unknown = 0;
         for (String runId : unsealed) {
             LeaseState state = states.get(runId);
-            if (state == null || state == LeaseState.LOST) {
-                drop.add(runId);
-                if (state == LeaseState.LOST) {
-                    lost.add(runId);
-                }
+            if (state == null) {
+                unknown++;
+            } else if (state == LeaseState.LOST) {
+                lostHere.add(runId);
             } else if (state != LeaseState.SEALED) {
                 owned.add(runId);
             }
         }
-        if (!drop.isEmpty()) {
-            local.forget(drop).join();
-            log.warn("{} unsealed local run(s) are not this daemon's any more (declared lost while it was away, or never recorded in the"
-                    + " cluster); their local rows are dropped", drop.size());
+        if (!lostHere.isEmpty()) {
+            lost.addAll(lostHere);
+            local.forget(lostHere).join();
+            log.warn("{} run(s) of this daemon were declared lost while it was away; their local rows are dropped", lostHere.size());
+        }
+        if (unknown > 0) {
+            log.warn("{} unsealed local run(s) are not recorded in the cluster (from before this data dir joined it); they are kept in the"
+                    + " local DuckDB but not served in cluster mode", unknown);
         }
         local.resumeSeals().exceptionally(failure -> {
             log.warn("Resuming seals after start failed", failure);

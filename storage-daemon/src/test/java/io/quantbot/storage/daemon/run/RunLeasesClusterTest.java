@@ -160,17 +160,25 @@ class RunLeasesClusterTest {
     }
 
     @Test
-    void aLocalRunTheClusterNeverRecordedIsDroppedAtRestart() throws Exception {
-        // What a CreateRun leaves behind when the daemon created the run locally but could not record it in PostgreSQL.
+    void aLocalRunTheClusterNeverRecordedIsKeptButNotServedAndLostRunsAreDroppedAtRestart() throws Exception {
+        // A run in the local DuckDB the cluster never recorded (as a data dir from before cluster mode has): its rows
+        // are acknowledged writes, so a restart keeps them; cluster mode does not serve the run.
         io.quantbot.storage.daemon.storage.duckdb.DuckDbRunLedger local = a.getInstance(io.quantbot.storage.daemon.storage.duckdb.DuckDbRunLedger.class);
-        String orphan = local.create(new RunLedger.NewRun("sw-orphan", "s1", "{}", List.of(), java.util.Map.of(), java.util.Optional.empty()))
+        String unknown = local.create(new RunLedger.NewRun("sw-restart", "s1", "{}", List.of(), java.util.Map.of(), java.util.Optional.empty()))
                 .get(30, TimeUnit.SECONDS).run().runId();
-        Run kept = create(a, "sw-orphan", "s2").getRun();
+        Run kept = create(a, "sw-restart", "s2").getRun();
         append(a, kept.getRunId(), 1, 10);
+        Run lostRun = create(a, "sw-restart", "s3").getRun();
+        append(a, lostRun.getRunId(), 1, 10);
         a.close();
+        try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
+            statement.execute("UPDATE runs SET lease_state = 'lost', status = 'lost' WHERE run_id = '" + lostRun.getRunId() + "'");
+        }
         a = node("node-a", dirA);
         local = a.getInstance(io.quantbot.storage.daemon.storage.duckdb.DuckDbRunLedger.class);
-        assertThat(local.get(orphan)).as("the orphan's local record").isEmpty();
+        assertThat(local.get(unknown)).as("the unrecorded run's local record").isPresent();
+        expectError(() -> get(a, unknown), Status.Code.NOT_FOUND, "RUN_NOT_FOUND");
+        assertThat(local.get(lostRun.getRunId())).as("the lost run's local record").isEmpty();
         assertThat(local.get(kept.getRunId())).as("a run the cluster knows as node-a's").isPresent();
         assertThat(append(a, kept.getRunId(), 2, 10).getRunRowCount()).isEqualTo(20);
     }
