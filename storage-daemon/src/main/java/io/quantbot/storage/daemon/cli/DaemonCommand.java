@@ -14,7 +14,7 @@ import picocli.CommandLine.Mixin;
         versionProvider = DaemonCommand.Version.class,
         description = "The quantbot storage daemon: StatePort and ArtifactPort over gRPC, backed by DuckDB and a warm pool of Python workers.",
         footer = {"", ExitCodes.HELP},
-        subcommands = {ServeCommand.class, ConfigCommand.class, LakeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ConfigCommand.class, LakeCommand.class, MigrateCommand.class, CommandLine.HelpCommand.class})
 public final class DaemonCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
@@ -47,6 +47,9 @@ public final class DaemonCommand implements Callable<Integer> {
                 }
                 if (type == ServeCommand.class) {
                     return type.cast(new ServeCommand(environment));
+                }
+                if (type == MigrateCommand.class) {
+                    return type.cast(new MigrateCommand(environment));
                 }
                 if (type == LakeCommand.VerifyCommand.class) {
                     return type.cast(new LakeCommand.VerifyCommand(environment));

@@ -14,7 +14,8 @@ public final class ExitCodes {
               1  failed at runtime (see the log)
               2  bad usage or bad configuration
               3  another process holds the data dir (another daemon) or a port
-              4  the write-ahead log lost acknowledged commits (see the log; duckdb.accept-data-loss overrides)""";
+              4  the write-ahead log lost acknowledged commits (see the log; duckdb.accept-data-loss overrides),
+                 or migrate found an artifact file missing or not matching its SHA-256""";
 
     private ExitCodes() {}
 }
