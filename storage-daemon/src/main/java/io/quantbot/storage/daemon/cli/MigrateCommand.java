@@ -65,7 +65,8 @@ public final class MigrateCommand implements Callable<Integer> {
         ClusterMigration.Summary summary;
         try {
             ResolvedConfig config = options.resolve(environment);
-            ConfigException.throwIfAny(ConfigValidation.problems(config));
+            // Only the areas migrate uses are checked (the data dir's and the cluster's keys, when they are read): a
+            // setting of the server or the worker pool that would stop `serve` does not stop a migration.
             summary = ClusterMigration.migrate(config, new ClusterMigration.Options(dryRun, skipUnsealedRuns, overwriteState),
                     line -> {
                         out.println(line);
