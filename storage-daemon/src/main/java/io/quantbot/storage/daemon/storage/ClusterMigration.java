@@ -24,8 +24,11 @@ import java.util.function.Consumer;
  *
  * <p>Refusals come before any write: state keys the cluster holds with another value or version (unless
  * {@code overwriteState}), artifacts the cluster holds differently or whose logical key has another active artifact
- * there, and runs that are not sealed (unless {@code skipUnsealedRuns}). A dry run plans, reports, refuses the same
- * way, and writes nothing.
+ * there, runs the cluster holds differently or whose idempotency key a live cluster run holds, and runs that are not
+ * sealed (unless {@code skipUnsealedRuns}). Finished, sealed runs are recorded in the cluster's runs table as sealed,
+ * so an idempotent CreateRun returns them instead of running the scenario again. Nothing is committed to Iceberg: the
+ * copied artifacts wait in the lake outbox for a cluster daemon's reconcile. A dry run plans, reports, refuses the
+ * same way, and writes nothing.
  */
 public final class ClusterMigration {
     /** Exit code 1: refused (conflicts, unsealed runs) or failed (PostgreSQL unreachable, an I/O error). */
@@ -53,7 +56,7 @@ public final class ClusterMigration {
     /** What a migration (or a dry run) found and did. "copied" counts are what a dry run would copy. */
     public record Summary(boolean dryRun, long stateKeys, long stateCopied, long stateAlreadyThere, long stateOverwritten, long expiredKeysSkipped,
             long artifacts, long artifactsCopied, long artifactsAlreadyThere, long filesCopied, long bytesCopied, long filesRepaired,
-            long supersedeRowsCopied, long sealedRuns, long unsealedRunsSkipped) {
+            long supersedeRowsCopied, long completeRuns, long runsRecorded, long unsealedRunsSkipped) {
 
         public List<String> lines() {
             String verb = dryRun ? "would copy" : "copied";
@@ -66,7 +69,8 @@ public final class ClusterMigration {
                     + " already in the cluster; supersede history rows " + verb + ": " + supersedeRowsCopied);
             lines.add("  files:       " + verb + " " + filesCopied + " (" + bytesCopied + " bytes, SHA-256 verified)"
                     + (filesRepaired > 0 ? ", of which " + filesRepaired + " missing from the warehouse for rows already there" : ""));
-            lines.add("  runs:        " + sealedRuns + " sealed (carried by their run_results artifacts)"
+            lines.add("  runs:        " + completeRuns + " finished and sealed: " + (dryRun ? "would record " : "recorded ") + runsRecorded
+                    + " in the cluster, " + (completeRuns - runsRecorded) + " already there"
                     + (unsealedRunsSkipped > 0 ? "; " + unsealedRunsSkipped + " not sealed, skipped (--skip-unsealed-runs)" : ""));
             return lines;
         }
@@ -98,7 +102,7 @@ public final class ClusterMigration {
         try {
             MigrationSource snapshot = EmbeddedExport.read(source, clock);
             progress.accept("read " + dataDir + " (schema version " + snapshot.schemaVersion() + "): " + snapshot.state().size()
-                    + " live state keys, " + snapshot.artifacts().size() + " artifacts, " + snapshot.sealedRuns() + " sealed runs, "
+                    + " live state keys, " + snapshot.artifacts().size() + " artifacts, " + snapshot.completeRuns().size() + " finished and sealed runs, "
                     + snapshot.unsealedRuns().size() + " runs not sealed");
             try (PostgresImport target = PostgresImport.connect(cluster, options.dryRun())) {
                 PostgresImport.Plan plan = target.plan(snapshot);
@@ -123,7 +127,7 @@ public final class ClusterMigration {
                 }
                 long skipped = options.skipUnsealedRuns() ? snapshot.unsealedRuns().size() : 0;
                 if (options.dryRun()) {
-                    return plan.summary(true, options.overwriteState(), snapshot, skipped, new PostgresImport.Applied(0, 0, 0, 0, 0, 0, 0, 0));
+                    return plan.summary(true, options.overwriteState(), snapshot, skipped, new PostgresImport.Applied(0, 0, 0, 0, 0, 0, 0, 0, 0));
                 }
                 PostgresImport.Applied applied = target.apply(snapshot, plan, options.overwriteState(), progress);
                 return plan.summary(false, options.overwriteState(), snapshot, skipped, applied);

@@ -1,6 +1,7 @@
 package io.quantbot.storage.daemon.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.quantbot.storage.daemon.artifact.ArtifactQuery;
@@ -12,7 +13,9 @@ import io.quantbot.storage.daemon.state.StateEntry;
 import io.quantbot.storage.daemon.state.StateKey;
 import io.quantbot.storage.daemon.state.StateRepository;
 import io.quantbot.storage.daemon.storage.duckdb.LakeFixtures;
+import io.quantbot.storage.daemon.testing.Await;
 import io.quantbot.storage.daemon.testing.RowChunks;
+import io.quantbot.storage.daemon.testing.RunAppends;
 import io.quantbot.storage.daemon.testing.TestPostgres;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.v1.AppendRunRowsRequest;
@@ -20,6 +23,7 @@ import io.quantbot.storage.v1.ArtifactPortGrpc;
 import io.quantbot.storage.v1.CreateRunRequest;
 import io.quantbot.storage.v1.DeleteRequest;
 import io.quantbot.storage.v1.FinishRunRequest;
+import io.quantbot.storage.v1.GetRunRequest;
 import io.quantbot.storage.v1.RunStatus;
 import io.quantbot.storage.v1.SetRequest;
 import io.quantbot.storage.v1.StatePortGrpc;
@@ -32,13 +36,13 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -68,6 +72,7 @@ class ClusterMigrationTest {
     private Map<String, byte[]> sourceFiles;
     private String openRunId;
     private String runWithTwoInputs;
+    private List<SealedRun> sealedRuns;
     private final List<TestPostgres.Database> databases = new ArrayList<>();
 
     @BeforeAll
@@ -95,13 +100,16 @@ class ClusterMigrationTest {
             artifacts.supersede(SupersedeRequest.newBuilder().setArtifactId(a).setReplacementId(b).setReason("re-import").build());
             String c = LakeFixtures.publishCandles(daemon, "mig", TOKEN_C, "solana", "1m", LakeFixtures.minuteCandles(T0, 5)).artifact().id();
             artifacts.supersede(SupersedeRequest.newBuilder().setArtifactId(c).setReason("bad data").build());
-            String first = sealRun(daemon, artifacts, "sw-mig", List.of(b));
-            runWithTwoInputs = sealRun(daemon, artifacts, "sw-mig-2", List.of(first, b));
+            SealedRun first = sealRun(daemon, artifacts, "sw-mig", List.of(b));
+            SealedRun second = sealRun(daemon, artifacts, "sw-mig-2", List.of(first.artifactId(), b));
+            runWithTwoInputs = second.artifactId();
+            sealedRuns = List.of(first, second);
             openRunId = artifacts.createRun(CreateRunRequest.newBuilder().setSweepId("sw-open").setScenarioId("s").addInputArtifactIds(b).build())
                     .getRun().getRunId();
 
-            Thread.sleep(20); // ttl-short expires
             StateRepository repository = daemon.getInstance(StateRepository.class);
+            Await.until("ttl-short expires", Duration.ofSeconds(30), () -> repository.scan(NS, "", "", 1000, System.currentTimeMillis()).stream()
+                    .noneMatch(entry -> entry.key().key().equals("ttl-short")));
             long now = System.currentTimeMillis();
             sourceState = new ArrayList<>(repository.scan(NS, "", "", 1000, now));
             sourceState.addAll(repository.scan("other", "", "", 1000, now));
@@ -141,7 +149,7 @@ class ClusterMigrationTest {
         DaemonCommandAccess.Result dry = migrate(fresh, "--dry-run", "--skip-unsealed-runs");
         assertThat(dry.exitCode()).as(dry.err()).isZero();
         assertThat(dry.out()).contains("DRY RUN").contains("would copy 5").contains(openRunId)
-                .contains("2 sealed (carried by their run_results artifacts)");
+                .contains("runs:        2 finished and sealed: would record 2 in the cluster, 0 already there");
         try (Connection connection = fresh.connect(); Statement statement = connection.createStatement();
                 ResultSet rows = statement.executeQuery("SELECT to_regclass('state_entries') IS NULL AND to_regclass('artifacts') IS NULL")) {
             rows.next();
@@ -152,13 +160,14 @@ class ClusterMigrationTest {
         assertThat(copied.exitCode()).as(copied.err()).isZero();
         assertThat(copied.out()).contains("state keys:  5 live in the data dir: copied 5, 0 already in the cluster")
                 .contains("artifacts:   5 in the catalog: copied 5, 0 already").contains("files:       copied 5")
-                .contains("1 not sealed, skipped");
+                .contains("recorded 2 in the cluster, 0 already there").contains("1 not sealed, skipped");
         assertClusterServesEverything(db);
 
         DaemonCommandAccess.Result again = migrate(db, "--skip-unsealed-runs");
         assertThat(again.exitCode()).as(again.err()).isZero();
         assertThat(again.out()).contains("copied 0, 5 already in the cluster").contains("artifacts:   5 in the catalog: copied 0, 5 already")
-                .contains("files:       copied 0 (0 bytes");
+                .contains("files:       copied 0 (0 bytes").contains("recorded 0 in the cluster, 2 already there");
+        assertThat(count(db, "runs")).as("the sealed runs, not the one left running").isEqualTo(2);
         assertThat(count(db, "state_entries")).isEqualTo(5);
         assertThat(count(db, "artifacts")).isEqualTo(5);
         assertThat(count(db, "artifact_supersedes")).isEqualTo(2);
@@ -204,13 +213,21 @@ class ClusterMigrationTest {
         try (Connection connection = db.connect(); Statement statement = connection.createStatement()) {
             statement.execute("UPDATE state_entries SET value_json = '{\"a\":2}', version = version + 100 WHERE key = 'json1'");
             statement.execute("UPDATE artifacts SET status = 'active' WHERE artifact_id = '" + tombstoned.id() + "'");
+            statement.execute("UPDATE runs SET status = 'failed' WHERE run_id = '" + sealedRuns.get(0).runId() + "'");
+            // The second run's scenario also ran in the cluster under another run id, which holds the idempotency key.
+            statement.execute("UPDATE runs SET run_id = 'run_cluster_twin' WHERE run_id = '" + sealedRuns.get(1).runId() + "'");
         }
         DaemonCommandAccess.Result conflict = migrate(db, "--skip-unsealed-runs");
         assertThat(conflict.exitCode()).as(conflict.err()).isEqualTo(1);
-        assertThat(conflict.err()).contains("migr/json1").contains("--overwrite-state").contains(tombstoned.id()).contains("nothing was written");
+        assertThat(conflict.err()).contains("migr/json1").contains("--overwrite-state").contains(tombstoned.id()).contains("nothing was written")
+                .contains("2 runs conflict").contains(sealedRuns.get(0).runId() + " (sweep sw-mig, scenario s): the cluster has it failed")
+                .contains("the cluster's run run_cluster_twin already holds its idempotency key " + sealedRuns.get(1).key());
+        assertThat(count(db, "runs")).isEqualTo(2);
 
         try (Connection connection = db.connect(); Statement statement = connection.createStatement()) {
             statement.execute("UPDATE artifacts SET status = 'tombstoned' WHERE artifact_id = '" + tombstoned.id() + "'");
+            statement.execute("UPDATE runs SET status = 'succeeded' WHERE run_id = '" + sealedRuns.get(0).runId() + "'");
+            statement.execute("UPDATE runs SET run_id = '" + sealedRuns.get(1).runId() + "' WHERE run_id = 'run_cluster_twin'");
         }
         DaemonCommandAccess.Result dry = migrate(db, "--skip-unsealed-runs", "--dry-run");
         assertThat(dry.exitCode()).as("a dry run reports the conflict too").isEqualTo(1);
@@ -311,6 +328,32 @@ class ClusterMigrationTest {
             ArtifactRecord run = catalog.get(runWithTwoInputs).orElseThrow();
             assertThat(run.inputIds()).hasSize(2);
             assertThat(catalog.outputsOf(List.of(run.inputIds().get(0)))).containsKey(run.inputIds().get(0));
+
+            // The sealed runs are the cluster's: GetRun answers them, and CreateRun with their idempotency key returns
+            // the migrated run instead of running the scenario again (which would duplicate its results).
+            ArtifactPortGrpc.ArtifactPortBlockingStub runs = ArtifactPortGrpc.newBlockingStub(cluster.loopbackChannel())
+                    .withDeadlineAfter(30, TimeUnit.SECONDS);
+            for (SealedRun sealed : sealedRuns) {
+                var got = runs.getRun(GetRunRequest.newBuilder().setRunId(sealed.runId()).build());
+                assertThat(got.getStatus()).isEqualTo(RunStatus.RUN_STATUS_SUCCEEDED);
+                assertThat(got.getResultArtifactId()).isEqualTo(sealed.artifactId());
+                assertThat(got.getRowCount()).isEqualTo(10);
+                var again = runs.createRun(CreateRunRequest.newBuilder().setSweepId(got.getSweepId()).setScenarioId("s")
+                        .setIdempotencyKey(sealed.key()).build());
+                assertThat(again.getCreated()).as("the scenario is not run again").isFalse();
+                assertThat(again.getRun().getRunId()).isEqualTo(sealed.runId());
+            }
+            assertThatThrownBy(() -> runs.getRun(GetRunRequest.newBuilder().setRunId(openRunId).build())).as("the run left running stays behind")
+                    .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.NOT_FOUND));
+
+            // The active Parquet artifacts reach the Iceberg lake through the outbox (their lake columns start empty);
+            // the retired ones are never appended.
+            Await.until("the migrated artifacts are appended to their Iceberg tables", Duration.ofMinutes(1), () -> {
+                long[] lake = lakeColumns(db);
+                assertThat(lake[2]).as("retired artifacts appended to the lake").isZero();
+                return lake[0] == 2 && lake[1] == 3;
+            });
             // Put the key back as migrated, for the next run on this database.
             stub.set(set("cas", "3").setExpectedVersion(next).build());
         }
@@ -354,6 +397,19 @@ class ClusterMigrationTest {
         }
     }
 
+    /** Artifacts with no lake snapshot, active ones with one, and retired ones with one. */
+    private static long[] lakeColumns(TestPostgres.Database db) {
+        try (Connection connection = db.connect(); Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT count(*) FILTER (WHERE lake_snapshot_id IS NULL),"
+                        + " count(*) FILTER (WHERE status = 'active' AND lake_snapshot_id > 0),"
+                        + " count(*) FILTER (WHERE status <> 'active' AND lake_snapshot_id IS NOT NULL) FROM artifacts")) {
+            rows.next();
+            return new long[] {rows.getLong(1), rows.getLong(2), rows.getLong(3)};
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static long count(TestPostgres.Database db, String table) throws Exception {
         try (Connection connection = db.connect(); Statement statement = connection.createStatement()) {
             try (ResultSet exists = statement.executeQuery("SELECT to_regclass('" + table + "') IS NOT NULL")) {
@@ -373,29 +429,20 @@ class ClusterMigrationTest {
         return SetRequest.newBuilder().setNamespace(NS).setKey(key).setValue(Value.newBuilder().setJson(json));
     }
 
-    private static String sealRun(TestingStorageDaemon daemon, ArtifactPortGrpc.ArtifactPortBlockingStub stub, String sweep, List<String> inputs)
+    /** A run sealed on the embedded daemon: its id, idempotency key and run_results artifact. */
+    private record SealedRun(String runId, String key, String artifactId) {}
+
+    private static SealedRun sealRun(TestingStorageDaemon daemon, ArtifactPortGrpc.ArtifactPortBlockingStub stub, String sweep, List<String> inputs)
             throws Exception {
-        var run = stub.createRun(CreateRunRequest.newBuilder().setSweepId(sweep).setScenarioId("s").addAllInputArtifactIds(inputs).build()).getRun();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        var requests = ArtifactPortGrpc.newStub(daemon.loopbackChannel()).appendRunRows(new io.grpc.stub.StreamObserver<>() {
-            @Override
-            public void onNext(io.quantbot.storage.v1.AppendRunRowsResponse value) {}
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete(null);
-            }
-        });
-        requests.onNext(AppendRunRowsRequest.newBuilder().setRunId(run.getRunId()).setChunkSeq(1).setRows(RowChunks.chunk(0, 10)).build());
-        requests.onCompleted();
-        done.get(30, TimeUnit.SECONDS);
-        return stub.finishRun(FinishRunRequest.newBuilder().setRunId(run.getRunId()).setStatus(RunStatus.RUN_STATUS_SUCCEEDED).build())
+        String key = "migrate-test/" + sweep + "/s";
+        var run = stub.createRun(CreateRunRequest.newBuilder().setSweepId(sweep).setScenarioId("s").setIdempotencyKey(key)
+                .addAllInputArtifactIds(inputs).build()).getRun();
+        RunAppends.append(daemon.loopbackChannel(),
+                List.of(AppendRunRowsRequest.newBuilder().setRunId(run.getRunId()).setChunkSeq(1).setRows(RowChunks.chunk(0, 10)).build()));
+        String artifact = stub.finishRun(FinishRunRequest.newBuilder().setRunId(run.getRunId()).setStatus(RunStatus.RUN_STATUS_SUCCEEDED).build())
                 .getResultArtifactId();
+        assertThat(artifact).as("the run is sealed").isNotEmpty();
+        return new SealedRun(run.getRunId(), key, artifact);
     }
 
     private static void copyTree(Path from, Path to) throws Exception {

@@ -96,11 +96,24 @@ public final class DuckDbRunLedger implements RunLedger {
 
     /** Rebuilds the index from the database; call once at start, before the writer runs. */
     public void load(Connection connection) throws SQLException {
+        Stored stored = read(connection);
+        stored.runs().forEach(this::index);
+        log.info("Loaded {} runs ({} with rows not sealed yet)", runs.size(), stored.hotRows().size());
+    }
+
+    /**
+     * Every run of a database as the ledger serves it (a running run with the rows committed so far), and the rows
+     * each run still has in the hot table (absent = none). Reads only; {@code migrate} uses it on a stopped data dir.
+     */
+    public static Stored read(Connection connection) throws SQLException {
+        Map<String, Long> hotRows = new HashMap<>();
         Map<String, long[]> hot = new HashMap<>();
+        List<RunRecord> records = new ArrayList<>();
         try (Statement statement = connection.createStatement()) {
             try (ResultSet rows = statement.executeQuery(HOT_ROWS)) {
                 while (rows.next()) {
                     hot.put(rows.getString(1), new long[] {rows.getLong(2), rows.getLong(3)});
+                    hotRows.put(rows.getString(1), rows.getLong(3));
                 }
             }
             try (ResultSet rows = statement.executeQuery(LOAD_RUNS)) {
@@ -113,11 +126,19 @@ public final class DuckDbRunLedger implements RunLedger {
                         long[] counts = hot.getOrDefault(record.runId(), new long[] {0, 0});
                         record = record.withRows(counts[1], counts[0]);
                     }
-                    index(record);
+                    records.add(record);
                 }
             }
         }
-        log.info("Loaded {} runs ({} with rows not sealed yet)", runs.size(), hot.size());
+        return new Stored(records, hotRows);
+    }
+
+    /** What {@link #read} found: the runs in run id order, and the hot rows of each run that has any. */
+    public record Stored(List<RunRecord> runs, Map<String, Long> hotRows) {
+        public Stored {
+            runs = List.copyOf(runs);
+            hotRows = Map.copyOf(hotRows);
+        }
     }
 
     /** Seals runs that finished but whose seal did not happen (the daemon stopped in between). */

@@ -5,12 +5,14 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quantbot.storage.daemon.artifact.ArtifactQuery;
 import io.quantbot.storage.daemon.artifact.ArtifactRecord;
 import io.quantbot.storage.daemon.artifact.ArtifactStatus;
-import io.quantbot.storage.daemon.config.DatabaseConfig;
 import io.quantbot.storage.daemon.config.DaemonConfiguration;
+import io.quantbot.storage.daemon.config.DatabaseConfig;
 import io.quantbot.storage.daemon.config.ResolvedConfig;
 import io.quantbot.storage.daemon.config.StateConfig;
 import io.quantbot.storage.daemon.lifecycle.Readiness;
 import io.quantbot.storage.daemon.lifecycle.StartupException;
+import io.quantbot.storage.daemon.run.RunRecord;
+import io.quantbot.storage.daemon.run.RunStatus;
 import io.quantbot.storage.daemon.state.StateEntry;
 import io.quantbot.storage.daemon.storage.ClusterMigration.MigrationException;
 import io.quantbot.storage.daemon.storage.MigrationScripts;
@@ -38,11 +40,6 @@ import java.util.Optional;
  * what to do.
  */
 public final class EmbeddedExport {
-    private static final String RUNS = """
-            SELECT r.run_id, r.sweep_id, r.status, r.seal_mode, r.result_artifact_id, r.row_count, coalesce(h.hot, 0)
-            FROM runs r LEFT JOIN (SELECT run_id, count(*) AS hot FROM run_rows GROUP BY run_id) h ON h.run_id = r.run_id
-            ORDER BY r.run_id""";
-
     private EmbeddedExport() {}
 
     public static MigrationSource read(DatabaseConfig config, Clock clock) throws MigrationException {
@@ -76,7 +73,7 @@ public final class EmbeddedExport {
             Map<String, String> reasons = new HashMap<>();
             List<MigrationSource.Supersede> supersedes = new ArrayList<>();
             List<MigrationSource.UnsealedRun> unsealed = new ArrayList<>();
-            long sealed = 0;
+            List<RunRecord> complete = new ArrayList<>();
             try (Statement statement = connection.createStatement()) {
                 try (ResultSet rows = statement.executeQuery("SELECT artifact_id, status_reason FROM artifacts WHERE status_reason IS NOT NULL")) {
                     while (rows.next()) {
@@ -89,16 +86,15 @@ public final class EmbeddedExport {
                                 rows.getLong(4)));
                     }
                 }
-                try (ResultSet rows = statement.executeQuery(RUNS)) {
-                    while (rows.next()) {
-                        String status = rows.getString(3);
-                        if (!status.equals("running") && rows.getString(5) != null) {
-                            sealed++;
-                        } else {
-                            unsealed.add(new MigrationSource.UnsealedRun(rows.getString(1), rows.getString(2), status, rows.getString(4),
-                                    status.equals("running") ? rows.getLong(7) : Math.max(rows.getLong(6), rows.getLong(7))));
-                        }
-                    }
+            }
+            DuckDbRunLedger.Stored runs = DuckDbRunLedger.read(connection);
+            for (RunRecord run : runs.runs()) {
+                long hot = runs.hotRows().getOrDefault(run.runId(), 0L);
+                if (run.status() != RunStatus.RUNNING && (run.resultArtifactId().isPresent() || (hot == 0 && run.rowCount() == 0))) {
+                    complete.add(run);
+                } else {
+                    unsealed.add(new MigrationSource.UnsealedRun(run.runId(), run.sweepId(), run.status().dbValue(), run.sealMode().dbValue(),
+                            run.status() == RunStatus.RUNNING ? run.rowCount() : Math.max(hot, run.rowCount())));
                 }
             }
             List<MigrationSource.Artifact> artifacts = new ArrayList<>(records.size());
@@ -107,7 +103,7 @@ public final class EmbeddedExport {
                 ArtifactRecord record = records.get(i);
                 artifacts.add(new MigrationSource.Artifact(record, Optional.ofNullable(reasons.get(record.id()))));
             }
-            return new MigrationSource(config.dataDir().toAbsolutePath().normalize(), version, live, expired, artifacts, supersedes, sealed, unsealed);
+            return new MigrationSource(config.dataDir().toAbsolutePath().normalize(), version, live, expired, artifacts, supersedes, complete, unsealed);
         } catch (SQLException e) {
             String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             boolean locked = message.toLowerCase(java.util.Locale.ROOT).contains("lock");

@@ -3,6 +3,7 @@ package io.quantbot.storage.daemon.storage.postgres;
 import static java.util.Objects.requireNonNull;
 
 import io.quantbot.storage.daemon.artifact.ArtifactRecord;
+import io.quantbot.storage.daemon.run.RunRecord;
 import io.quantbot.storage.daemon.artifact.ArtifactStatus;
 import io.quantbot.storage.daemon.config.ClusterConfig;
 import io.quantbot.storage.daemon.lifecycle.StartupException;
@@ -76,15 +77,15 @@ public final class PostgresImport implements AutoCloseable {
             + " FROM artifacts WHERE artifact_id = ANY (?)";
     private static final String ACTIVE_BY_LOGICAL_KEY = "SELECT artifact_id, type, logical_key FROM artifacts WHERE status = 'active'"
             + " AND (type, logical_key) IN (SELECT * FROM unnest(?::text[], ?::text[]))";
-    private static final String INSERT_ARTIFACT = "INSERT INTO artifacts (artifact_id, type, schema_version, logical_key, status, path,"
-            + " sidecar_path, file_hash, content_hash, row_count, size_bytes, min_ts_ms, max_ts_ms, created_at_ms, superseded_by, status_reason,"
-            + " writer, writer_version, params_json, columns_json, node_id)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (artifact_id) DO NOTHING";
+    private static final String INSERT_ARTIFACT = "INSERT INTO artifacts (" + PostgresLakeCatalog.INSERT_COLUMNS + ") "
+            + PostgresLakeCatalog.INSERT_VALUES + " ON CONFLICT (artifact_id) DO NOTHING";
     private static final String INSERT_TAG = "INSERT INTO artifact_tags (artifact_id, tag_key, tag_value) VALUES (?, ?, ?)"
             + " ON CONFLICT (artifact_id, tag_key) DO NOTHING";
     private static final String INSERT_LINEAGE = "INSERT INTO artifact_lineage (output_id, position, input_id)"
             + " SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM artifacts WHERE artifact_id = ?) ON CONFLICT (output_id, position) DO NOTHING";
     private static final String INSERT_SUPERSEDE = "INSERT INTO artifact_supersedes (old_id, new_id, reason, at_ms) VALUES (?, ?, ?, ?)";
+    private static final String EXISTING_RUNS = "SELECT run_id, status, result_artifact_id, lease_state FROM runs WHERE run_id = ANY (?)";
+    private static final String LIVE_KEY_HOLDERS = "SELECT idempotency_key, run_id FROM runs WHERE idempotency_key = ANY (?) AND lease_state <> 'lost'";
 
     private final ClusterConfig cluster;
     private final Path warehouse;
@@ -92,14 +93,16 @@ public final class PostgresImport implements AutoCloseable {
     private final Connection connection;
     private final boolean stateTables;
     private final boolean catalogTables;
+    private final boolean runsTable;
 
-    private PostgresImport(ClusterConfig cluster, Path warehouse, Connection connection, boolean stateTables, boolean catalogTables) {
+    private PostgresImport(ClusterConfig cluster, Path warehouse, Connection connection, boolean stateTables, boolean catalogTables, boolean runsTable) {
         this.cluster = cluster;
         this.warehouse = warehouse;
         this.files = new LakeFiles(warehouse);
         this.connection = connection;
         this.stateTables = stateTables;
         this.catalogTables = catalogTables;
+        this.runsTable = runsTable;
     }
 
     /**
@@ -145,14 +148,14 @@ public final class PostgresImport implements AutoCloseable {
                     throw new MigrationException(StartupException.BAD_SETTING, "the cluster's PostgreSQL cannot be used: " + e.getMessage(), e);
                 }
                 checkWarehouse(connection, cluster, true);
-                return new PostgresImport(cluster, warehouse, connection, true, true);
+                return new PostgresImport(cluster, warehouse, connection, true, true, true);
             }
             boolean state = exists(connection, "state_entries");
             boolean catalog = exists(connection, "artifacts") && columnExists(connection, "artifacts", "node_id");
             if (exists(connection, "cluster_settings")) {
                 checkWarehouse(connection, cluster, false);
             }
-            return new PostgresImport(cluster, warehouse, connection, state, catalog);
+            return new PostgresImport(cluster, warehouse, connection, state, catalog, exists(connection, "runs"));
         } catch (SQLException e) {
             closeQuietly(connection);
             throw new MigrationException(ClusterMigration.FAILED, "PostgreSQL failed while preparing the migration (SQLState " + e.getSQLState()
@@ -219,6 +222,9 @@ public final class PostgresImport implements AutoCloseable {
         long artifactsSame;
         long bytesMissing;
         long supersedeRows;
+        final List<RunRecord> runsMissing = new ArrayList<>();
+        final List<String> runConflicts = new ArrayList<>();
+        long runsSame;
 
         /** The plan's lines (what would be copied), for the operator. */
         public List<String> describe(boolean overwriteState) {
@@ -228,6 +234,8 @@ public final class PostgresImport implements AutoCloseable {
             lines.add("plan: artifacts to copy " + artifactsMissing.size() + " (" + bytesMissing + " bytes of files), already in the cluster "
                     + artifactsSame + (filesToRepair.isEmpty() ? "" : " (" + filesToRepair.size() + " of them miss their warehouse file: copied again)")
                     + (artifactConflicts.isEmpty() ? "" : ", conflicts " + artifactConflicts.size()));
+            lines.add("plan: finished runs to record as sealed " + runsMissing.size() + ", already in the cluster " + runsSame
+                    + (runConflicts.isEmpty() ? "" : ", conflicts " + runConflicts.size()));
             return lines;
         }
 
@@ -242,6 +250,10 @@ public final class PostgresImport implements AutoCloseable {
             if (!artifactConflicts.isEmpty()) {
                 refusals.add(artifactConflicts.size() + " artifacts conflict with the cluster's catalog:");
                 listed(refusals, artifactConflicts);
+            }
+            if (!runConflicts.isEmpty()) {
+                refusals.add(runConflicts.size() + " runs conflict with the cluster's runs:");
+                listed(refusals, runConflicts);
             }
             return refusals;
         }
@@ -259,18 +271,19 @@ public final class PostgresImport implements AutoCloseable {
                 return new ClusterMigration.Summary(true, source.state().size(), stateMissing.size(), stateSame, overwrite, source.expiredKeys(),
                         source.artifacts().size(), artifactsMissing.size(), artifactsSame, artifactsMissing.size() + filesToRepair.size(), bytesMissing
                         + filesToRepair.keySet().stream().mapToLong(a -> a.record().sizeBytes()).sum(), filesToRepair.size(), supersedeRows,
-                        source.sealedRuns(), unsealedSkipped);
+                        source.completeRuns().size(), runsMissing.size(), unsealedSkipped);
             }
             return new ClusterMigration.Summary(false, source.state().size(), applied.stateInserted(),
                     source.state().size() - applied.stateInserted() - applied.stateOverwritten(), applied.stateOverwritten(), source.expiredKeys(),
                     source.artifacts().size(), applied.artifactsInserted(), source.artifacts().size() - applied.artifactsInserted(),
-                    applied.filesCopied(), applied.bytesCopied(), applied.filesRepaired(), applied.supersedeRows(), source.sealedRuns(), unsealedSkipped);
+                    applied.filesCopied(), applied.bytesCopied(), applied.filesRepaired(), applied.supersedeRows(), source.completeRuns().size(),
+                    applied.runsRecorded(), unsealedSkipped);
         }
     }
 
     /** What {@link #apply} wrote. */
     public record Applied(long stateInserted, long stateOverwritten, long artifactsInserted, long filesCopied, long bytesCopied, long filesRepaired,
-            long supersedeRows, long artifactsRaced) {}
+            long supersedeRows, long artifactsRaced, long runsRecorded) {}
 
     /** Reads what the cluster holds of the source; writes nothing. */
     public Plan plan(MigrationSource source) throws MigrationException {
@@ -278,6 +291,7 @@ public final class PostgresImport implements AutoCloseable {
         try {
             planState(source, plan);
             planArtifacts(source, plan);
+            planRuns(source, plan);
         } catch (SQLException e) {
             throw sqlFailure("planning", e);
         }
@@ -389,6 +403,88 @@ public final class PostgresImport implements AutoCloseable {
         }
     }
 
+    /**
+     * A complete run is missing (recorded by the copy), there already (same status and result artifact, sealed), or a
+     * conflict: the cluster holds its id differently, or another live run holds its idempotency key (the scenario ran
+     * in the cluster too, and copying would give one key two runs).
+     */
+    private void planRuns(MigrationSource source, Plan plan) throws SQLException {
+        List<RunRecord> runs = source.completeRuns();
+        for (int from = 0; from < runs.size(); from += STATE_BATCH) {
+            List<RunRecord> batch = runs.subList(from, Math.min(runs.size(), from + STATE_BATCH));
+            Map<String, String[]> byId = new HashMap<>();
+            Map<String, String> keyHolders = new HashMap<>();
+            if (runsTable) {
+                try (PreparedStatement select = connection.prepareStatement(EXISTING_RUNS)) {
+                    select.setArray(1, connection.createArrayOf("text", batch.stream().map(RunRecord::runId).toArray(String[]::new)));
+                    try (ResultSet rows = select.executeQuery()) {
+                        while (rows.next()) {
+                            byId.put(rows.getString(1), new String[] {rows.getString(2), rows.getString(3), rows.getString(4)});
+                        }
+                    }
+                }
+                String[] keys = batch.stream().flatMap(run -> run.idempotencyKey().stream()).toArray(String[]::new);
+                if (keys.length > 0) {
+                    try (PreparedStatement select = connection.prepareStatement(LIVE_KEY_HOLDERS)) {
+                        select.setArray(1, connection.createArrayOf("text", keys));
+                        try (ResultSet rows = select.executeQuery()) {
+                            while (rows.next()) {
+                                keyHolders.put(rows.getString(1), rows.getString(2));
+                            }
+                        }
+                    }
+                }
+            }
+            for (RunRecord run : batch) {
+                String[] there = byId.get(run.runId());
+                String artifact = run.resultArtifactId().orElse(null);
+                String describe = run.runId() + " (sweep " + run.sweepId() + ", scenario " + run.scenarioId() + ")";
+                if (there != null) {
+                    if (there[0].equals(run.status().dbValue()) && Objects.equals(there[1], artifact) && there[2].equals("sealed")) {
+                        plan.runsSame++;
+                    } else {
+                        plan.runConflicts.add(describe + ": the cluster has it " + there[0] + " (" + there[2] + ", result "
+                                + (there[1] == null ? "none" : there[1]) + "), the data dir " + run.status().dbValue() + " (sealed, result "
+                                + (artifact == null ? "none" : artifact) + ")");
+                    }
+                    continue;
+                }
+                String holder = run.idempotencyKey().map(keyHolders::get).orElse(null);
+                if (holder != null) {
+                    plan.runConflicts.add(describe + ": the cluster's run " + holder + " already holds its idempotency key "
+                            + run.idempotencyKey().get() + " (the scenario ran in the cluster too); copying would give the key two runs"
+                            + " (leave this data dir's run behind by migrating before the cluster runs the sweep)");
+                    continue;
+                }
+                plan.runsMissing.add(run);
+            }
+        }
+    }
+
+    /** Records the plan's missing runs as sealed, in transactions of {@link #STATE_BATCH}; answers how many it recorded. */
+    private long applyRuns(MigrationSource source, Plan plan) throws SQLException {
+        String owner = "migrated from " + source.dataDir();
+        long recorded = 0;
+        List<RunRecord> runs = plan.runsMissing;
+        for (int from = 0; from < runs.size(); from += STATE_BATCH) {
+            connection.setAutoCommit(false);
+            try {
+                for (RunRecord run : runs.subList(from, Math.min(runs.size(), from + STATE_BATCH))) {
+                    if (PostgresRunLeases.recordSealed(connection, run, owner)) {
+                        recorded++;
+                    }
+                }
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        }
+        return recorded;
+    }
+
     // ---------------------------------------------------------------- apply
 
     /** Writes what the plan found missing (and, with {@code overwriteState}, the differing keys). */
@@ -453,7 +549,14 @@ public final class PostgresImport implements AutoCloseable {
             }
         }
         progress.accept("artifacts: " + inserted + " registered, " + copied + " files copied (" + bytes + " bytes)");
-        return new Applied(state[0], state[1], inserted, copied, bytes, repaired, supersedes, raced);
+        long runs;
+        try {
+            runs = applyRuns(source, plan);
+        } catch (SQLException e) {
+            throw sqlFailure("recording runs", e);
+        }
+        progress.accept("runs: " + runs + " finished runs recorded as sealed");
+        return new Applied(state[0], state[1], inserted, copied, bytes, repaired, supersedes, raced, runs);
     }
 
     private long[] applyState(Plan plan, boolean overwriteState) throws SQLException {
@@ -564,32 +667,7 @@ public final class PostgresImport implements AutoCloseable {
         try {
             boolean inserted;
             try (PreparedStatement insert = connection.prepareStatement(INSERT_ARTIFACT)) {
-                int i = 1;
-                insert.setString(i++, record.id());
-                insert.setString(i++, record.type());
-                insert.setInt(i++, record.schemaVersion());
-                insert.setString(i++, record.logicalKey());
-                insert.setString(i++, record.status().dbValue());
-                insert.setString(i++, record.path());
-                insert.setString(i++, record.sidecarPath());
-                insert.setString(i++, record.fileHash());
-                insert.setString(i++, record.contentHash());
-                insert.setLong(i++, record.rowCount());
-                insert.setLong(i++, record.sizeBytes());
-                insert.setLong(i++, record.minTsMs());
-                insert.setLong(i++, record.maxTsMs());
-                insert.setLong(i++, record.createdAtMs());
-                insert.setString(i++, record.supersededBy().orElse(null));
-                insert.setString(i++, statusReason.orElse(null));
-                insert.setString(i++, record.provenance().writer());
-                insert.setString(i++, record.provenance().writerVersion());
-                insert.setString(i++, record.provenance().paramsJson());
-                try {
-                    insert.setString(i++, LakeFiles.JSON.writeValueAsString(LakeFiles.columns(record.columns())));
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-                insert.setString(i, cluster.nodeId());
+                PostgresLakeCatalog.bindRecord(insert, record, statusReason, cluster.nodeId());
                 inserted = insert.executeUpdate() == 1;
             }
             if (inserted) {

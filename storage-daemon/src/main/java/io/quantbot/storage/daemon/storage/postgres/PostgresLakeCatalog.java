@@ -79,8 +79,10 @@ public final class PostgresLakeCatalog implements LakeCatalog, LakeOutbox {
             + " content_hash, row_count, size_bytes, min_ts_ms, max_ts_ms, created_at_ms, superseded_by, writer, writer_version, params_json,"
             + " columns_json";
     private static final String SELECT_RECORDS = "SELECT " + RECORD_COLUMNS + " FROM artifacts a";
-    private static final String INSERT_ARTIFACT = "INSERT INTO artifacts (" + RECORD_COLUMNS + ", node_id)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+    /** The columns {@link #bindRecord} binds, in its order: a record, the reason of its status, and the node that registered it. */
+    static final String INSERT_COLUMNS = RECORD_COLUMNS + ", status_reason, node_id";
+    static final String INSERT_VALUES = "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String INSERT_ARTIFACT = "INSERT INTO artifacts (" + INSERT_COLUMNS + ") " + INSERT_VALUES + " ON CONFLICT DO NOTHING";
     private static final String INSERT_TAG = "INSERT INTO artifact_tags (artifact_id, tag_key, tag_value) VALUES (?, ?, ?)";
     private static final String INSERT_LINEAGE = "INSERT INTO artifact_lineage (output_id, position, input_id) VALUES (?, ?, ?)";
     private static final String INSERT_SUPERSEDE = "INSERT INTO artifact_supersedes (old_id, new_id, reason, at_ms) VALUES (?, ?, ?, ?)";
@@ -439,32 +441,39 @@ public final class PostgresLakeCatalog implements LakeCatalog, LakeOutbox {
 
     private boolean insertArtifact(Connection connection, ArtifactRecord record) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(INSERT_ARTIFACT)) {
-            int i = 1;
-            insert.setString(i++, record.id());
-            insert.setString(i++, record.type());
-            insert.setInt(i++, record.schemaVersion());
-            insert.setString(i++, record.logicalKey());
-            insert.setString(i++, record.status().dbValue());
-            insert.setString(i++, record.path());
-            insert.setString(i++, record.sidecarPath());
-            insert.setString(i++, record.fileHash());
-            insert.setString(i++, record.contentHash());
-            insert.setLong(i++, record.rowCount());
-            insert.setLong(i++, record.sizeBytes());
-            insert.setLong(i++, record.minTsMs());
-            insert.setLong(i++, record.maxTsMs());
-            insert.setLong(i++, record.createdAtMs());
-            insert.setString(i++, record.provenance().writer());
-            insert.setString(i++, record.provenance().writerVersion());
-            insert.setString(i++, record.provenance().paramsJson());
-            try {
-                insert.setString(i++, LakeFiles.JSON.writeValueAsString(LakeFiles.columns(record.columns())));
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-            insert.setString(i, nodeId);
+            bindRecord(insert, record, Optional.empty(), nodeId);
             return insert.executeUpdate() == 1;
         }
+    }
+
+    /** Binds an artifact record to an insert of {@link #INSERT_COLUMNS} (this catalog's, and {@code migrate}'s). */
+    static void bindRecord(PreparedStatement insert, ArtifactRecord record, Optional<String> statusReason, String nodeId) throws SQLException {
+        int i = 1;
+        insert.setString(i++, record.id());
+        insert.setString(i++, record.type());
+        insert.setInt(i++, record.schemaVersion());
+        insert.setString(i++, record.logicalKey());
+        insert.setString(i++, record.status().dbValue());
+        insert.setString(i++, record.path());
+        insert.setString(i++, record.sidecarPath());
+        insert.setString(i++, record.fileHash());
+        insert.setString(i++, record.contentHash());
+        insert.setLong(i++, record.rowCount());
+        insert.setLong(i++, record.sizeBytes());
+        insert.setLong(i++, record.minTsMs());
+        insert.setLong(i++, record.maxTsMs());
+        insert.setLong(i++, record.createdAtMs());
+        insert.setString(i++, record.supersededBy().orElse(null));
+        insert.setString(i++, record.provenance().writer());
+        insert.setString(i++, record.provenance().writerVersion());
+        insert.setString(i++, record.provenance().paramsJson());
+        try {
+            insert.setString(i++, LakeFiles.JSON.writeValueAsString(LakeFiles.columns(record.columns())));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        insert.setString(i++, statusReason.orElse(null));
+        insert.setString(i, nodeId);
     }
 
     private static void insertTagsAndLineage(Connection connection, ArtifactRecord record) throws SQLException {

@@ -47,6 +47,10 @@ public final class PostgresRunLeases implements RunLeases {
             + " owner_node, lease_state,"
             + " GREATEST(0, (EXTRACT(EPOCH FROM (lease_expires_at - clock_timestamp())) * 1000)::bigint) AS remaining_ms";
     private static final String LEASE_UNTIL = "clock_timestamp() + make_interval(secs => ?)";
+    private static final String INSERT = "INSERT INTO runs (run_id, sweep_id, scenario_id, idempotency_key, status, params_json, input_ids_json,"
+            + " tags_json, created_at_ms, finished_at_ms, summary_json, error_message, seal_mode, result_artifact_id, row_count,"
+            + " committed_chunk_seq, owner_node, lease_state, lease_expires_at)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " + LEASE_UNTIL + ") ON CONFLICT DO NOTHING";
 
     private final PostgresDatabase database;
     private final String nodeId;
@@ -102,28 +106,8 @@ public final class PostgresRunLeases implements RunLeases {
     @Override
     public Leased register(RunRecord run) {
         return database.transaction("runs.register", connection -> {
-            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO runs (run_id, sweep_id, scenario_id, idempotency_key, status,"
-                    + " params_json, input_ids_json, tags_json, created_at_ms, finished_at_ms, summary_json, error_message, seal_mode,"
-                    + " result_artifact_id, row_count, committed_chunk_seq, owner_node, lease_state, lease_expires_at)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 'leased', " + LEASE_UNTIL + ") ON CONFLICT DO NOTHING")) {
-                int i = 1;
-                insert.setString(i++, run.runId());
-                insert.setString(i++, run.sweepId());
-                insert.setString(i++, run.scenarioId());
-                insert.setString(i++, run.idempotencyKey().orElse(null));
-                insert.setString(i++, run.status().dbValue());
-                insert.setString(i++, run.paramsJson());
-                insert.setString(i++, JsonColumns.write(run.inputIds()));
-                insert.setString(i++, JsonColumns.write(run.tags()));
-                insert.setLong(i++, run.createdAtMs());
-                insert.setLong(i++, run.finishedAtMs());
-                insert.setString(i++, JsonColumns.write(run.summary()));
-                insert.setString(i++, run.errorMessage());
-                insert.setString(i++, run.sealMode().dbValue());
-                insert.setLong(i++, run.rowCount());
-                insert.setLong(i++, run.committedChunkSeq());
-                insert.setString(i++, nodeId);
-                insert.setDouble(i, leaseSeconds);
+            try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+                bind(insert, run, nodeId, LeaseState.LEASED, leaseSeconds);
                 if (insert.executeUpdate() == 1) {
                     return new Leased(run, nodeId, LeaseState.LEASED, (long) (leaseSeconds * 1000));
                 }
@@ -136,6 +120,45 @@ public final class PostgresRunLeases implements RunLeases {
                 return one(select).orElseThrow(() -> new SQLException("idempotency key conflict without a live run; retrying", "40001"));
             }
         });
+    }
+
+    /**
+     * Records a run that finished and was sealed outside the cluster ({@code migrate} copying an embedded data dir), in
+     * the caller's transaction: SEALED, owned by {@code ownerNode} (no daemon renews it; sealed runs need no lease), so
+     * GetRun and ListRuns answer it on every daemon and CreateRun with its idempotency key returns it instead of running
+     * the scenario again. False when the run id, or a live run with its idempotency key, is in the cluster already.
+     */
+    public static boolean recordSealed(Connection connection, RunRecord run, String ownerNode) throws SQLException {
+        if (!run.status().isTerminal()) {
+            throw new IllegalArgumentException("run " + run.runId() + " is " + run.status() + ", not finished: only finished runs are recorded sealed");
+        }
+        try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+            bind(insert, run, ownerNode, LeaseState.SEALED, 0);
+            return insert.executeUpdate() == 1;
+        }
+    }
+
+    private static void bind(PreparedStatement insert, RunRecord run, String ownerNode, LeaseState state, double leaseSeconds) throws SQLException {
+        int i = 1;
+        insert.setString(i++, run.runId());
+        insert.setString(i++, run.sweepId());
+        insert.setString(i++, run.scenarioId());
+        insert.setString(i++, run.idempotencyKey().orElse(null));
+        insert.setString(i++, run.status().dbValue());
+        insert.setString(i++, run.paramsJson());
+        insert.setString(i++, JsonColumns.write(run.inputIds()));
+        insert.setString(i++, JsonColumns.write(run.tags()));
+        insert.setLong(i++, run.createdAtMs());
+        insert.setLong(i++, run.finishedAtMs());
+        insert.setString(i++, JsonColumns.write(run.summary()));
+        insert.setString(i++, run.errorMessage());
+        insert.setString(i++, run.sealMode().dbValue());
+        insert.setString(i++, run.resultArtifactId().orElse(null));
+        insert.setLong(i++, run.rowCount());
+        insert.setLong(i++, run.committedChunkSeq());
+        insert.setString(i++, ownerNode);
+        insert.setString(i++, state.name().toLowerCase(java.util.Locale.ROOT));
+        insert.setDouble(i, leaseSeconds);
     }
 
     @Override
