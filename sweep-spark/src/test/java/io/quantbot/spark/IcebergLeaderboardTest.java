@@ -47,6 +47,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.expressions.Expressions;
@@ -145,6 +146,21 @@ class IcebergLeaderboardTest {
         publishToLake(lake, OTHER_SWEEP);
         table.refresh();
         assertThat(table.snapshots()).hasSize(3);
+        // The layout docs/spark.md gives DuckDB's iceberg_scan and the read_parquet fallback.
+        String warehouse = database.warehouse().toString();
+        String metadata = ((HasTableOperations) table).operations().current().metadataFileLocation();
+        System.err.println("IcebergLeaderboardTest: table location " + table.location());
+        assertThat(localPath(metadata)).matches(java.util.regex.Pattern.quote(warehouse + "/quantbot/run_results/metadata/")
+                + "0000[0-9]-[0-9a-f-]{36}\\.metadata\\.json");
+        try (java.sql.Connection postgres = database.connect(); java.sql.Statement statement = postgres.createStatement();
+                java.sql.ResultSet current = statement.executeQuery("SELECT metadata_location FROM iceberg_tables"
+                        + " WHERE catalog_name = 'quantbot' AND table_namespace = 'quantbot' AND table_name = 'run_results'")) {
+            assertThat(current.next()).isTrue();
+            assertThat(current.getString(1)).as("the catalog's pointer to the current metadata file").isEqualTo(metadata);
+        }
+        assertThat(lake.dataFiles(ArtifactTypes.RUN_RESULTS_TYPE)).extracting(IcebergLeaderboardTest::localPath)
+                .allMatch(file -> file.startsWith(warehouse + "/quantbot/run_results/data/sweep_id="));
+        System.err.println("IcebergLeaderboardTest: metadata " + metadata + ", data files " + lake.dataFiles(ArtifactTypes.RUN_RESULTS_TYPE));
         log("sweeps run and published", started);
 
         AnalyzeSweepResponse analyzed = client.artifacts().analyzeSweep(AnalyzeSweepRequest.newBuilder().setSweepId(SWEEP).setTopN(1_000).build());
