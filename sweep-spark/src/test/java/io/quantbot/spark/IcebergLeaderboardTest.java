@@ -105,6 +105,11 @@ class IcebergLeaderboardTest {
         }
         if (database != null) {
             database.close();
+            try (var walk = Files.walk(database.warehouse())) {
+                for (Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(path);
+                }
+            }
         }
     }
 
