@@ -140,23 +140,24 @@ class IcebergLeaderboardTest {
 
         // Two waves, so two sealed artifacts and two snapshots of the table (time travel sees the first alone).
         runShard(spec, ids.subList(0, 6));
-        List<String> firstWave = publishToLake(lake, SWEEP);
+        List<String> firstWave = awaitLake(lake, SWEEP);
         assertThat(firstWave).hasSize(1);
         Table table = lake.table(ArtifactTypes.RUN_RESULTS_TYPE);
         long firstSnapshot = table.currentSnapshot().snapshotId();
         runShard(spec, ids.subList(6, 12));
-        assertThat(publishToLake(lake, SWEEP)).hasSize(1).doesNotContainAnyElementsOf(firstWave);
+        assertThat(awaitLake(lake, SWEEP)).hasSize(2).startsWith(firstWave.get(0));
         // Another sweep in the same table: every reader must filter by sweep_id (the table's partition).
         SweepSpec other = spec(OTHER_SWEEP, "[0s]");
         runShard(other, other.scenarios().stream().map(Scenario::id).toList());
-        publishToLake(lake, OTHER_SWEEP);
+        awaitLake(lake, OTHER_SWEEP);
         table.refresh();
         assertThat(table.snapshots()).hasSize(3);
         // The layout docs/spark.md gives DuckDB's iceberg_scan and the read_parquet fallback.
         String warehouse = database.warehouse().toString();
+        String tables = warehouse + "/iceberg";
         String metadata = ((HasTableOperations) table).operations().current().metadataFileLocation();
         System.err.println("IcebergLeaderboardTest: table location " + table.location());
-        assertThat(localPath(metadata)).matches(java.util.regex.Pattern.quote(warehouse + "/quantbot/run_results/metadata/")
+        assertThat(localPath(metadata)).matches(java.util.regex.Pattern.quote(tables + "/quantbot/run_results/metadata/")
                 + "0000[0-9]-[0-9a-f-]{36}\\.metadata\\.json");
         try (java.sql.Connection postgres = database.connect(); java.sql.Statement statement = postgres.createStatement();
                 java.sql.ResultSet current = statement.executeQuery("SELECT metadata_location FROM iceberg_tables"
@@ -164,8 +165,13 @@ class IcebergLeaderboardTest {
             assertThat(current.next()).isTrue();
             assertThat(current.getString(1)).as("the catalog's pointer to the current metadata file").isEqualTo(metadata);
         }
+        // The data files are the catalog's own Parquet files, appended in place under <warehouse>/lake (never copied).
+        List<ArtifactRecord> registered = new ArrayList<>(daemon.getInstance(LakeCatalog.class)
+                .findActiveByTags(ArtifactTypes.RUN_RESULTS_TYPE, Map.of()));
         assertThat(lake.dataFiles(ArtifactTypes.RUN_RESULTS_TYPE)).extracting(IcebergLeaderboardTest::localPath)
-                .allMatch(file -> file.startsWith(warehouse + "/quantbot/run_results/data/sweep_id="));
+                .hasSize(3).allMatch(file -> file.startsWith(warehouse + "/lake/"))
+                .containsExactlyInAnyOrderElementsOf(registered.stream()
+                        .map(artifact -> database.warehouse().resolve(artifact.path()).toString()).toList());
         System.err.println("IcebergLeaderboardTest: metadata " + metadata + ", data files " + lake.dataFiles(ArtifactTypes.RUN_RESULTS_TYPE));
         log("sweeps run and published", started);
 
@@ -231,34 +237,27 @@ class IcebergLeaderboardTest {
         properties.put("jdbc.user", database.user());
         properties.put("jdbc.password", database.password());
         properties.put("jdbc.schema-version", "V1");
-        properties.put(CatalogProperties.WAREHOUSE_LOCATION, database.warehouse().toUri().toString());
+        properties.put(CatalogProperties.WAREHOUSE_LOCATION, database.warehouse().resolve("iceberg").toUri().toString());
         properties.put(CatalogProperties.FILE_IO_IMPL, LocalFileIO.class.getName());
         catalog.initialize(CATALOG, properties);
         return new IcebergLake(catalog, new SimpleMeterRegistry());
     }
 
     /**
-     * Appends the sweep's sealed run_results artifacts to {@code quantbot.run_results}, one Iceberg commit each (a
-     * retried publish is recognised); answers the artifact ids it committed now.
-     *
-     * <p>TODO(issue 13, lake outbox): the daemon is being wired to append every registered artifact itself (an outbox
-     * and a reconciler on the same "quantbot" JdbcCatalog). Once that is in this branch, replace this body with a wait
-     * until every sealed artifact of the sweep has a snapshot ({@code lake.snapshotOf(type, id).isPresent()}), and
-     * keep the rest of the test unchanged: it reads the table, not these calls.
+     * Waits until the daemon itself has appended every sealed run_results artifact of the sweep to
+     * {@code quantbot.run_results} (its lake outbox: right after each seal's catalog commit, and every 5 s), and answers
+     * their ids, oldest seal first. The test never writes to the table: it reads what the daemon published.
      */
-    private List<String> publishToLake(IcebergLake lake, String sweepId) {
+    private List<String> awaitLake(IcebergLake lake, String sweepId) throws InterruptedException {
         List<ArtifactRecord> sealed = new ArrayList<>(daemon.getInstance(LakeCatalog.class)
                 .findActiveByTags(ArtifactTypes.RUN_RESULTS_TYPE, Map.of("sweep_id", sweepId)));
+        assertThat(sealed).as("sealed run_results of " + sweepId).isNotEmpty();
         java.util.Collections.reverse(sealed);
-        List<String> committed = new ArrayList<>();
-        // Oldest first, so the table's snapshots follow the seals.
-        for (ArtifactRecord artifact : sealed) {
-            IcebergLake.Published published = lake.publishFile(artifact, database.warehouse().resolve(artifact.path()), "test-" + artifact.id());
-            if (published.committed()) {
-                committed.add(artifact.id());
-            }
-        }
-        return committed;
+        Await.until("the daemon appends " + sweepId + "'s run_results to its Iceberg table", Duration.ofMinutes(1), () -> {
+            lake.table(ArtifactTypes.RUN_RESULTS_TYPE).refresh();
+            return sealed.stream().allMatch(artifact -> lake.snapshotOf(ArtifactTypes.RUN_RESULTS_TYPE, artifact.id()).isPresent());
+        });
+        return sealed.stream().map(ArtifactRecord::id).toList();
     }
 
     /** The table's current data files of one sweep (its partition), as the daemon resolves a table scan for a worker. */
@@ -350,7 +349,7 @@ class IcebergLeaderboardTest {
                 .config(prefix + ".jdbc.user", database.user())
                 .config(prefix + ".jdbc.password", database.password())
                 .config(prefix + ".jdbc.schema-version", "V1")
-                .config(prefix + ".warehouse", database.warehouse().toUri().toString())
+                .config(prefix + ".warehouse", database.warehouse().resolve("iceberg").toUri().toString())
                 // What docs/spark.md tells a spark-shell: Iceberg's HadoopFileIO reads the file: warehouse.
                 .config(prefix + ".io-impl", "org.apache.iceberg.hadoop.HadoopFileIO")
                 .getOrCreate();
