@@ -57,7 +57,7 @@ public interface RunLeases {
      */
     boolean finish(RunRecord finished);
 
-    /** Records what the owner knows after a seal (the artifact, the final counts); the lease state is left alone. */
+    /** Records what the owner knows after a seal (the artifact, the final counts, its finish time); the lease state is left alone. */
     void update(RunRecord run);
 
     /** Renews the leases of the given unsealed runs this daemon owns; answers the state of each (absent = unknown). */

@@ -79,10 +79,14 @@ public final class ClusterRunLedger implements RunLedger {
     private final Set<String> lost = ConcurrentHashMap.newKeySet();
     private final ThreadPoolExecutor executor;
     private ScheduledExecutorService renewals;
+    /** The daemon's clock, as the local ledger's: a run's finish time is this daemon's, never PostgreSQL's. */
+    private final java.time.Clock clock;
 
     @Inject
-    public ClusterRunLedger(DuckDbRunLedger local, RunLeases leases, ClusterConfig config, Readiness readiness, MeterRegistry registry) {
+    public ClusterRunLedger(DuckDbRunLedger local, RunLeases leases, ClusterConfig config, Readiness readiness, java.time.Clock clock,
+            MeterRegistry registry) {
         this.local = requireNonNull(local, "local is null");
+        this.clock = requireNonNull(clock, "clock is null");
         this.readiness = requireNonNull(readiness, "readiness is null");
         this.leases = requireNonNull(leases, "leases is null");
         this.nodeId = leases.nodeId();
@@ -285,7 +289,7 @@ public final class ClusterRunLedger implements RunLedger {
         RunRecord current = local.get(runId).orElseThrow(() -> notFound(runId));
         if (current.status() == RunStatus.RUNNING) {
             // The fence first: PostgreSQL records the finish only while this daemon owns the run.
-            RunRecord finished = current.finished(status, System.currentTimeMillis(), summary, errorMessage, sealMode);
+            RunRecord finished = current.finished(status, clock.millis(), summary, errorMessage, sealMode);
             return async(() -> {
                 if (!leases.finish(finished)) {
                     markLost(runId);

@@ -113,6 +113,7 @@ class RunLeasesClusterTest {
         assertThat(seen.getStatus()).isEqualTo(RunStatus.RUN_STATUS_SUCCEEDED);
         assertThat(seen.getResultArtifactId()).isEqualTo(finished.getResultArtifactId());
         assertThat(seen.getRowCount()).isEqualTo(40);
+        assertThat(seen.getFinishedAtMs()).as("another daemon shows the owner's finish time").isEqualTo(finished.getFinishedAtMs());
         CreateRunResponse again = create(b, "sw-own", "s1");
         assertThat(again.getCreated()).isFalse();
         assertThat(again.getRun().getRunId()).isEqualTo(run.getRunId());

@@ -41,7 +41,7 @@ class ClusterRunLedgerReadinessTest {
                     URI.create("file:///unused"), "node-under-test", 1, Duration.ofSeconds(1), Duration.ofSeconds(1));
             Readiness readiness = new Readiness();
             ClusterRunLedger ledger = new ClusterRunLedger(daemon.getInstance(DuckDbRunLedger.class), leases, config, readiness,
-                    new SimpleMeterRegistry());
+                    java.time.Clock.systemUTC(), new SimpleMeterRegistry());
 
             ledger.renewAndReap();
             assertThat(readiness.reasons()).as("a first failure inside half the lease").doesNotContainKey(ClusterRunLedger.READINESS_CONDITION);

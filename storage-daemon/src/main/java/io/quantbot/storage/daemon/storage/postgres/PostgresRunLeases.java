@@ -237,12 +237,15 @@ public final class PostgresRunLeases implements RunLeases {
     public void update(RunRecord run) {
         database.transaction("runs.update", connection -> {
             try (PreparedStatement update = connection.prepareStatement("UPDATE runs SET result_artifact_id = COALESCE(?, result_artifact_id),"
-                    + " row_count = ?, committed_chunk_seq = ? WHERE run_id = ? AND owner_node = ? AND lease_state <> 'lost'")) {
+                    + " row_count = ?, committed_chunk_seq = ?, finished_at_ms = CASE WHEN ? > 0 THEN ? ELSE finished_at_ms END"
+                    + " WHERE run_id = ? AND owner_node = ? AND lease_state <> 'lost'")) {
                 update.setString(1, run.resultArtifactId().orElse(null));
                 update.setLong(2, run.rowCount());
                 update.setLong(3, run.committedChunkSeq());
-                update.setString(4, run.runId());
-                update.setString(5, nodeId);
+                update.setLong(4, run.finishedAtMs());
+                update.setLong(5, run.finishedAtMs());
+                update.setString(6, run.runId());
+                update.setString(7, nodeId);
                 update.executeUpdate();
             }
             return null;
