@@ -301,18 +301,27 @@ public final class ClusterRunLedger implements RunLedger {
         return local.finish(runId, status, summary, errorMessage, sealMode).thenCompose(this::afterFinish);
     }
 
+    /**
+     * After the local finish: records a seal in the cluster's runs table, and answers the run as GetRun does (with the
+     * idempotency key, which only the cluster holds), so a retried FinishRun answers exactly what GetRun answers.
+     */
     private CompletableFuture<RunRecord> afterFinish(RunRecord record) {
-        if (record.resultArtifactId().isEmpty()) {
-            return CompletableFuture.completedFuture(record);
-        }
         return async(() -> {
-            leases.update(record);
-            owned.remove(record.runId());
-            return record;
-        }).exceptionally(failure -> {
-            // The seal is in the catalog and the run marked sealed there; only the copy of the counts lags.
-            log.warn("Recording run {}'s seal in the cluster's runs table failed", record.runId(), failure);
-            return record;
+            if (record.resultArtifactId().isPresent()) {
+                try {
+                    leases.update(record);
+                    owned.remove(record.runId());
+                } catch (RuntimeException failure) {
+                    // The seal is in the catalog and the run marked sealed there; only the copy of the counts lags.
+                    log.warn("Recording run {}'s seal in the cluster's runs table failed", record.runId(), failure);
+                }
+            }
+            try {
+                return leases.find(record.runId()).map(cluster -> merge(record, cluster.record())).orElse(record);
+            } catch (RuntimeException failure) {
+                log.warn("Reading run {}'s idempotency key from the cluster failed; answering the finish without it", record.runId(), failure);
+                return record;
+            }
         });
     }
 

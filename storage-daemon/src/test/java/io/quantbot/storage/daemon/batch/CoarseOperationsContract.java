@@ -9,6 +9,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.quantbot.storage.daemon.artifact.LakeCatalog;
+import io.quantbot.storage.daemon.testing.EngineUnderTest;
 import io.quantbot.storage.daemon.testing.RowChunks;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.v1.AnalyzeSweepRequest;
@@ -50,10 +52,17 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** Every coarse ArtifactPort call through a real daemon with real Python workers, over a loopback port. */
+/**
+ * Every coarse ArtifactPort call (ImportSnapshot, GetCandles, Query, publishing, AnalyzeSweep, GenerateFeatures,
+ * GenerateReport) through a real daemon with real Python workers, over a loopback port. The contract of every storage
+ * engine: a subclass per engine (see EngineUnderTest), so the coarse calls are shown to work unchanged in cluster mode.
+ */
 @Tag("python")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CoarseOperationsTest {
+abstract class CoarseOperationsContract {
+    /** The engine every daemon of this suite runs on (a subclass per engine). */
+    protected abstract EngineUnderTest engine();
+
     private static final long T0 = 1_767_225_600_000L;
     private static final String[] TOKENS = {"So11111111111111111111111111111111111111112", "7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU"};
 
@@ -67,7 +76,7 @@ class CoarseOperationsTest {
     void start() throws Exception {
         Path data = Files.createTempDirectory("coarse-");
         imports = Files.createDirectories(data.resolve("imports"));
-        daemon = TestingStorageDaemon.builder().onDisk(data).set("python-worker.pool-size", "2").build();
+        daemon = engine().configure(TestingStorageDaemon.builder()).onDisk(data).set("python-worker.pool-size", "2").build();
         channel = daemon.loopbackChannel();
         stub = ArtifactPortGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
         writeSnapshot(imports.resolve("snap-1"), false);
@@ -114,7 +123,10 @@ class CoarseOperationsTest {
         assertThat(imported.getArtifactsList()).allSatisfy(artifact -> {
             assertThat(artifact.getId()).startsWith("art_");
             assertThat(artifact.getTagsMap()).containsEntry("source", "test").containsEntry("snapshot", "snap-1");
-            assertThat(daemon.dataDir().resolve(artifact.getPath())).exists();
+            // The path is the engine's (data dir or warehouse); the catalog resolves it to the file.
+            LakeCatalog catalog = daemon.getInstance(LakeCatalog.class);
+            assertThat(catalog.localFile(catalog.get(artifact.getId()).orElseThrow())).exists()
+                    .satisfies(file -> assertThat(file.toString()).endsWith(artifact.getPath()));
         });
         Candles candles = stub.getCandles(GetCandlesRequest.newBuilder().setToken(TOKENS[1]).setChain("solana").setInterval("5m")
                 .setFromMs(T0).setToMs(T0 + 3_600_000).build());

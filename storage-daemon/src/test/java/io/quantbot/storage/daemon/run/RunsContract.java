@@ -86,6 +86,11 @@ abstract class RunsContract {
                 .setParamsJson("{\"lag_ms\": 30000}").addInputArtifactIds(candlesId).build()).getRun();
     }
 
+    private Run createWithKey(String sweep, String scenario) {
+        return stub.createRun(CreateRunRequest.newBuilder().setSweepId(sweep).setScenarioId(scenario).setIdempotencyKey(sweep + "/" + scenario)
+                .setParamsJson("{\"lag_ms\": 30000}").addInputArtifactIds(candlesId).build()).getRun();
+    }
+
     private AppendRunRowsResponse append(String runId, List<AppendRunRowsRequest> chunks) throws Exception {
         CompletableFuture<AppendRunRowsResponse> done = new CompletableFuture<>();
         StreamObserver<AppendRunRowsRequest> requests = ArtifactPortGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
@@ -156,7 +161,7 @@ abstract class RunsContract {
 
     @Test
     void retriedChunksAreNoOpsAndFinishSealsReadableParquetWithLineage() throws Exception {
-        Run run = create("sw-seal", "i=1m/lag=30s/ov=tp50_sl20");
+        Run run = createWithKey("sw-seal", "i=1m/lag=30s/ov=tp50_sl20");
         AppendRunRowsResponse first = append(run.getRunId(), chunks(run.getRunId(), 1, 3, 400));
         assertThat(first.getChunksCommitted()).isEqualTo(3);
         assertThat(first.getRowsCommitted()).isEqualTo(1200);
@@ -209,9 +214,12 @@ abstract class RunsContract {
         // Sealed rows left the hot table.
         assertThat(hotRows(run.getRunId())).isZero();
 
-        // Finishing again the same way is a no-op; rows can no longer be appended.
-        assertThat(stub.finishRun(FinishRunRequest.newBuilder().setRunId(run.getRunId()).setStatus(RunStatus.RUN_STATUS_SUCCEEDED).build())
-                .getResultArtifactId()).isEqualTo(sealed.getId());
+        // Finishing again the same way is a no-op answered exactly as GetRun (idempotency key included); rows can no
+        // longer be appended.
+        Run again = stub.finishRun(FinishRunRequest.newBuilder().setRunId(run.getRunId()).setStatus(RunStatus.RUN_STATUS_SUCCEEDED).build());
+        assertThat(again.getResultArtifactId()).isEqualTo(sealed.getId());
+        assertThat(again).isEqualTo(stub.getRun(GetRunRequest.newBuilder().setRunId(run.getRunId()).build()));
+        assertThat(finished).isEqualTo(again);
         expectError(() -> stub.finishRun(FinishRunRequest.newBuilder().setRunId(run.getRunId()).setStatus(RunStatus.RUN_STATUS_FAILED).build()),
                 Status.Code.FAILED_PRECONDITION, "RUN_NOT_OPEN");
         StatusRuntimeException closed = (StatusRuntimeException) org.assertj.core.api.Assertions.catchThrowable(

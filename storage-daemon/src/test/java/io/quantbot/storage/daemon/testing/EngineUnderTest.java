@@ -21,6 +21,24 @@ public record EngineUnderTest(String name, UnaryOperator<TestingStorageDaemon.Bu
      */
     public static final EngineUnderTest CLUSTER = new EngineUnderTest("cluster", builder -> TestPostgres.shared().configure(builder));
 
+    /**
+     * Cluster mode on a database (and warehouse) of its own, shared by every daemon this engine configures: for a suite
+     * whose data (candles of well-known tokens, say) must not meet another suite's in the JVM's shared database. The
+     * database is created on first use and dropped when the JVM exits.
+     */
+    public static EngineUnderTest clusterOnItsOwnDatabase() {
+        TestPostgres.Database[] database = new TestPostgres.Database[1];
+        return new EngineUnderTest("cluster", builder -> {
+            synchronized (database) {
+                if (database[0] == null) {
+                    database[0] = TestPostgres.newDatabase();
+                    Runtime.getRuntime().addShutdownHook(new Thread(database[0]::close, "drop-test-database"));
+                }
+                return database[0].configure(builder);
+            }
+        });
+    }
+
     public EngineUnderTest {
         requireNonNull(name, "name is null");
         requireNonNull(settings, "settings is null");
