@@ -183,6 +183,11 @@ public final class RunService {
         if (errorMessage.length() > 8192) {
             throw invalid("error_message", "error_message is longer than 8192 characters");
         }
+        // Free text (line breaks and tabs of a stack trace are kept), but never NUL, which no engine stores alike.
+        int nul = errorMessage.indexOf('\0');
+        if (nul >= 0) {
+            throw invalid("error_message", "error_message holds a NUL character (U+0000) at position " + nul + "; send the text without it");
+        }
         return ledger.finish(runId, status, summary, errorMessage, sealMode);
     }
 

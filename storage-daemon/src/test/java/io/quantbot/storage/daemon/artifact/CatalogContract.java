@@ -147,6 +147,32 @@ abstract class CatalogContract {
                 Status.Code.INVALID_ARGUMENT, "INVALID_TIME_RANGE");
     }
 
+    /**
+     * Tags at their limits (a 128-character key, a 1024-character value) of characters that take 4 bytes each and do
+     * not compress are stored and found by tag on every engine: no index entry limit of an engine refuses them.
+     */
+    @Test
+    void tagsAtTheirLimitsOfWideCharactersAreStoredAndFound() throws Exception {
+        java.util.Random random = new java.util.Random(13);
+        StringBuilder value = new StringBuilder();
+        while (value.codePointCount(0, value.length()) < 1024) {
+            value.appendCodePoint(0x20000 + random.nextInt(0xA000)); // CJK Extension B: 4 bytes each in UTF-8
+        }
+        StringBuilder key = new StringBuilder();
+        while (key.codePointCount(0, key.length()) < 128) {
+            key.appendCodePoint(0x20000 + random.nextInt(0xA000));
+        }
+        io.quantbot.storage.daemon.artifact.StagedArtifact staged = LakeFixtures.stageCandles(daemon, "wide", "Wide1111111111111111111111111111111111111",
+                "solana", "1m", LakeFixtures.minuteCandles(T0, 5)).withMetadata(Map.of(key.toString(), value.toString()), List.of(),
+                new io.quantbot.storage.daemon.artifact.Provenance("test", "1", "{}"), false);
+        String id = daemon.getInstance(LakeCatalog.class).register(staged).join().artifact().id();
+        ListArtifactsResponse found = stub.listArtifacts(ListArtifactsRequest.newBuilder().putTags(key.toString(), value.toString()).build());
+        assertThat(found.getArtifactsList()).extracting(Artifact::getId).containsExactly(id);
+        assertThat(found.getArtifacts(0).getTagsMap()).containsEntry(key.toString(), value.toString());
+        assertThat(stub.listArtifacts(ListArtifactsRequest.newBuilder().putTags(key.toString(), value.substring(0, value.length() - 2)).build())
+                .getArtifactsCount()).isZero();
+    }
+
     /** The page bound is an id: an artifact retired between two pages drops out, and no other is repeated or skipped. */
     @Test
     void pagesStayExactWhenAnArtifactIsRetiredBetweenThem() throws Exception {

@@ -159,6 +159,22 @@ abstract class RunsContract {
         expectError(() -> stub.getRun(GetRunRequest.newBuilder().setRunId("nope").build()), Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT");
     }
 
+    /** An error message keeps its lines, tabs and any character, up to 8192, but never NUL, which is refused on every engine. */
+    @Test
+    void anErrorMessageKeepsItsTextButNotANul() {
+        Run run = create("sw-error", "s");
+        StatusRuntimeException nul = expectError(() -> stub.finishRun(FinishRunRequest.newBuilder().setRunId(run.getRunId())
+                .setStatus(RunStatus.RUN_STATUS_FAILED).setErrorMessage("boom\0after").build()), Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT");
+        assertThat(nul.getStatus().getDescription()).contains("NUL").contains("position 4");
+        assertThat(stub.getRun(GetRunRequest.newBuilder().setRunId(run.getRunId()).build()).getStatus()).as("still open")
+                .isEqualTo(RunStatus.RUN_STATUS_RUNNING);
+        String text = "Traceback (most recent call last):\n\tFile \"x.py\", line 1\r\nValueError: \u00e9\u20ac\ud840\udc00 " + "x".repeat(8000);
+        Run failed = stub.finishRun(FinishRunRequest.newBuilder().setRunId(run.getRunId()).setStatus(RunStatus.RUN_STATUS_FAILED)
+                .setErrorMessage(text).build());
+        assertThat(failed.getErrorMessage()).isEqualTo(text);
+        assertThat(stub.getRun(GetRunRequest.newBuilder().setRunId(run.getRunId()).build()).getErrorMessage()).isEqualTo(text);
+    }
+
     @Test
     void retriedChunksAreNoOpsAndFinishSealsReadableParquetWithLineage() throws Exception {
         Run run = createWithKey("sw-seal", "i=1m/lag=30s/ov=tp50_sl20");

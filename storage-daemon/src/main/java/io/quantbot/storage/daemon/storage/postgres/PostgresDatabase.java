@@ -237,6 +237,21 @@ public final class PostgresDatabase {
         };
     }
 
+    /** What the server said, without the statement and its values (a batch's message repeats them whole), at most 300 characters. */
+    static String serverMessage(SQLException e) {
+        for (SQLException at = e; at != null; at = at.getNextException()) {
+            if (at instanceof org.postgresql.util.PSQLException psql && psql.getServerErrorMessage() != null
+                    && psql.getServerErrorMessage().getMessage() != null) {
+                return cut(psql.getServerErrorMessage().getMessage());
+            }
+        }
+        return cut(firstLine(e));
+    }
+
+    private static String cut(String text) {
+        return text.length() > 300 ? text.substring(0, 300) + "…" : text;
+    }
+
     private RuntimeException failure(SQLException e, Counter counter) {
         counter.increment();
         if (counter == errorsConnection) {
@@ -246,6 +261,14 @@ public final class PostgresDatabase {
                     .retryAfter(Duration.ofSeconds(1))
                     .cause(e)
                     .build();
+        }
+        String state = String.valueOf(e.getSQLState());
+        if (state.startsWith("22") || state.equals("54000")) {
+            // A data exception or a program limit: PostgreSQL refused a value of this request that the API's own checks
+            // let through (the engines differ: DuckDB takes it). The caller's input, not a daemon fault, so not INTERNAL.
+            log.warn("PostgreSQL refused a value (SQLState {}); answered INVALID_ARGUMENT", state, e);
+            return StorageException.builder(ErrorCode.INVALID_ARGUMENT, "PostgreSQL cannot store a value of this request (SQLState " + state
+                    + "): " + serverMessage(e) + "; shorten or change the value").cause(e).build();
         }
         return new IllegalStateException("PostgreSQL failed (SQLState " + e.getSQLState() + "): " + firstLine(e), e);
     }

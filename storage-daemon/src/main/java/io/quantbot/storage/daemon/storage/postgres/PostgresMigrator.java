@@ -31,7 +31,8 @@ public final class PostgresMigrator {
             new Migration(2, "artifact catalog", "V002__catalog.sql"),
             new Migration(3, "catalog files in the warehouse", "V003__catalog_files_in_warehouse.sql"),
             new Migration(4, "the Iceberg lake outbox", "V004__lake_outbox.sql"),
-            new Migration(5, "run leases", "V005__run_leases.sql"));
+            new Migration(5, "run leases", "V005__run_leases.sql"),
+            new Migration(6, "tag value hash index", "V006__tag_value_hash_index.sql"));
 
 
     private static final String CREATE_HISTORY = """
