@@ -44,7 +44,6 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Table-driven hostile inputs against every gRPC entry point that takes a path or a name, over a real
@@ -53,19 +52,23 @@ import org.junit.jupiter.api.io.TempDir;
  * that slipped past validation would reach the (empty) pool and fail differently, so the test would
  * see it.
  */
-class HostileInputTest {
+@org.junit.jupiter.api.TestInstance(org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS)
+abstract class HostileInputContract {
+    /** The engine every daemon of this suite runs on (a subclass per engine). */
+    protected abstract io.quantbot.storage.daemon.testing.EngineUnderTest engine();
+
     /** Names no field may hold, with what each one is. */
     static final Map<String, String> HOSTILE_NAMES = hostileNames();
 
-    @TempDir
-    static Path dir;
+    private Path dir;
 
-    private static TestingStorageDaemon daemon;
-    private static ManagedChannel channel;
-    private static ArtifactPortGrpc.ArtifactPortBlockingStub stub;
+    private TestingStorageDaemon daemon;
+    private ManagedChannel channel;
+    private ArtifactPortGrpc.ArtifactPortBlockingStub stub;
 
     @BeforeAll
-    static void start() throws Exception {
+    void start() throws Exception {
+        dir = Files.createTempDirectory("hostile-");
         Path imports = Files.createDirectories(dir.resolve("imports"));
         Files.createDirectories(dir.resolve("outside/snap"));
         Files.writeString(dir.resolve("outside/secret.csv"), "token,chain\n");
@@ -74,14 +77,19 @@ class HostileInputTest {
         Files.createDirectories(imports.resolve("snap"));
         Files.writeString(imports.resolve("x.csv"), "call_id,caller,token,chain,ts,price\n");
         Files.createSymbolicLink(imports.resolve("escape.csv"), dir.resolve("outside/secret.csv"));
-        daemon = TestingStorageDaemon.builder().set("python-worker.import-roots", imports.toString()).build();
+        daemon = engine().configure(TestingStorageDaemon.builder()).set("python-worker.import-roots", imports.toString()).build();
         channel = daemon.loopbackChannel();
         stub = ArtifactPortGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
     }
 
     @AfterAll
-    static void stop() {
+    void stop() throws java.io.IOException {
         daemon.close();
+        try (var walk = Files.walk(dir)) { // symlinks are removed, never followed
+            for (Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
     }
 
     private static Map<String, String> hostileNames() {
@@ -116,7 +124,7 @@ class HostileInputTest {
     }
 
     /** Paths no path field may hold (on top of every hostile name). */
-    private static Map<String, String> hostilePaths() {
+    private Map<String, String> hostilePaths() {
         Map<String, String> values = new LinkedHashMap<>(hostileNames());
         values.put("empty", "");
         values.put("dot dot", "..");
@@ -137,7 +145,7 @@ class HostileInputTest {
     }
 
     /** Runs the call once per hostile value and asserts each is INVALID_ARGUMENT; returns how many ran. */
-    private static int expectAllRefused(String entryPoint, Map<String, String> values, Consumer<String> call) {
+    private int expectAllRefused(String entryPoint, Map<String, String> values, Consumer<String> call) {
         List<String> wrong = new ArrayList<>();
         for (Map.Entry<String, String> value : values.entrySet()) {
             StatusRuntimeException failure = catchThrowableOfType(StatusRuntimeException.class, () -> call.accept(value.getValue()));
@@ -247,12 +255,12 @@ class HostileInputTest {
                 .setRunId(value).setStatus(RunStatus.RUN_STATUS_SUCCEEDED).build()));
     }
 
-    private static String newRun() {
+    private String newRun() {
         return stub.createRun(CreateRunRequest.newBuilder().setSweepId("sw").setScenarioId("s").build()).getRun().getRunId();
     }
 
     /** A batch of the hostile item and a valid one: the valid one is served, the hostile one's status is thrown. */
-    private static void createInBatch(CreateRunRequest hostile) {
+    private void createInBatch(CreateRunRequest hostile) {
         List<CreateRunResult> results = stub.batchCreateRuns(BatchCreateRunsRequest.newBuilder().addRequests(hostile)
                 .addRequests(CreateRunRequest.newBuilder().setSweepId("sw").setScenarioId("beside")).build()).getResultsList();
         assertThat(results.get(1).hasCreated()).as("the valid item beside a hostile one").isTrue();
@@ -261,7 +269,7 @@ class HostileInputTest {
         }
     }
 
-    private static void finishInBatch(FinishRunRequest hostile) {
+    private void finishInBatch(FinishRunRequest hostile) {
         List<FinishRunResult> results = stub.batchFinishRuns(BatchFinishRunsRequest.newBuilder().addRequests(hostile)
                 .addRequests(FinishRunRequest.newBuilder().setRunId(newRun()).setStatus(RunStatus.RUN_STATUS_SUCCEEDED)
                         .setSeal(SealMode.SEAL_MODE_DEFER)).build()).getResultsList();
@@ -305,7 +313,7 @@ class HostileInputTest {
         return PublishHeader.newBuilder().setType("alerts").setLogicalKey(logicalKey);
     }
 
-    private static void publish(PublishHeader.Builder header) {
+    private void publish(PublishHeader.Builder header) {
         CompletableFuture<PublishArtifactResponse> done = new CompletableFuture<>();
         StreamObserver<PublishArtifactRequest> stream = ArtifactPortGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
                 .publishArtifact(new StreamObserver<>() {
