@@ -69,8 +69,8 @@ public record DatabaseConfig(
     public static final ConfigProperty<Long> DUCKDB_LOW_SPACE_THRESHOLD = ConfigProperty.of(
             "duckdb.low-space-threshold", "256MiB",
             "Refuse new writes with RESOURCE_EXHAUSTED (DISK_FULL) and report not ready while the file system holding the database"
-                    + " has less free space than this, so the disk never fills up under the WAL; writes resume by themselves once"
-                    + " space is freed. 0 = only react to a full disk.",
+                    + " (in cluster mode also the shared warehouse's) has less free space than this, so the disk never fills up under the"
+                    + " WAL; writes resume by themselves once space is freed. 0 = only react to a full disk.",
             ConfigValueParsers::parseSize);
 
     public static final ConfigProperty<Duration> DUCKDB_READER_WAIT = ConfigProperty.of(

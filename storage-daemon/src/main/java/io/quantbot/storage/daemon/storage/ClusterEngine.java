@@ -12,7 +12,8 @@ import jakarta.inject.Singleton;
  * The cluster engine: the shared PostgreSQL (state, the artifact catalog, the runs' leases) first, then the node's local
  * DuckDB part (runs' hot rows, candles, staging), then the Iceberg lake publisher (appends registered artifacts to the
  * Iceberg tables; a table reader sees an artifact within one reconcile interval of its catalog commit), then the run
- * leases' renewals; stopped in reverse. Its schema version is PostgreSQL's.
+ * leases' renewals; stopped in reverse. The warehouse's probe (free space, reachable; readiness {@code warehouse}) runs
+ * around all of them. Its schema version is PostgreSQL's.
  */
 @Singleton
 final class ClusterEngine implements StorageEngine {
@@ -20,9 +21,11 @@ final class ClusterEngine implements StorageEngine {
     private final DuckDbStorage local;
     private final IcebergLakePublisher lake;
     private final ClusterRunLedger runs;
+    private final WarehouseSpace warehouse;
 
     @Inject
-    ClusterEngine(PostgresStorage shared, DuckDbStorage local, IcebergLakePublisher lake, ClusterRunLedger runs) {
+    ClusterEngine(PostgresStorage shared, DuckDbStorage local, IcebergLakePublisher lake, ClusterRunLedger runs, WarehouseSpace warehouse) {
+        this.warehouse = requireNonNull(warehouse, "warehouse is null");
         this.shared = requireNonNull(shared, "shared is null");
         this.local = requireNonNull(local, "local is null");
         this.lake = requireNonNull(lake, "lake is null");
@@ -31,6 +34,16 @@ final class ClusterEngine implements StorageEngine {
 
     @Override
     public void start() throws Exception {
+        warehouse.start();
+        try {
+            startEngines();
+        } catch (Exception | Error e) {
+            warehouse.stop();
+            throw e;
+        }
+    }
+
+    private void startEngines() throws Exception {
         shared.start();
         try {
             local.start();
@@ -65,7 +78,11 @@ final class ClusterEngine implements StorageEngine {
             try {
                 local.stop();
             } finally {
-                shared.stop();
+                try {
+                    shared.stop();
+                } finally {
+                    warehouse.stop();
+                }
             }
         }
     }

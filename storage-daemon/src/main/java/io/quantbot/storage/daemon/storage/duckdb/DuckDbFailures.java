@@ -23,7 +23,7 @@ final class DuckDbFailures {
 
     /** ENOSPC or EDQUOT anywhere in the chain. */
     static boolean isDiskFull(Throwable failure) {
-        return anyMessageContains(failure, "No space left on device") || anyMessageContains(failure, "Disk quota exceeded");
+        return io.quantbot.storage.daemon.storage.DiskFull.isDiskFull(failure);
     }
 
     /** DuckDB invalidated the instance (a FATAL error); only closing and reopening it helps. */

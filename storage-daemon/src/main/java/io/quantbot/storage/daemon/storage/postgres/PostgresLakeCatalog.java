@@ -21,6 +21,7 @@ import io.quantbot.storage.daemon.error.ErrorCode;
 import io.quantbot.storage.daemon.error.StorageException;
 import io.quantbot.storage.daemon.storage.CatalogMetrics;
 import io.quantbot.storage.daemon.storage.LakeFiles;
+import io.quantbot.storage.daemon.storage.WarehouseSpace;
 import io.quantbot.storage.daemon.storage.LakeIntegrity;
 import io.quantbot.storage.daemon.storage.LakeOutbox;
 import jakarta.inject.Inject;
@@ -99,6 +100,8 @@ public final class PostgresLakeCatalog implements LakeCatalog, LakeOutbox {
     private final PostgresRunLeases runLeases;
     private final Path warehouse;
     private final LakeFiles files;
+    /** The warehouse may fill up apart from the node's disk: writes there are refused DISK_FULL, never half done. */
+    private final WarehouseSpace space;
     private final LakeIntegrity integrity;
     private final Clock clock;
     private final String nodeId;
@@ -109,8 +112,10 @@ public final class PostgresLakeCatalog implements LakeCatalog, LakeOutbox {
     private final java.util.List<Runnable> commitListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Inject
-    public PostgresLakeCatalog(PostgresDatabase database, PostgresRunLeases runLeases, ClusterConfig cluster, Clock clock, MeterRegistry registry) {
+    public PostgresLakeCatalog(PostgresDatabase database, PostgresRunLeases runLeases, ClusterConfig cluster, WarehouseSpace space, Clock clock,
+            MeterRegistry registry) {
         this.database = requireNonNull(database, "database is null");
+        this.space = requireNonNull(space, "space is null");
         this.runLeases = requireNonNull(runLeases, "runLeases is null");
         this.warehouse = Path.of(cluster.warehouse()).toAbsolutePath().normalize();
         this.files = new LakeFiles(warehouse);
@@ -428,13 +433,20 @@ public final class PostgresLakeCatalog implements LakeCatalog, LakeOutbox {
                 files.relative(target), files.relative(sidecar), staged.fileHash(), staged.contentHash(), staged.rowCount(), staged.sizeBytes(),
                 staged.minTsMs(), staged.maxTsMs(), clock.millis(), staged.tags(), staged.inputIds(), Optional.empty(), staged.provenance(),
                 staged.columns());
-        files.moveIntoLake(staged.stagedFile(), target);
+        space.requireSpace(staged.sizeBytes());
+        try {
+            files.moveIntoLake(staged.stagedFile(), target);
+        } catch (RuntimeException e) {
+            deleteQuietly(target);
+            throw space.refusal(e);
+        }
         Placed placed = new Placed(staged, record, target, sidecar);
         try {
             files.writeSidecar(sidecar, record);
         } catch (RuntimeException e) {
             deleteQuietly(target);
-            throw e;
+            deleteQuietly(sidecar);
+            throw space.refusal(e);
         }
         return placed;
     }
