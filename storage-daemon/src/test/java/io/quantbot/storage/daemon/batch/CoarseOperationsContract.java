@@ -11,6 +11,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.quantbot.storage.daemon.artifact.LakeCatalog;
 import io.quantbot.storage.daemon.testing.EngineUnderTest;
+import io.quantbot.storage.daemon.testing.Publishes;
 import io.quantbot.storage.daemon.testing.RowChunks;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.v1.AnalyzeSweepRequest;
@@ -316,29 +317,7 @@ abstract class CoarseOperationsContract {
     }
 
     private PublishArtifactResponse publish(List<PublishArtifactRequest> messages) throws Exception {
-        CompletableFuture<PublishArtifactResponse> done = new CompletableFuture<>();
-        StreamObserver<PublishArtifactRequest> stream = ArtifactPortGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .publishArtifact(new StreamObserver<>() {
-                    @Override
-                    public void onNext(PublishArtifactResponse value) {
-                        done.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        done.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {}
-                });
-        messages.forEach(stream::onNext);
-        stream.onCompleted();
-        try {
-            return done.get(60, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw (Exception) e.getCause();
-        }
+        return Publishes.publish(channel, messages);
     }
 
     private static PublishHeader.Builder header(String type, String key) {

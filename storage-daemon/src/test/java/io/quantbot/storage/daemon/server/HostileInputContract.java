@@ -7,7 +7,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
-import io.grpc.stub.StreamObserver;
 import io.quantbot.storage.daemon.testing.GrpcErrors;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.daemon.testing.Uploads;
@@ -37,8 +36,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
@@ -314,31 +311,10 @@ abstract class HostileInputContract {
     }
 
     private void publish(PublishHeader.Builder header) {
-        CompletableFuture<PublishArtifactResponse> done = new CompletableFuture<>();
-        StreamObserver<PublishArtifactRequest> stream = ArtifactPortGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .publishArtifact(new StreamObserver<>() {
-                    @Override
-                    public void onNext(PublishArtifactResponse value) {
-                        done.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        done.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {}
-                });
-        stream.onNext(PublishArtifactRequest.newBuilder().setHeader(header).build());
-        stream.onCompleted();
         try {
-            done.get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof StatusRuntimeException status) {
-                throw status;
-            }
-            throw new AssertionError(e.getCause());
+            io.quantbot.storage.daemon.testing.Publishes.publish(channel, List.of(PublishArtifactRequest.newBuilder().setHeader(header).build()));
+        } catch (StatusRuntimeException status) {
+            throw status;
         } catch (Exception e) {
             throw new AssertionError(e);
         }

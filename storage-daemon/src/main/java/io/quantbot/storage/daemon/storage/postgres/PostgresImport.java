@@ -4,16 +4,13 @@ import static java.util.Objects.requireNonNull;
 
 import io.quantbot.storage.daemon.artifact.ArtifactRecord;
 import io.quantbot.storage.daemon.run.RunRecord;
-import io.quantbot.storage.daemon.artifact.ArtifactStatus;
 import io.quantbot.storage.daemon.config.ClusterConfig;
 import io.quantbot.storage.daemon.lifecycle.StartupException;
 import io.quantbot.storage.daemon.state.StateEntry;
 import io.quantbot.storage.daemon.state.StateKey;
-import io.quantbot.storage.daemon.state.StateValue;
 import io.quantbot.storage.daemon.storage.ClusterMigration;
 import io.quantbot.storage.daemon.storage.ClusterMigration.MigrationException;
 import io.quantbot.storage.daemon.storage.LakeFiles;
-import io.quantbot.storage.daemon.storage.MigrationScripts;
 import io.quantbot.storage.daemon.storage.MigrationSource;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,8 +56,6 @@ public final class PostgresImport implements AutoCloseable {
     static final int STATE_BATCH = 500;
     private static final int LISTED = 20;
     private static final int USAGE_SHARDS = 16;
-    private static final short KIND_JSON = 1;
-    private static final short KIND_RAW = 2;
 
     private static final String EXISTING_STATE = "SELECT namespace, key, value_kind, value_json, value_raw, version, created_at_ms,"
             + " updated_at_ms, expires_at_ms, value_size FROM state_entries WHERE (namespace, key) IN (SELECT * FROM unnest(?::text[], ?::text[]))";
@@ -326,9 +321,8 @@ public final class PostgresImport implements AutoCloseable {
             select.setArray(2, connection.createArrayOf("text", batch.stream().map(e -> e.key().key()).toArray(String[]::new)));
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
-                    StateKey key = new StateKey(rows.getString(1), rows.getString(2));
-                    StateValue value = rows.getShort(3) == KIND_JSON ? new StateValue.Json(rows.getString(4)) : new StateValue.Raw(rows.getBytes(5));
-                    existing.put(key, new StateEntry(key, value, rows.getLong(6), rows.getLong(7), rows.getLong(8), rows.getLong(9)));
+                    StateEntry entry = PostgresStateRepository.entry(rows);
+                    existing.put(entry.key(), entry);
                 }
             }
         }
@@ -598,7 +592,7 @@ public final class PostgresImport implements AutoCloseable {
                             }
                             if (oldSize != null) {
                                 int i = 1;
-                                i = setValue(update, i, entry.value());
+                                i = PostgresStateRepository.bindValue(update, i, entry.value());
                                 update.setLong(i++, size);
                                 update.setLong(i++, entry.version());
                                 update.setLong(i++, entry.createdAtMs());
@@ -615,7 +609,7 @@ public final class PostgresImport implements AutoCloseable {
                         int i = 1;
                         insert.setString(i++, entry.key().namespace());
                         insert.setString(i++, entry.key().key());
-                        i = setValue(insert, i, entry.value());
+                        i = PostgresStateRepository.bindValue(insert, i, entry.value());
                         insert.setLong(i++, size);
                         insert.setLong(i++, entry.version());
                         insert.setLong(i++, entry.createdAtMs());
@@ -645,20 +639,6 @@ public final class PostgresImport implements AutoCloseable {
             }
         }
         return new long[] {inserted, overwritten};
-    }
-
-    private static int setValue(PreparedStatement statement, int index, StateValue value) throws SQLException {
-        int i = index;
-        if (value instanceof StateValue.Json json) {
-            statement.setShort(i++, KIND_JSON);
-            statement.setString(i++, json.text());
-            statement.setNull(i++, java.sql.Types.BINARY);
-        } else {
-            statement.setShort(i++, KIND_RAW);
-            statement.setNull(i++, java.sql.Types.VARCHAR);
-            statement.setBytes(i++, ((StateValue.Raw) value).bytes());
-        }
-        return i;
     }
 
     /** One artifact's row, tags, lineage and supersede history in one transaction; false if the row was there already. */

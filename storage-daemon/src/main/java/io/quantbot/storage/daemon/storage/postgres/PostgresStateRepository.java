@@ -551,7 +551,8 @@ public final class PostgresStateRepository implements StateRepository {
         update.setString(i, entry.key().key());
     }
 
-    private static int bindValue(PreparedStatement statement, int index, StateValue value) throws SQLException {
+    /** Binds a value to value_kind, value_json, value_raw from {@code index} on (this repository's, and {@code migrate}'s); answers the next index. */
+    static int bindValue(PreparedStatement statement, int index, StateValue value) throws SQLException {
         int i = index;
         if (value instanceof StateValue.Json json) {
             statement.setShort(i++, KIND_JSON);
@@ -565,7 +566,8 @@ public final class PostgresStateRepository implements StateRepository {
         return i;
     }
 
-    private static StateEntry entry(ResultSet rows) throws SQLException {
+    /** A row of namespace, key, value_kind, value_json, value_raw, version, created, updated, expires (in that order). */
+    static StateEntry entry(ResultSet rows) throws SQLException {
         StateKey key = new StateKey(rows.getString(1), rows.getString(2));
         StateValue value = rows.getShort(3) == KIND_JSON ? new StateValue.Json(rows.getString(4)) : new StateValue.Raw(rows.getBytes(5));
         return new StateEntry(key, value, rows.getLong(6), rows.getLong(7), rows.getLong(8), rows.getLong(9));
