@@ -53,9 +53,10 @@ public interface RunLeases {
 
     /**
      * The fence of a finish: records the finished run (status, summary, rows) and moves it from LEASED to FINISHED,
-     * only while this daemon still owns it. False when it does not (the run was declared lost).
+     * only while this daemon still owns it, and answers the run as the cluster then records it (with the idempotency key,
+     * which only the cluster holds). Empty when this daemon does not own it (the run was declared lost).
      */
-    boolean finish(RunRecord finished);
+    Optional<Leased> finish(RunRecord finished);
 
     /** Records what the owner knows after a seal (the artifact, the final counts, its finish time); the lease state is left alone. */
     void update(RunRecord run);

@@ -290,22 +290,24 @@ public final class ClusterRunLedger implements RunLedger {
         if (current.status() == RunStatus.RUNNING) {
             // The fence first: PostgreSQL records the finish only while this daemon owns the run.
             RunRecord finished = current.finished(status, clock.millis(), summary, errorMessage, sealMode);
-            return async(() -> {
-                if (!leases.finish(finished)) {
-                    markLost(runId);
-                    throw lostError(runId);
-                }
-                return null;
-            }).thenCompose(ignored -> local.finish(runId, status, summary, errorMessage, sealMode)).thenCompose(this::afterFinish);
+            return async(() -> leases.finish(finished).orElseThrow(() -> {
+                markLost(runId);
+                return lostError(runId);
+            })).thenCompose(fenced -> local.finish(runId, status, summary, errorMessage, sealMode, finished.finishedAtMs())
+                    .thenCompose(record -> afterFinish(record, Optional.of(fenced.record()))));
         }
-        return local.finish(runId, status, summary, errorMessage, sealMode).thenCompose(this::afterFinish);
+        return local.finish(runId, status, summary, errorMessage, sealMode).thenCompose(record -> afterFinish(record, Optional.empty()));
     }
 
     /**
      * After the local finish: records a seal in the cluster's runs table, and answers the run as GetRun does (with the
-     * idempotency key, which only the cluster holds), so a retried FinishRun answers exactly what GetRun answers.
+     * idempotency key, which only the cluster holds: from the fence's answer, or read for a repeated finish), so any
+     * FinishRun answers exactly what GetRun answers.
      */
-    private CompletableFuture<RunRecord> afterFinish(RunRecord record) {
+    private CompletableFuture<RunRecord> afterFinish(RunRecord record, Optional<RunRecord> fenced) {
+        if (record.resultArtifactId().isEmpty() && fenced.isPresent()) {
+            return CompletableFuture.completedFuture(merge(record, fenced.get()));
+        }
         return async(() -> {
             if (record.resultArtifactId().isPresent()) {
                 try {
@@ -315,6 +317,9 @@ public final class ClusterRunLedger implements RunLedger {
                     // The seal is in the catalog and the run marked sealed there; only the copy of the counts lags.
                     log.warn("Recording run {}'s seal in the cluster's runs table failed", record.runId(), failure);
                 }
+            }
+            if (fenced.isPresent()) {
+                return merge(record, fenced.get());
             }
             try {
                 return leases.find(record.runId()).map(cluster -> merge(record, cluster.record())).orElse(record);

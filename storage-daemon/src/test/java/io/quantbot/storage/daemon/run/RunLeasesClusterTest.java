@@ -117,6 +117,15 @@ class RunLeasesClusterTest {
         CreateRunResponse again = create(b, "sw-own", "s1");
         assertThat(again.getCreated()).isFalse();
         assertThat(again.getRun().getRunId()).isEqualTo(run.getRunId());
+
+        // A finished run waiting for its sweep's seal: the owner's answer (idempotency key and finish time included)
+        // is what every other daemon shows.
+        Run deferred = create(a, "sw-own", "s2").getRun();
+        Run waiting = stub(a).finishRun(FinishRunRequest.newBuilder().setRunId(deferred.getRunId()).setStatus(RunStatus.RUN_STATUS_FAILED)
+                .setErrorMessage("boom").setSeal(SealMode.SEAL_MODE_DEFER).build());
+        assertThat(waiting.getIdempotencyKey()).isNotEmpty();
+        assertThat(get(b, deferred.getRunId())).isEqualTo(waiting);
+        assertThat(get(a, deferred.getRunId())).isEqualTo(waiting);
     }
 
     @Test

@@ -196,7 +196,16 @@ public final class DuckDbRunLedger implements RunLedger {
 
     @Override
     public CompletableFuture<RunRecord> finish(String runId, RunStatus status, Map<String, Double> summary, String errorMessage, SealMode sealMode) {
-        return writer.submit(new FinishTask(runId, status, summary, errorMessage, sealMode)).thenCompose(outcome -> {
+        return finish(runId, status, summary, errorMessage, sealMode, -1);
+    }
+
+    /**
+     * A finish stamped {@code atMs} (when at least 0) instead of this ledger's clock: cluster mode records the finish in
+     * PostgreSQL first, with the same time, so every daemon shows the owner's one finish time.
+     */
+    public CompletableFuture<RunRecord> finish(String runId, RunStatus status, Map<String, Double> summary, String errorMessage, SealMode sealMode,
+            long atMs) {
+        return writer.submit(new FinishTask(runId, status, summary, errorMessage, sealMode, atMs)).thenCompose(outcome -> {
             RunRecord finished = outcome.record;
             // A repeated FinishRun of a run whose seal failed (refused with QUEUE_FULL, say) seals it now; seal() claims
             // each run, so a seal under way is waited for, never repeated.
@@ -458,13 +467,15 @@ public final class DuckDbRunLedger implements RunLedger {
         private final Map<String, Double> summary;
         private final String errorMessage;
         private final SealMode sealMode;
+        private final long atMs;
 
-        private FinishTask(String runId, RunStatus status, Map<String, Double> summary, String errorMessage, SealMode sealMode) {
+        private FinishTask(String runId, RunStatus status, Map<String, Double> summary, String errorMessage, SealMode sealMode, long atMs) {
             this.runId = runId;
             this.status = status;
             this.summary = summary;
             this.errorMessage = errorMessage;
             this.sealMode = sealMode;
+            this.atMs = atMs;
         }
 
         @Override
@@ -479,7 +490,7 @@ public final class DuckDbRunLedger implements RunLedger {
                 // A retried FinishRun: the run is already finished the same way.
                 return new Finished(run, false);
             }
-            RunRecord finished = run.withRows(progress[1], progress[0]).finished(status, clock.millis(), summary, errorMessage, sealMode);
+            RunRecord finished = run.withRows(progress[1], progress[0]).finished(status, atMs >= 0 ? atMs : clock.millis(), summary, errorMessage, sealMode);
             try (PreparedStatement update = context.connection().prepareStatement(FINISH_RUN)) {
                 update.setString(1, status.dbValue());
                 update.setLong(2, finished.finishedAtMs());

@@ -203,11 +203,12 @@ public final class PostgresRunLeases implements RunLeases {
     }
 
     @Override
-    public boolean finish(RunRecord finished) {
+    public Optional<Leased> finish(RunRecord finished) {
         return database.transaction("runs.finish", connection -> {
             try (PreparedStatement update = connection.prepareStatement("UPDATE runs SET status = ?, finished_at_ms = ?, summary_json = ?,"
                     + " error_message = ?, seal_mode = ?, row_count = ?, committed_chunk_seq = ?, lease_state = 'finished',"
-                    + " lease_expires_at = " + LEASE_UNTIL + " WHERE run_id = ? AND owner_node = ? AND lease_state = 'leased'")) {
+                    + " lease_expires_at = " + LEASE_UNTIL + " WHERE run_id = ? AND owner_node = ? AND lease_state = 'leased'"
+                    + " RETURNING " + COLUMNS)) {
                 int i = 1;
                 update.setString(i++, finished.status().dbValue());
                 update.setLong(i++, finished.finishedAtMs());
@@ -219,16 +220,15 @@ public final class PostgresRunLeases implements RunLeases {
                 update.setDouble(i++, leaseSeconds);
                 update.setString(i++, finished.runId());
                 update.setString(i, nodeId);
-                if (update.executeUpdate() == 1) {
-                    return true;
+                Optional<Leased> fenced = one(update);
+                if (fenced.isPresent()) {
+                    return fenced;
                 }
             }
-            try (PreparedStatement select = connection.prepareStatement("SELECT owner_node, lease_state FROM runs WHERE run_id = ?")) {
+            try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + " FROM runs WHERE run_id = ?")) {
                 select.setString(1, finished.runId());
-                try (ResultSet rows = select.executeQuery()) {
-                    // A finish again of a run this daemon already finished (or sealed) is fine; a lost or foreign run is not.
-                    return rows.next() && rows.getString(1).equals(nodeId) && !rows.getString(2).equals("lost");
-                }
+                // A finish again of a run this daemon already finished (or sealed) is fine; a lost or foreign run is not.
+                return one(select).filter(run -> run.ownedBy(nodeId) && run.state() != LeaseState.LOST);
             }
         });
     }
