@@ -57,14 +57,12 @@ public final class PostgresImport implements AutoCloseable {
     private static final int LISTED = 20;
     private static final int USAGE_SHARDS = 16;
 
-    private static final String EXISTING_STATE = "SELECT namespace, key, value_kind, value_json, value_raw, version, created_at_ms,"
-            + " updated_at_ms, expires_at_ms, value_size FROM state_entries WHERE (namespace, key) IN (SELECT * FROM unnest(?::text[], ?::text[]))";
-    private static final String INSERT_STATE = "INSERT INTO state_entries (namespace, key, value_kind, value_json, value_raw, value_size, version,"
-            + " created_at_ms, updated_at_ms, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (namespace, key) DO NOTHING";
+    // The state and catalog statements are the repositories' own; the copy adds only what makes a re-run a no-op.
+    private static final String EXISTING_STATE = PostgresStateRepository.READ_MANY;
+    private static final String INSERT_STATE = PostgresStateRepository.INSERT + " ON CONFLICT (namespace, key) DO NOTHING";
     private static final String LOCK_STATE = "SELECT value_size FROM state_entries WHERE namespace = ? AND key = ? FOR UPDATE";
-    private static final String OVERWRITE_STATE = "UPDATE state_entries SET value_kind = ?, value_json = ?, value_raw = ?, value_size = ?,"
-            + " version = ?, created_at_ms = ?, updated_at_ms = ?, expires_at_ms = ? WHERE namespace = ? AND key = ?";
-    private static final String USAGE = "UPDATE state_usage SET live_bytes = live_bytes + ?, keys = keys + ? WHERE shard = ?";
+    private static final String OVERWRITE_STATE = PostgresStateRepository.UPDATE;
+    private static final String USAGE = PostgresStateRepository.USAGE;
     /** Moves the version sequence past {@code ?} unless it already is (nextval then returns a larger version). */
     private static final String BUMP_VERSIONS = "SELECT setval('state_versions', ?, true) FROM state_versions"
             + " WHERE (CASE WHEN is_called THEN last_value ELSE last_value - 1 END) < ?";
@@ -74,11 +72,10 @@ public final class PostgresImport implements AutoCloseable {
             + " AND (type, logical_key) IN (SELECT * FROM unnest(?::text[], ?::text[]))";
     private static final String INSERT_ARTIFACT = "INSERT INTO artifacts (" + PostgresLakeCatalog.INSERT_COLUMNS + ") "
             + PostgresLakeCatalog.INSERT_VALUES + " ON CONFLICT (artifact_id) DO NOTHING";
-    private static final String INSERT_TAG = "INSERT INTO artifact_tags (artifact_id, tag_key, tag_value) VALUES (?, ?, ?)"
-            + " ON CONFLICT (artifact_id, tag_key) DO NOTHING";
+    private static final String INSERT_TAG = PostgresLakeCatalog.INSERT_TAG + " ON CONFLICT (artifact_id, tag_key) DO NOTHING";
     private static final String INSERT_LINEAGE = "INSERT INTO artifact_lineage (output_id, position, input_id)"
             + " SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM artifacts WHERE artifact_id = ?) ON CONFLICT (output_id, position) DO NOTHING";
-    private static final String INSERT_SUPERSEDE = "INSERT INTO artifact_supersedes (old_id, new_id, reason, at_ms) VALUES (?, ?, ?, ?)";
+    private static final String INSERT_SUPERSEDE = PostgresLakeCatalog.INSERT_SUPERSEDE;
     private static final String EXISTING_RUNS = "SELECT run_id, status, result_artifact_id, lease_state FROM runs WHERE run_id = ANY (?)";
     private static final String LIVE_KEY_HOLDERS = "SELECT idempotency_key, run_id FROM runs WHERE idempotency_key = ANY (?) AND lease_state <> 'lost'";
 

@@ -84,9 +84,9 @@ public final class PostgresLakeCatalog implements LakeCatalog, LakeOutbox {
     static final String INSERT_COLUMNS = RECORD_COLUMNS + ", status_reason, node_id";
     static final String INSERT_VALUES = "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String INSERT_ARTIFACT = "INSERT INTO artifacts (" + INSERT_COLUMNS + ") " + INSERT_VALUES + " ON CONFLICT DO NOTHING";
-    private static final String INSERT_TAG = "INSERT INTO artifact_tags (artifact_id, tag_key, tag_value) VALUES (?, ?, ?)";
+    static final String INSERT_TAG = "INSERT INTO artifact_tags (artifact_id, tag_key, tag_value) VALUES (?, ?, ?)";
     private static final String INSERT_LINEAGE = "INSERT INTO artifact_lineage (output_id, position, input_id) VALUES (?, ?, ?)";
-    private static final String INSERT_SUPERSEDE = "INSERT INTO artifact_supersedes (old_id, new_id, reason, at_ms) VALUES (?, ?, ?, ?)";
+    static final String INSERT_SUPERSEDE = "INSERT INTO artifact_supersedes (old_id, new_id, reason, at_ms) VALUES (?, ?, ?, ?)";
     private static final String DUPLICATES = SELECT_RECORDS
             + " WHERE type = ? AND logical_key = ? AND status = 'active' AND (file_hash = ? OR content_hash = ?)";
     private static final String SUPERSEDE_LOGICAL_KEY = "UPDATE artifacts SET status = 'superseded', superseded_by = ?, status_reason = ?"

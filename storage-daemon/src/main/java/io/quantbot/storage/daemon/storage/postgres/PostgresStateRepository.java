@@ -72,15 +72,15 @@ public final class PostgresStateRepository implements StateRepository {
     private static final String FIND = "SELECT " + COLUMNS + " FROM state_entries WHERE namespace = ? AND key = ?";
     private static final String LOCK = "SELECT " + COLUMNS + ", value_size FROM state_entries"
             + " WHERE (namespace, key) IN (SELECT * FROM unnest(?::text[], ?::text[])) ORDER BY namespace, key FOR UPDATE";
-    private static final String READ_MANY = "SELECT " + COLUMNS + ", value_size FROM state_entries"
+    static final String READ_MANY = "SELECT " + COLUMNS + ", value_size FROM state_entries"
             + " WHERE (namespace, key) IN (SELECT * FROM unnest(?::text[], ?::text[]))";
     private static final String VERSIONS = "SELECT nextval('state_versions') FROM generate_series(1, ?)";
-    private static final String INSERT = "INSERT INTO state_entries (namespace, key, value_kind, value_json, value_raw, value_size, version,"
+    static final String INSERT = "INSERT INTO state_entries (namespace, key, value_kind, value_json, value_raw, value_size, version,"
             + " created_at_ms, updated_at_ms, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final String UPDATE = "UPDATE state_entries SET value_kind = ?, value_json = ?, value_raw = ?, value_size = ?, version = ?,"
+    static final String UPDATE = "UPDATE state_entries SET value_kind = ?, value_json = ?, value_raw = ?, value_size = ?, version = ?,"
             + " created_at_ms = ?, updated_at_ms = ?, expires_at_ms = ? WHERE namespace = ? AND key = ?";
     private static final String DELETE = "DELETE FROM state_entries WHERE namespace = ? AND key = ?";
-    private static final String USAGE = "UPDATE state_usage SET live_bytes = live_bytes + ?, keys = keys + ? WHERE shard = ?";
+    static final String USAGE = "UPDATE state_usage SET live_bytes = live_bytes + ?, keys = keys + ? WHERE shard = ?";
     private static final String TOTALS = "SELECT coalesce(sum(live_bytes), 0), coalesce(sum(keys), 0) FROM state_usage";
     private static final String PURGE = """
             WITH doomed AS (
