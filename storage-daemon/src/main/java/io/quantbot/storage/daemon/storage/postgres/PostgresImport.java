@@ -588,30 +588,14 @@ public final class PostgresImport implements AutoCloseable {
                                 }
                             }
                             if (oldSize != null) {
-                                int i = 1;
-                                i = PostgresStateRepository.bindValue(update, i, entry.value());
-                                update.setLong(i++, size);
-                                update.setLong(i++, entry.version());
-                                update.setLong(i++, entry.createdAtMs());
-                                update.setLong(i++, entry.updatedAtMs());
-                                update.setLong(i++, entry.expiresAtMs());
-                                update.setString(i++, entry.key().namespace());
-                                update.setString(i, entry.key().key());
+                                PostgresStateRepository.bindUpdate(update, entry, size);
                                 update.executeUpdate();
                                 bytesDelta += size - oldSize;
                                 batchOverwritten++;
                                 continue;
                             }
                         }
-                        int i = 1;
-                        insert.setString(i++, entry.key().namespace());
-                        insert.setString(i++, entry.key().key());
-                        i = PostgresStateRepository.bindValue(insert, i, entry.value());
-                        insert.setLong(i++, size);
-                        insert.setLong(i++, entry.version());
-                        insert.setLong(i++, entry.createdAtMs());
-                        insert.setLong(i++, entry.updatedAtMs());
-                        insert.setLong(i, entry.expiresAtMs());
+                        PostgresStateRepository.bindInsert(insert, entry, size);
                         if (insert.executeUpdate() == 1) {
                             bytesDelta += size;
                             keysDelta++;
@@ -648,15 +632,7 @@ public final class PostgresImport implements AutoCloseable {
                 inserted = insert.executeUpdate() == 1;
             }
             if (inserted) {
-                try (PreparedStatement insert = connection.prepareStatement(INSERT_TAG)) {
-                    for (Map.Entry<String, String> tag : record.tags().entrySet()) {
-                        insert.setString(1, record.id());
-                        insert.setString(2, tag.getKey());
-                        insert.setString(3, tag.getValue());
-                        insert.addBatch();
-                    }
-                    insert.executeBatch();
-                }
+                PostgresLakeCatalog.insertTags(connection, INSERT_TAG, record);
                 try (PreparedStatement insert = connection.prepareStatement(INSERT_LINEAGE)) {
                     int position = 0;
                     for (String input : record.inputIds()) {

@@ -489,17 +489,7 @@ public final class PostgresLakeCatalog implements LakeCatalog, LakeOutbox {
     }
 
     private static void insertTagsAndLineage(Connection connection, ArtifactRecord record) throws SQLException {
-        if (!record.tags().isEmpty()) {
-            try (PreparedStatement insert = connection.prepareStatement(INSERT_TAG)) {
-                for (Map.Entry<String, String> tag : record.tags().entrySet()) {
-                    insert.setString(1, record.id());
-                    insert.setString(2, tag.getKey());
-                    insert.setString(3, tag.getValue());
-                    insert.addBatch();
-                }
-                insert.executeBatch();
-            }
-        }
+        insertTags(connection, INSERT_TAG, record);
         if (!record.inputIds().isEmpty()) {
             try (PreparedStatement insert = connection.prepareStatement(INSERT_LINEAGE)) {
                 int position = 0;
@@ -511,6 +501,22 @@ public final class PostgresLakeCatalog implements LakeCatalog, LakeOutbox {
                 }
                 insert.executeBatch();
             }
+        }
+    }
+
+    /** The record's tags through {@code sql} (artifact id, key, value: {@link #INSERT_TAG}, or {@code migrate}'s variant of it). */
+    static void insertTags(Connection connection, String sql, ArtifactRecord record) throws SQLException {
+        if (record.tags().isEmpty()) {
+            return;
+        }
+        try (PreparedStatement insert = connection.prepareStatement(sql)) {
+            for (Map.Entry<String, String> tag : record.tags().entrySet()) {
+                insert.setString(1, record.id());
+                insert.setString(2, tag.getKey());
+                insert.setString(3, tag.getValue());
+                insert.addBatch();
+            }
+            insert.executeBatch();
         }
     }
 

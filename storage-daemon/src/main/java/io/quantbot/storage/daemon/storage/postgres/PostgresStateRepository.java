@@ -528,7 +528,8 @@ public final class PostgresStateRepository implements StateRepository {
         }
     }
 
-    private static void bindInsert(PreparedStatement insert, StateEntry entry, long size) throws SQLException {
+    /** Binds an entry to {@link #INSERT} (this repository's, and {@code migrate}'s). */
+    static void bindInsert(PreparedStatement insert, StateEntry entry, long size) throws SQLException {
         int i = 1;
         insert.setString(i++, entry.key().namespace());
         insert.setString(i++, entry.key().key());
@@ -540,7 +541,8 @@ public final class PostgresStateRepository implements StateRepository {
         insert.setLong(i, entry.expiresAtMs());
     }
 
-    private static void bindUpdate(PreparedStatement update, StateEntry entry, long size) throws SQLException {
+    /** Binds an entry to {@link #UPDATE} (this repository's, and {@code migrate}'s). */
+    static void bindUpdate(PreparedStatement update, StateEntry entry, long size) throws SQLException {
         int i = bindValue(update, 1, entry.value());
         update.setLong(i++, size);
         update.setLong(i++, entry.version());
