@@ -8,6 +8,7 @@ import io.quantbot.storage.daemon.storage.duckdb.LakeFixtures;
 import io.quantbot.storage.daemon.storage.duckdb.LakeFixtures.Candle;
 import io.quantbot.storage.daemon.testing.EngineUnderTest;
 import io.quantbot.storage.daemon.testing.RowChunks;
+import io.quantbot.storage.daemon.testing.RunAppends;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.v1.AppendRunRowsRequest;
 import io.quantbot.storage.v1.Artifact;
@@ -283,24 +284,8 @@ abstract class CatalogContract {
 
     private String sealRun(String sweep, List<String> inputs) throws Exception {
         var run = stub.createRun(CreateRunRequest.newBuilder().setSweepId(sweep).setScenarioId("s").addAllInputArtifactIds(inputs).build()).getRun();
-        var done = new java.util.concurrent.CompletableFuture<Void>();
-        var requests = ArtifactPortGrpc.newStub(daemon.loopbackChannel()).appendRunRows(new io.grpc.stub.StreamObserver<>() {
-            @Override
-            public void onNext(io.quantbot.storage.v1.AppendRunRowsResponse value) {}
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete(null);
-            }
-        });
-        requests.onNext(AppendRunRowsRequest.newBuilder().setRunId(run.getRunId()).setChunkSeq(1).setRows(RowChunks.chunk(0, 10)).build());
-        requests.onCompleted();
-        done.get(30, TimeUnit.SECONDS);
+        RunAppends.append(daemon.loopbackChannel(),
+                List.of(AppendRunRowsRequest.newBuilder().setRunId(run.getRunId()).setChunkSeq(1).setRows(RowChunks.chunk(0, 10)).build()));
         return stub.finishRun(FinishRunRequest.newBuilder().setRunId(run.getRunId()).setStatus(RunStatus.RUN_STATUS_SUCCEEDED).build()).getResultArtifactId();
     }
 }

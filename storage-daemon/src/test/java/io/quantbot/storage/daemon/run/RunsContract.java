@@ -10,12 +10,12 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.StreamObserver;
 import io.quantbot.storage.daemon.storage.duckdb.LakeFixtures;
 import io.quantbot.storage.daemon.testing.EngineUnderTest;
 import io.quantbot.storage.daemon.testing.Await;
 import io.quantbot.storage.daemon.testing.GrpcErrors;
 import io.quantbot.storage.daemon.testing.RowChunks;
+import io.quantbot.storage.daemon.testing.RunAppends;
 import io.quantbot.storage.daemon.testing.TestingStorageDaemon;
 import io.quantbot.storage.v1.AppendRunRowsRequest;
 import io.quantbot.storage.v1.AppendRunRowsResponse;
@@ -92,33 +92,7 @@ abstract class RunsContract {
     }
 
     private AppendRunRowsResponse append(String runId, List<AppendRunRowsRequest> chunks) throws Exception {
-        CompletableFuture<AppendRunRowsResponse> done = new CompletableFuture<>();
-        StreamObserver<AppendRunRowsRequest> requests = ArtifactPortGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .appendRunRows(observer(done));
-        chunks.forEach(requests::onNext);
-        requests.onCompleted();
-        try {
-            return done.get(60, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw (Exception) e.getCause();
-        }
-    }
-
-    private static StreamObserver<AppendRunRowsResponse> observer(CompletableFuture<AppendRunRowsResponse> done) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(AppendRunRowsResponse value) {
-                done.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {}
-        };
+        return RunAppends.append(channel, chunks);
     }
 
     private static AppendRunRowsRequest chunk(String runId, long seq, int firstRow, int rows) {
